@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# Build: compile TypeScript with the dev dependencies.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY migrations ./migrations
+COPY bench ./bench
+RUN npm run build
+
+# Run: production dependencies and the compiled code only, as a non-root user.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production DATA_DIR=/var/lib/hotline PORT=3000
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+RUN mkdir -p /var/lib/hotline && chown node:node /var/lib/hotline
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The server applies pending migrations (under an advisory lock), then listens.
+# The worker is the second command: docker run IMAGE node dist/src/worker.js
+CMD ["node", "dist/src/server.js"]

@@ -1,0 +1,167 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { createThrowawayDatabase, createToken, PG, percentile, post, psql, startService } from './support';
+
+/** Removes the jobs the run queued. */
+async function dropRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+/**
+ * npm run bench:intake — many clients take in orders for a fixed time against the service
+ * on PostgreSQL + Redis; then, on the same database and at the same concurrency, pgbench
+ * inserts a similar row into a similar table. Prints both rates and their ratio.
+ *
+ * BENCH_CONNECTIONS (default 32), BENCH_SECONDS (default 20), BENCH_WARMUP_SECONDS (default 3),
+ * BENCH_API_PROCESSES (default 1; more API processes share the database, the clients spread over them).
+ */
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const API_PROCESSES = Number(process.env.BENCH_API_PROCESSES ?? 1);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const CONTENT =
+  '市民来电反映：长清区文昌街道清河街某小区楼下烧烤摊每晚营业至凌晨两点,油烟和噪音严重扰民,影响老人和孩子休息,此前已多次向社区反映但未解决,请求相关部门尽快到现场核实处理,并回复处理结果。';
+
+function orderBody(run: string, n: number): string {
+  return JSON.stringify({
+    externalNo: `B${run}-${n}`,
+    source: 'phone',
+    receivedAt: new Date().toISOString(),
+    requestType: 'complaint',
+    urgency: 'normal',
+    citizen: { name: '张先生', phone: '13800000000' },
+    confidential: n % 10 === 0,
+    content: CONTENT,
+    address: '长清区文昌街道清河街某小区',
+    category: '噪音扰民',
+  });
+}
+
+/** Runs `clients` loops of intake until `until`; returns latencies of the requests started after `measureFrom`. */
+async function load(baseUrls: string[], token: string, run: string, measureFrom: number, until: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const latencies: number[] = [];
+  const failures = new Map<number, number>();
+  let seq = 0;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async (_, client) => {
+      const url = new URL('/api/v1/work-orders', baseUrls[client % baseUrls.length]);
+      while (Date.now() < until) {
+        const started = Date.now();
+        const { status, ms } = await post(agent, url, token, orderBody(run, seq++));
+        if (started < measureFrom) continue;
+        if (status === 201) latencies.push(ms);
+        else failures.set(status, (failures.get(status) ?? 0) + 1);
+      }
+    }),
+  );
+  agent.destroy();
+  return { latencies, failures };
+}
+
+/** The baseline: one prepared single-row INSERT per transaction into a table shaped like work_orders. */
+function pgbench(database: string): number {
+  psql(
+    database,
+    `CREATE TABLE bench_plain_orders (LIKE work_orders INCLUDING DEFAULTS);
+     ALTER TABLE bench_plain_orders ADD PRIMARY KEY (id), ADD UNIQUE (source, external_no);
+     CREATE INDEX ON bench_plain_orders (received_at DESC, id DESC);
+     CREATE INDEX ON bench_plain_orders (state, received_at DESC, id DESC);
+     CREATE INDEX ON bench_plain_orders (lead_unit_id, received_at DESC, id DESC);
+     CREATE INDEX ON bench_plain_orders (lead_unit_id, change_xid, id);
+     CREATE INDEX ON bench_plain_orders USING gin (holder_unit_ids);
+     CREATE INDEX ON bench_plain_orders USING gin (assisting_unit_ids);`,
+  );
+  const dir = mkdtempSync(path.join(tmpdir(), 'pgbench-'));
+  const script = path.join(dir, 'insert.sql');
+  writeFileSync(
+    script,
+    `INSERT INTO bench_plain_orders (source, external_no, intake_digest, received_at, request_type, urgency, citizen_name, citizen_phone, confidential, content, address, category)
+     VALUES ('phone', gen_random_uuid()::text, md5(random()::text), now(), 'complaint', 'normal', '张先生', '13800000000', false, '${CONTENT}', '长清区文昌街道清河街某小区', '噪音扰民');\n`,
+  );
+  const r = spawnSync(
+    'pgbench',
+    ['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-n', '-M', 'prepared', '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-f', script, database],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`pgbench failed: ${r.stderr || r.error?.message}`);
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(r.stdout);
+  if (!tps) throw new Error(`could not read pgbench's rate:\n${r.stdout}`);
+  return Number(tps[1]);
+}
+
+async function main(): Promise<void> {
+  const db = createThrowawayDatabase('hotline_bench');
+  const prefix = `bench-${db.name}`;
+  const services: Awaited<ReturnType<typeof startService>>[] = [];
+  try {
+    const env = { DATABASE_URL: db.url, REDIS_URL, REDIS_PREFIX: prefix, RATE_LIMIT_MAX: '1000000000' };
+    // API processes only, as deployed: the routing jobs each intake queues wait in Redis for workers.
+    services.push(await startService({ ...env, WORKER_IN_PROCESS: 'false' }));
+    const adminToken = services[0].adminToken;
+    for (let i = 1; i < API_PROCESSES; i++) services.push(await startService({ ...env, WORKER_IN_PROCESS: 'false' }, adminToken));
+    const token = await createToken(services[0], 'operator');
+    const run = Date.now().toString(36);
+    const start = Date.now();
+    const measureFrom = start + WARMUP_SECONDS * 1000;
+    const { latencies, failures } = await load(services.map((s) => s.baseUrl), token, run, measureFrom, measureFrom + SECONDS * 1000);
+    const measuredSeconds = (Date.now() - measureFrom) / 1000;
+    await Promise.all(services.splice(0).map((s) => s.stop()));
+
+    const baseline = pgbench(db.name);
+    latencies.sort((a, b) => a - b);
+    const rate = latencies.length / measuredSeconds;
+    const result = {
+      apiProcesses: API_PROCESSES,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      ordersPerSecond: Math.round(rate),
+      p50Ms: Number(percentile(latencies, 50).toFixed(2)),
+      p90Ms: Number(percentile(latencies, 90).toFixed(2)),
+      p99Ms: Number(percentile(latencies, 99).toFixed(2)),
+      maxMs: Number(latencies[latencies.length - 1].toFixed(2)),
+      failures: Object.fromEntries(failures),
+      pgbenchTps: Math.round(baseline),
+      ratio: Number((rate / baseline).toFixed(2)),
+    };
+    process.stdout.write(
+      [
+        '',
+        `intake through the service (PostgreSQL + Redis), ${API_PROCESSES} API process(es), ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s warm-up`,
+        `  each order: HTTP + token check + validation + INSERT order + INSERT event in one statement, + queue its routing job`,
+        `  orders/s        ${result.ordersPerSecond}`,
+        `  latency ms      p50 ${result.p50Ms}   p90 ${result.p90Ms}   p99 ${result.p99Ms}   max ${result.maxMs}`,
+        `  failures        ${failures.size ? JSON.stringify(result.failures) : 'none'}`,
+        `baseline: pgbench, same database, ${CONNECTIONS} clients, one prepared single-row INSERT per transaction`,
+        `  into a table with work_orders' columns and indexes (no event row, no HTTP)`,
+        `  tps             ${result.pgbenchTps}`,
+        `ratio service / pgbench: ${result.ratio}   (aim ≥ 0.6; p99 aim ≤ 50 ms)`,
+        `BENCH_RESULT ${JSON.stringify(result)}`,
+        '',
+      ].join('\n'),
+    );
+    if (failures.size) process.exitCode = 1;
+  } finally {
+    await Promise.all(services.map((s) => s.stop()));
+    db.drop();
+    await dropRedisKeys(prefix);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:intake failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

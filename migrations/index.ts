@@ -1,0 +1,8 @@
+import { WorkOrderCore1764000000000 } from './1764000000000-work-order-core';
+import { Settings1764050000000 } from './1764050000000-settings';
+import { Deadlines1764100000000 } from './1764100000000-deadlines';
+import { Routing1764200000000 } from './1764200000000-routing';
+import { RoutingModels1764300000000 } from './1764300000000-routing-models';
+
+/** Every migration, in order; listed by hand so that ts-jest and the compiled build load the same set. */
+export const migrations = [WorkOrderCore1764000000000, Settings1764050000000, Deadlines1764100000000, Routing1764200000000, RoutingModels1764300000000];

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import metrics from 'fastify-metrics';
+import Redis from 'ioredis';
+import type { Config } from './config';
+import { principalRoutes } from './modules/auth/principal.routes';
+import { directoryRoutes } from './modules/directory/directory.routes';
+import { healthRoutes } from './modules/health/health.routes';
+import { webhookRoutes } from './modules/notifications/webhook.routes';
+import { workOrderRoutes } from './modules/work-orders/work-order.routes';
+import { deadlineRoutes } from './modules/deadlines/deadline.routes';
+import { settingsRoutes } from './modules/settings/settings.routes';
+import { supervisionRoutes } from './modules/supervision/supervision.routes';
+import { routingRoutes } from './modules/routing/routing.routes';
+import { bearerToken, hashToken, registerAuth } from './plugins/auth';
+import { registerProblemHandlers } from './plugins/problem';
+import { createServices, startJobs, type Services } from './runtime';
+import type { Database } from './db/database';
+import type { JobQueue } from './jobs/catalogue';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+/** Never log a query string (a search may hold a phone number) nor a header but the few we need. */
+export const loggerOptions = (level: string): FastifyServerOptions['logger'] => ({
+  level,
+  redact: { paths: ['req.headers.authorization', '*.citizen', '*.citizenName', '*.citizenPhone', '*.phone', '*.name'], remove: true },
+  serializers: {
+    req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+  },
+});
+
+export const OPENAPI_INFO = {
+  title: '12345 hotline work orders',
+  description:
+    'Work orders from the 12345 citizen hotline for a police sub-bureau: intake, dispatch and transfer to units, the life cycle, and the partner inbox. Errors are application/problem+json with a stable `code`.',
+  version: '0.1.0',
+};
+
+/** Builds the HTTP application around opened adapters; does not listen. */
+export async function buildApp(
+  config: Config,
+  adapters: { db: Database; jobs: JobQueue },
+  options: { logger?: FastifyServerOptions['logger']; clock?: () => Date } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config.LOG_LEVEL),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const services = createServices(config, adapters.db, adapters.jobs, app.log, options.clock);
+  app.decorate('services', services);
+  registerProblemHandlers(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: OPENAPI_INFO,
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token from POST /api/v1/principals, or ADMIN_TOKEN' } } },
+      tags: [
+        { name: 'work-orders', description: 'Intake and the life cycle' },
+        { name: 'inbox', description: 'What partner agencies and police units pull' },
+        { name: 'directory', description: 'Internal units and partner agencies' },
+        { name: 'access', description: 'API tokens and roles' },
+        { name: 'notifications', description: 'Webhook deliveries to units' },
+        { name: 'deadlines', description: 'The working-day calendar and deadline policies' },
+        { name: 'supervision', description: 'Director supervision slips (《局长督办单》)' },
+        { name: 'settings', description: 'Settings administrators change' },
+        { name: 'routing', description: 'Police or not, which unit, why' },
+        { name: 'operations', description: 'Health, readiness, metrics' },
+      ],
+    },
+    transform: ({ schema, url, route }) => {
+      const access = route.config?.access;
+      const documented = { ...(schema as Record<string, unknown>) };
+      if (access && access !== 'public') {
+        documented.security = [{ bearer: [] }];
+        documented.description = [documented.description, `Roles: ${access.join(', ')}.`].filter(Boolean).join(' ');
+      }
+      return { schema: documented as typeof schema, url };
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(metrics, {
+    endpoint: {
+      url: '/metrics',
+      method: 'GET',
+      logLevel: 'warn',
+      config: { access: 'public', rateLimit: false },
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics: requests by route and status, latency histograms, process figures',
+        response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      },
+      handler: () => undefined,
+    },
+    clearRegisterOnInit: true,
+    routeMetrics: { enabled: true, registeredRoutesOnly: true },
+  });
+
+  const rateLimitRedis = config.RATE_LIMIT_STORE === 'redis' && config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : undefined;
+  if (rateLimitRedis) app.addHook('onClose', async () => void rateLimitRedis.disconnect());
+  await app.register(rateLimit, {
+    global: true,
+    max: config.RATE_LIMIT_MAX,
+    timeWindow: config.RATE_LIMIT_WINDOW_MS,
+    redis: rateLimitRedis,
+    nameSpace: `${config.REDIS_PREFIX}:rate:`,
+    skipOnError: true,
+    keyGenerator: (request) => {
+      const token = bearerToken(request);
+      return token ? `t:${hashToken(token).slice(0, 32)}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`rate limit of ${context.max} requests per ${context.after} exceeded; retry later`), { statusCode: 429 }),
+  });
+
+  registerAuth(app, services.principals, config.ADMIN_TOKEN);
+  await app.register(healthRoutes, { db: services.db, jobs: services.jobs });
+  await app.register(principalRoutes, { principals: services.principals });
+  await app.register(directoryRoutes, { directory: services.directory });
+  await app.register(workOrderRoutes, { workOrders: services.workOrders });
+  await app.register(webhookRoutes, { webhooks: services.webhooks });
+  await app.register(settingsRoutes, { settings: services.settings });
+  await app.register(deadlineRoutes, { deadlines: services.deadlines });
+  await app.register(supervisionRoutes, { supervision: services.supervision });
+  await app.register(routingRoutes, { routing: services.routing });
+
+  const stopJobs = config.workerInProcess ? startJobs(services, config, app.log) : async () => {};
+  // Fastify has finished in-flight requests when onClose runs: then the jobs drain, then storage closes.
+  app.addHook('onClose', async () => {
+    await stopJobs();
+    await services.jobs.close();
+    await services.db.close();
+  });
+  return app;
+}

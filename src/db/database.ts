@@ -1,0 +1,124 @@
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DataSource, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
+import type { Config } from '../config';
+import { migrations } from '../../migrations';
+import { entities } from './entities';
+
+/**
+ * The storage seam. Domain code runs its work through `read` and `write`;
+ * only this file knows whether PostgreSQL or the embedded PGlite is underneath.
+ *
+ * PGlite is one connection shared by the whole process (typeorm-pglite keeps a
+ * single instance), so two interleaved transactions would see and undo each
+ * other's statements. On PGlite every unit of work therefore takes a turn on a
+ * queue; on PostgreSQL each takes its own pooled connection.
+ */
+/** Advisory lock key held while migrating ("12345" on a phone keypad, as a number). */
+const MIGRATION_LOCK = 12345_0001;
+
+export class Database {
+  private turn: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly dataSource: DataSource,
+    readonly embedded: boolean,
+  ) {}
+
+  /** Runs `work` inside one transaction: all of it is written or none. */
+  write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.serialised(() => this.dataSource.transaction((manager) => work(manager)));
+  }
+
+  /** Runs `work` outside a transaction (plain reads). */
+  read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.serialised(() => work(this.dataSource.manager));
+  }
+
+  /**
+   * One statement, in its own transaction, straight on the driver's pool: for the hot
+   * paths (intake, readiness) where TypeORM's query runner would double the cost.
+   */
+  async statement<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (this.embedded) return this.read((m) => m.query(sql, params) as Promise<T[]>);
+    const pool = (this.dataSource.driver as unknown as { master: { query(sql: string, params: unknown[]): Promise<{ rows: T[] }> } }).master;
+    return (await pool.query(sql, params)).rows;
+  }
+
+  async ping(): Promise<void> {
+    await this.statement('SELECT 1');
+  }
+
+  /**
+   * Applies pending migrations. On PostgreSQL several API and worker processes may
+   * start at once: a session advisory lock lets one migrate while the others wait.
+   */
+  async migrate(): Promise<void> {
+    if (this.embedded) {
+      await this.serialised(() => this.dataSource.runMigrations({ transaction: 'each' }));
+      return;
+    }
+    const lock = this.dataSource.createQueryRunner();
+    try {
+      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      await this.dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+      await lock.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.serialised(() => this.dataSource.destroy());
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.embedded) return work();
+    const result = this.turn.then(work, work);
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
+}
+
+export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_SIZE'>, options: { inMemory?: boolean } = {}): Promise<Database> {
+  const common = {
+    type: 'postgres' as const,
+    entities,
+    migrations,
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    installExtensions: false,
+    uuidExtension: 'pgcrypto' as const,
+  };
+  if (config.DATABASE_URL) {
+    const dataSource = new DataSource({ ...common, url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE });
+    await dataSource.initialize();
+    return new Database(dataSource, false);
+  }
+  const dataDir = options.inMemory ? undefined : path.resolve(config.DATA_DIR, 'pglite');
+  if (dataDir) mkdirSync(path.dirname(dataDir), { recursive: true });
+  const dataSource = new DataSource({ ...common, driver: new PGliteDriver(dataDir ? { dataDir } : {}).driver });
+  await dataSource.initialize();
+  return new Database(dataSource, true);
+}
+
+/**
+ * The rows an INSERT/UPDATE ... RETURNING gave back. TypeORM hands PostgreSQL's
+ * UPDATE result as [rows, rowCount] but PGlite's as plain rows (PGlite reports no
+ * command tag), so callers ask here rather than read `raw` themselves.
+ */
+export function returnedRows<T = Record<string, unknown>>(raw: unknown): T[] {
+  if (Array.isArray(raw) && raw.length === 2 && Array.isArray(raw[0]) && typeof raw[1] === 'number') return raw[0] as T[];
+  return Array.isArray(raw) ? (raw as T[]) : [];
+}
+
+/** An entity from a raw row (RETURNING *, or a hand-written query), by the entity's column names. */
+export function hydrate<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, row: Record<string, unknown>): T {
+  const meta = m.connection.getMetadata(target);
+  const entity = meta.create() as Record<string, unknown>;
+  for (const column of meta.columns) entity[column.propertyName] = m.connection.driver.prepareHydratedValue(row[column.databaseName], column);
+  return entity as T;
+}

@@ -1,0 +1,27 @@
+import { Principal } from '../modules/auth/principal.entity';
+import { CalendarDayRow, DeadlinePolicyRow, MilestoneRow, UrgeRow } from '../modules/deadlines/deadline.entities';
+import { Unit } from '../modules/directory/unit.entity';
+import { WebhookDelivery } from '../modules/notifications/webhook-delivery.entity';
+import { Setting } from '../modules/settings/setting.entity';
+import { RoutingDecisionRow, RoutingModelRow } from '../modules/routing/routing-decision.entity';
+import { SupervisionSlip, SupervisionSlipNote, SupervisionSlipOrder, SupervisionTrigger } from '../modules/supervision/slip.entity';
+import { WorkOrder, WorkOrderEvent } from '../modules/work-orders/work-order.entity';
+
+export const entities = [
+  Unit,
+  Principal,
+  WorkOrder,
+  WorkOrderEvent,
+  WebhookDelivery,
+  Setting,
+  CalendarDayRow,
+  DeadlinePolicyRow,
+  MilestoneRow,
+  UrgeRow,
+  SupervisionSlip,
+  SupervisionSlipOrder,
+  SupervisionTrigger,
+  SupervisionSlipNote,
+  RoutingDecisionRow,
+  RoutingModelRow,
+];

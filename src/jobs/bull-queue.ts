@@ -1,0 +1,63 @@
+import Bull from 'bull';
+import type { FastifyBaseLogger } from 'fastify';
+import { JOB_NAMES, type EnqueueOptions, type JobData, type JobHandlers, type JobName, type JobQueue } from './catalogue';
+
+/** Jobs on Redis through bull; any number of API processes enqueue and worker processes consume. */
+export class BullQueue implements JobQueue {
+  readonly kind = 'bull' as const;
+  private readonly queue: Bull.Queue;
+
+  constructor(
+    redisUrl: string,
+    prefix: string,
+    private readonly log: FastifyBaseLogger,
+    private readonly concurrency = 8,
+  ) {
+    this.queue = new Bull('jobs', redisUrl, { prefix: `${prefix}:bull` });
+    this.queue.on('error', (err) => this.log.error({ err }, 'job queue error'));
+  }
+
+  async enqueue<N extends JobName>(name: N, data: JobData[N], options: EnqueueOptions = {}): Promise<void> {
+    await this.queue.add(name, data, {
+      jobId: options.jobId,
+      delay: options.delayMs,
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    });
+  }
+
+  consume(handlers: JobHandlers): void {
+    for (const name of JOB_NAMES) {
+      const handler = handlers[name] as (data: unknown) => Promise<void>;
+      void this.queue.process(name, this.concurrency, async (job) => {
+        try {
+          await handler(job.data);
+        } catch (err) {
+          this.log.error({ err, job: name, jobId: job.id }, 'job failed');
+          throw err;
+        }
+      });
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.queue.client.ping();
+  }
+
+  async settled(): Promise<void> {
+    for (;;) {
+      const counts = await this.queue.getJobCounts();
+      if (counts.waiting === 0 && counts.active === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+
+  /** Test support: forget every job of this prefix. */
+  async obliterate(): Promise<void> {
+    await this.queue.obliterate({ force: true });
+  }
+}

@@ -1,0 +1,64 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { EnqueueOptions, JobData, JobHandlers, JobName, JobQueue } from './catalogue';
+
+/** Jobs run in this process on timers; used on the embedded default (no REDIS_URL). */
+export class InProcessQueue implements JobQueue {
+  readonly kind = 'in-process' as const;
+  private handlers?: JobHandlers;
+  private readonly waiting = new Map<string, NodeJS.Timeout>();
+  /** When each waiting job is due (epoch ms). */
+  private readonly due = new Map<string, number>();
+  private readonly running = new Set<Promise<void>>();
+  private closed = false;
+  private seq = 0;
+
+  constructor(private readonly log: FastifyBaseLogger) {}
+
+  async enqueue<N extends JobName>(name: N, data: JobData[N], options: EnqueueOptions = {}): Promise<void> {
+    if (this.closed) return;
+    const jobId = options.jobId ?? `${name}:${++this.seq}`;
+    if (this.waiting.has(jobId)) return;
+    const delayMs = options.delayMs ?? 0;
+    const timer = setTimeout(() => {
+      this.waiting.delete(jobId);
+      this.due.delete(jobId);
+      this.run(name, data, jobId);
+    }, delayMs);
+    timer.unref();
+    this.waiting.set(jobId, timer);
+    this.due.set(jobId, Date.now() + delayMs);
+  }
+
+  consume(handlers: JobHandlers): void {
+    this.handlers = handlers;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.waiting.values()) clearTimeout(timer);
+    this.waiting.clear();
+    this.due.clear();
+    await Promise.allSettled([...this.running]);
+  }
+
+  async settled(): Promise<void> {
+    for (;;) {
+      // Let timers that are due fire, then wait for what they started.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (this.running.size === 0 && ![...this.due.values()].some((at) => at <= Date.now())) return;
+      await Promise.allSettled([...this.running]);
+    }
+  }
+
+  private run<N extends JobName>(name: N, data: JobData[N], jobId: string): void {
+    const handler = this.handlers?.[name];
+    if (!handler) return;
+    const job = handler(data)
+      .catch((err: unknown) => this.log.error({ err, job: name, jobId }, 'job failed'))
+      .finally(() => this.running.delete(job));
+    this.running.add(job);
+  }
+}

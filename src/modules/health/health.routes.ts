@@ -1,0 +1,49 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Database } from '../../db/database';
+import type { JobQueue } from '../../jobs/catalogue';
+
+const Status = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) });
+const open = { access: 'public' as const, rateLimit: false as const };
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Database; jobs: JobQueue }> = async (app, { db, jobs }) => {
+  app.get('/health', {
+    config: open,
+    schema: { tags: ['operations'], summary: 'Alive: the process answers', response: { 200: Status } },
+    handler: async () => ({ status: 'ok' }),
+  });
+
+  app.get('/ready', {
+    config: open,
+    schema: {
+      tags: ['operations'],
+      summary: 'Ready: the database and, when configured, Redis answer',
+      response: { 200: Status, 503: Status },
+    },
+    handler: async (request, reply) => {
+      const checks: Record<string, string> = {};
+      const probe = async (name: string, fn: () => Promise<void>) => {
+        try {
+          await withTimeout(fn(), 2_000);
+          checks[name] = 'ok';
+        } catch (err) {
+          request.log.warn({ err, check: name }, 'readiness check failed');
+          checks[name] = 'unreachable';
+        }
+      };
+      await Promise.all([probe('database', () => db.ping()), jobs.kind === 'bull' ? probe('redis', () => jobs.ping()) : Promise.resolve()]);
+      const ok = Object.values(checks).every((v) => v === 'ok');
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks });
+    },
+  });
+};
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]);
+}

@@ -1,0 +1,32 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { problems } from '../../plugins/problem';
+import { UnitCode } from '../directory/directory.schemas';
+import type { WebhookService } from './webhook.service';
+
+const DeliveryView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  eventId: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
+  attempts: Type.Integer(),
+  lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  nextAttemptAt: Type.String({ format: 'date-time' }),
+  deliveredAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookService }> = async (app, { webhooks }) => {
+  app.get('/api/v1/units/:code/webhook-deliveries', {
+    config: { access: ['admin', 'unit'] },
+    schema: {
+      tags: ['notifications'],
+      summary: "The unit's webhook delivery log, newest first",
+      description: 'Each delivery is signed: X-Hotline-Signature = sha256=HMAC-SHA256(secret, "<X-Hotline-Timestamp>.<body>"). Failed attempts are retried with exponential back-off.',
+      params: Type.Object({ code: UnitCode }),
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) }, { additionalProperties: false }),
+      response: { 200: Type.Array(DeliveryView), ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request) => webhooks.listForUnit(request.actor, request.params.code, request.query.limit ?? 100),
+  });
+};

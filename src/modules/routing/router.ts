@@ -1,0 +1,270 @@
+import { tokenize, type TextModel } from './model';
+
+/**
+ * The router (domain.md §1, §5): from an order's text, address and platform category to
+ * police or not, the lead unit, a confidence and the reasons. Pure: the knowledge and the
+ * learned model come in as data, nothing is read from elsewhere.
+ */
+
+export interface Term {
+  term: string;
+  /** 3: the unit's core matter, 2: typical, 1: a hint. */
+  weight: number;
+}
+
+/** Routing knowledge as data (src/modules/routing/data/knowledge.json), editable by administrators. */
+export interface Knowledge {
+  version: string;
+  /** Each partner agency's duty list (职责清单). */
+  agencies: Record<string, Term[]>;
+  /** Community matters: they go to the sub-district office of the address. */
+  subdistrictDuties: Term[];
+  /** The police scope by internal unit. */
+  police: Record<string, Term[]>;
+  /** Police units whose matters belong to the station of the address (public order, noise, dogs). */
+  stationMatters: string[];
+  /** Where a station matter goes when no place in the order names a station's area. */
+  fallbackPoliceUnit: string;
+  /** Words that, just before a term, say the matter is not that ("不是噪音问题"). */
+  negations: string[];
+  /** Place names of each station's area. */
+  gazetteer: Record<string, string[]>;
+  /** Place names of each sub-district office's area. */
+  subdistrictGazetteer: Record<string, string[]>;
+}
+
+export interface RoutingInput {
+  content: string;
+  address?: string;
+  category?: string | null;
+}
+
+export interface Alternative {
+  unitCode: string;
+  score: number;
+}
+
+export interface RoutingDecision {
+  police: boolean;
+  /** How sure the router is that this is a police matter, 0 to 1. */
+  policeProbability: number;
+  leadUnitCode: string | null;
+  assistingUnitCodes: string[];
+  /** 0 to 1; below the auto-dispatch threshold the order waits for an operator. */
+  confidence: number;
+  alternatives: Alternative[];
+  reasons: string[];
+  knowledgeVersion: string;
+  modelVersion: string | null;
+}
+
+interface CompiledTerm {
+  term: string;
+  weight: number;
+  unit: string;
+  police: boolean;
+}
+
+/** The knowledge made ready for matching once: every duty term in one Aho–Corasick automaton. */
+export interface CompiledKnowledge {
+  knowledge: Knowledge;
+  terms: CompiledTerm[];
+  automaton: Automaton;
+  places: { place: string; unit: string; station: boolean }[];
+}
+
+/** A trie of the terms with failure links: one pass over a text finds every term in it. */
+interface Automaton {
+  next: Map<string, number>[];
+  fail: number[];
+  /** Indexes into `terms` of the terms ending at each node. */
+  out: number[][];
+}
+
+function buildAutomaton(terms: readonly { term: string }[]): Automaton {
+  const next: Map<string, number>[] = [new Map()];
+  const out: number[][] = [[]];
+  terms.forEach(({ term }, index) => {
+    let node = 0;
+    for (const ch of term) {
+      let child = next[node].get(ch);
+      if (child === undefined) {
+        child = next.length;
+        next.push(new Map());
+        out.push([]);
+        next[node].set(ch, child);
+      }
+      node = child;
+    }
+    out[node].push(index);
+  });
+  const fail = new Array<number>(next.length).fill(0);
+  const queue = [...next[0].values()];
+  while (queue.length) {
+    const node = queue.shift()!;
+    for (const [ch, child] of next[node]) {
+      let f = fail[node];
+      while (f && !next[f].has(ch)) f = fail[f];
+      fail[child] = next[f].get(ch) ?? 0;
+      out[child] = [...out[child], ...out[fail[child]]];
+      queue.push(child);
+    }
+  }
+  return { next, fail, out };
+}
+
+const SUBDISTRICT = '@subdistrict';
+/** How far before a term a negation still applies, in characters. */
+const NEGATION_REACH = 4;
+
+export function compileKnowledge(knowledge: Knowledge): CompiledKnowledge {
+  const terms: CompiledTerm[] = [
+    ...Object.entries(knowledge.agencies).flatMap(([unit, list]) => list.map((t) => ({ ...t, unit, police: false }))),
+    ...knowledge.subdistrictDuties.map((t) => ({ ...t, unit: SUBDISTRICT, police: false })),
+    ...Object.entries(knowledge.police).flatMap(([unit, list]) => list.map((t) => ({ ...t, unit, police: true }))),
+  ].sort((a, b) => b.term.length - a.term.length);
+  const automaton = buildAutomaton(terms);
+  const places = [
+    ...Object.entries(knowledge.gazetteer).flatMap(([unit, list]) => list.map((place) => ({ place, unit, station: true }))),
+    ...Object.entries(knowledge.subdistrictGazetteer).flatMap(([unit, list]) => list.map((place) => ({ place, unit, station: false }))),
+  ].sort((a, b) => b.place.length - a.place.length);
+  return { knowledge, terms, automaton, places };
+}
+
+interface Match {
+  term: string;
+  unit: string;
+  weight: number;
+  police: boolean;
+}
+
+/**
+ * The duty terms found in the text. A longer term hides the shorter ones inside it
+ * ("施工噪音" is not also "噪音"), and a term just after a negation does not count.
+ */
+export function matchTerms(text: string, compiled: CompiledKnowledge): Match[] {
+  const { next, fail, out } = compiled.automaton;
+  const found: { at: number; index: number }[] = [];
+  let node = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    while (node && !next[node].has(ch)) node = fail[node];
+    node = next[node].get(ch) ?? 0;
+    for (const index of out[node]) found.push({ at: i - compiled.terms[index].term.length + 1, index });
+  }
+  // Terms are indexed longest first: sorting by index lets longer terms take their characters first.
+  found.sort((a, b) => a.index - b.index || a.at - b.at);
+  const taken = new Uint8Array(text.length);
+  const matches: Match[] = [];
+  for (const { at, index } of found) {
+    const t = compiled.terms[index];
+    if (taken[at] && taken[at + t.term.length - 1]) continue;
+    const before = text.slice(Math.max(0, at - NEGATION_REACH), at);
+    if (compiled.knowledge.negations.some((n) => before.includes(n))) continue;
+    taken.fill(1, at, at + t.term.length);
+    matches.push({ term: t.term, unit: t.unit, weight: t.weight, police: t.police });
+  }
+  return matches;
+}
+
+/** The first place of a kind named in the address, else in the content. */
+export function findPlace(compiled: CompiledKnowledge, station: boolean, ...texts: string[]): { place: string; unit: string } | null {
+  for (const text of texts) {
+    const hit = compiled.places.find((p) => p.station === station && text.includes(p.place));
+    if (hit) return hit;
+  }
+  return null;
+}
+
+function softmax(scores: Map<string, number>, temperature: number): Map<string, number> {
+  const max = Math.max(...scores.values());
+  const exp = new Map([...scores].map(([k, v]) => [k, Math.exp((v - max) / temperature)]));
+  const sum = [...exp.values()].reduce((a, b) => a + b, 0);
+  return new Map([...exp].map(([k, v]) => [k, v / sum]));
+}
+
+/** The share of the decision the learned model carries when it knows the order's unit. */
+const MODEL_SHARE = 0.6;
+/** A unit matched by no term still keeps this score, so that the model can outvote the rules. */
+const NO_MATCH_SCORE = 0;
+
+export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: TextModel | null): RoutingDecision {
+  const { knowledge } = compiled;
+  const address = input.address ?? '';
+  const text = `${input.category ?? ''} ${input.content}`;
+  const matches = matchTerms(text, compiled);
+  const reasons: string[] = [];
+
+  // Each distinct term counts once: a message that says 车 twenty times is not twenty times about traffic.
+  const ruleScores = new Map<string, number>();
+  const counted = new Set<string>();
+  for (const m of matches) {
+    if (counted.has(`${m.unit}:${m.term}`)) continue;
+    counted.add(`${m.unit}:${m.term}`);
+    ruleScores.set(m.unit, (ruleScores.get(m.unit) ?? 0) + m.weight);
+  }
+  const policeScore = Math.max(0, ...matches.filter((m) => m.police).map((m) => ruleScores.get(m.unit) ?? 0));
+  const agencyScore = Math.max(0, ...matches.filter((m) => !m.police).map((m) => ruleScores.get(m.unit) ?? 0));
+
+  // Police or not: the rules decide, for the model learns agencies from the platform's history.
+  const policeProbability = policeScore + agencyScore === 0 ? 0.1 : policeScore / (policeScore + agencyScore + 1);
+  const police = policeScore > 0 && policeScore >= agencyScore;
+
+  const candidates = new Map<string, number>();
+  for (const [unit, score] of ruleScores) {
+    const isPolice = unit in knowledge.police;
+    if (isPolice === police) candidates.set(unit, score);
+  }
+  let probabilities = candidates.size ? softmax(candidates, 2) : new Map<string, number>();
+  if (!police && model) {
+    const tokens = tokenize(text);
+    const learned = model.predictTokens(tokens);
+    const mixed = new Map<string, number>();
+    for (const unit of new Set([...probabilities.keys(), ...learned.keys()])) {
+      const rule = probabilities.get(unit) ?? NO_MATCH_SCORE;
+      mixed.set(unit, probabilities.size ? (1 - MODEL_SHARE) * rule + MODEL_SHARE * (learned.get(unit) ?? 0) : (learned.get(unit) ?? 0));
+    }
+    probabilities = mixed;
+    const [top] = [...learned].sort((a, b) => b[1] - a[1]);
+    if (top) reasons.push(`learned model ${model.version}: ${top[0]} ${(top[1] * 100).toFixed(0)}% (${model.explainTokens(tokens, top[0]).join('、')})`);
+  }
+
+  const ranked = [...probabilities].sort((a, b) => b[1] - a[1]);
+  const byUnit = (unit: string) => [...new Set(matches.filter((m) => m.unit === unit).map((m) => m.term))];
+  let lead: string | null = ranked[0]?.[0] ?? null;
+  let confidence = ranked[0]?.[1] ?? 0;
+  if (lead && byUnit(lead).length) reasons.unshift(`${police ? 'police scope' : 'duty list'} ${lead}: ${byUnit(lead).join('、')}`);
+  // Evidence matters as much as the spread: one weak term is not enough to be sure.
+  const evidence = lead ? (candidates.get(lead) ?? 0) : 0;
+  if (!model || police) confidence *= Math.min(1, evidence / 4);
+
+  if (lead && police && knowledge.stationMatters.includes(lead)) {
+    const place = findPlace(compiled, true, address, input.content);
+    if (place) {
+      reasons.push(`place ${place.place} is in the area of ${place.unit}`);
+      lead = place.unit;
+    } else {
+      reasons.push(`no place names a station's area: ${knowledge.fallbackPoliceUnit}`);
+      lead = knowledge.fallbackPoliceUnit;
+      confidence *= 0.8;
+    }
+  } else if (lead === SUBDISTRICT) {
+    const place = findPlace(compiled, false, address, input.content);
+    lead = place?.unit ?? null;
+    if (place) reasons.push(`community matter in ${place.place}`);
+    else confidence = 0;
+  }
+  if (!lead) reasons.push('no duty term matched: an operator decides');
+
+  return {
+    police,
+    policeProbability: Number(Math.min(1, policeProbability).toFixed(3)),
+    leadUnitCode: lead,
+    assistingUnitCodes: [],
+    confidence: Number(confidence.toFixed(3)),
+    alternatives: ranked.slice(0, 5).map(([unitCode, score]) => ({ unitCode, score: Number(score.toFixed(3)) })),
+    reasons,
+    knowledgeVersion: knowledge.version,
+    modelVersion: model?.version ?? null,
+  };
+}

@@ -1,0 +1,36 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { RoutingDecision } from './router';
+
+export const ROUTING_OUTCOMES = ['auto_dispatched', 'triage', 'confirmed', 'corrected'] as const;
+export type RoutingOutcome = (typeof ROUTING_OUTCOMES)[number];
+
+/** What the router said about an order on intake, and what became of it. */
+@Entity({ name: 'routing_decisions' })
+export class RoutingDecisionRow {
+  @PrimaryColumn('uuid', { name: 'work_order_id' }) workOrderId!: string;
+  @Column('boolean') police!: boolean;
+  @Column('text', { name: 'suggested_unit_code', nullable: true }) suggestedUnitCode!: string | null;
+  @Column('double precision') confidence!: number;
+  @Column('jsonb') decision!: RoutingDecision;
+  @Column('text', { name: 'knowledge_version' }) knowledgeVersion!: string;
+  @Column('text', { name: 'model_version', nullable: true }) modelVersion!: string | null;
+  /** auto_dispatched; triage (waiting for an operator); confirmed or corrected by the operator's dispatch. */
+  @Column('text') outcome!: RoutingOutcome;
+  @Column('timestamptz', { name: 'decided_at' }) decidedAt!: Date;
+  @Column('text', { name: 'resolved_unit_code', nullable: true }) resolvedUnitCode!: string | null;
+  @Column('text', { name: 'resolved_by', nullable: true }) resolvedBy!: string | null;
+  @Column('timestamptz', { name: 'resolved_at', nullable: true }) resolvedAt!: Date | null;
+}
+
+/** A trained text model; one is active at a time, and an older one can be switched back to. */
+@Entity({ name: 'routing_models' })
+export class RoutingModelRow {
+  @PrimaryColumn('text') version!: string;
+  @Column('jsonb') data!: unknown;
+  @Column('integer', { name: 'trained_on' }) trainedOn!: number;
+  @Column('text', { array: true }) labels!: string[];
+  @Column('boolean') active!: boolean;
+  @Column('text', { name: 'created_by' }) createdBy!: string;
+  @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+  @Column('timestamptz', { name: 'activated_at', nullable: true }) activatedAt!: Date | null;
+}

@@ -1,0 +1,485 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { hydrate, returnedRows, type Database } from '../../db/database';
+import { AppError, badRequest, conflict, notFound, unprocessable } from '../../errors';
+import type { Actor } from '../../plugins/auth';
+import { resolveActiveUnits, unitRefs } from '../directory/directory.service';
+import { Unit } from '../directory/unit.entity';
+import { allowedActions, check, isDesignated, TRANSITIONS, type Action, type OrderFacts, type Side, type State } from './lifecycle';
+import type { ActionInput, IntakeBody, ListQuery, WorkOrderView } from './work-order.schemas';
+import { WorkOrder, WorkOrderEvent } from './work-order.entity';
+import { toEventView, toOrderView, type EventView } from './work-order.views';
+import type { MilestoneView } from '../deadlines/deadline.service';
+
+export type Changes = Partial<
+  Pick<
+    WorkOrder,
+    'leadUnitId' | 'assistingUnitIds' | 'holderUnitIds' | 'dispatchCount' | 'pendingReturn' | 'pendingExtension' | 'reply' | 'closedAt' | 'mergedIntoId' | 'difficult' | 'returnDueAt'
+  >
+>;
+
+/** A unit of work on orders: its transaction, its clock, and what to do once it has committed. */
+export interface OrderTx {
+  m: EntityManager;
+  now: Date;
+  afterCommit(task: () => Promise<void>): void;
+}
+
+export interface OrderChange {
+  before: WorkOrder;
+  after: WorkOrder;
+  action: Action;
+  actor: Actor;
+  input: ActionInput;
+  eventId: string;
+}
+
+export type MilestoneSource = (m: EntityManager, orderIds: string[], now: Date) => Promise<Map<string, MilestoneView[]>>;
+
+/** Events the system records on an order without changing it. */
+export type SystemAction = 'create' | 'warn' | 'overdue' | 'urge' | 'escalate';
+
+/**
+ * A module that follows orders (notifications, deadlines, routing). It runs inside the
+ * order's transaction, so what it writes commits or rolls back with the change.
+ */
+export interface OrderObserver {
+  /** May act on the new order (for example dispatch it) and return it as it is now. */
+  orderCreated?(tx: OrderTx, order: WorkOrder, actor: Actor): Promise<WorkOrder | void>;
+  /** After a new order is committed, outside any transaction (for example: queue a job about it). */
+  afterIntake?(order: WorkOrder): Promise<void>;
+  /** Columns this module sets on the order in the same write as the action (no second version). */
+  amend?(tx: OrderTx, order: WorkOrder, action: Action): Promise<Changes>;
+  orderChanged?(tx: OrderTx, change: OrderChange): Promise<void>;
+}
+
+const INBOX_STATES: State[] = ['dispatched', 'signed', 'returned', 'reopened'];
+
+/** Intake, the life cycle and the partner inbox of work orders. */
+export class WorkOrderService {
+  private readonly observers: OrderObserver[] = [];
+  private milestoneSource?: MilestoneSource;
+
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The deadlines module shows each order's milestones in its view. */
+  showDeadlines(source: MilestoneSource): void {
+    this.milestoneSource = source;
+  }
+
+  /** Another module follows every order created or changed, inside the same transaction. */
+  observe(observer: OrderObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** Creates the order, or returns the one already taken under (source, externalNo) if the body is the same. */
+  async intake(actor: Actor, body: IntakeBody): Promise<{ order: WorkOrderView; created: boolean }> {
+    const digest = digestOf(body);
+    const now = this.now();
+    const params = intakeParams(body, digest, actor, now);
+    // Intake is the hot path: the order and its creation event are one statement, its own
+    // transaction unless an observer has more to write about the new order.
+    if (!this.observers.some((o) => o.orderCreated)) {
+      const [row] = await this.db.statement(INTAKE_SQL, params);
+      if (row) {
+        // A new order names no unit yet: its view needs no further query.
+        const order = hydrate(this.db.dataSource.manager, WorkOrder, row);
+        for (const o of this.observers) await o.afterIntake?.(order);
+        return { order: toOrderView(order, new Map(), actor, actionsFor(order, actor, now), []), created: true };
+      }
+      return this.db.read(async (m) => this.existing(m, body, digest, actor));
+    }
+    return this.unitOfWork(async (tx) => {
+      const [row] = (await tx.m.query(INTAKE_SQL, params)) as Record<string, unknown>[];
+      if (!row) return this.existing(tx.m, body, digest, actor);
+      let order = hydrate(tx.m, WorkOrder, row);
+      for (const o of this.observers) order = (await o.orderCreated?.(tx, order, actor)) ?? order;
+      const created = order;
+      tx.afterCommit(async () => {
+        for (const o of this.observers) await o.afterIntake?.(created);
+      });
+      return { order: await this.view(tx.m, order, actor), created: true };
+    });
+  }
+
+  /** The order already taken under the same (source, externalNo): the same body is a retry, another is a conflict. */
+  private async existing(m: EntityManager, body: IntakeBody, digest: string, actor: Actor): Promise<{ order: WorkOrderView; created: boolean }> {
+    const existing = await m.findOneByOrFail(WorkOrder, { source: body.source, externalNo: body.externalNo });
+    if (existing.intakeDigest !== digest) {
+      throw conflict('external_no_conflict', `order ${body.externalNo} from ${body.source} was already taken with a different body`, { id: existing.id });
+    }
+    return { order: await this.view(m, existing, actor), created: false };
+  }
+
+  get(actor: Actor, id: string): Promise<WorkOrderView> {
+    return this.db.read(async (m) => this.view(m, await this.visible(m, actor, id), actor));
+  }
+
+  events(actor: Actor, id: string): Promise<EventView[]> {
+    return this.db.read(async (m) => {
+      await this.visible(m, actor, id);
+      const events = await m.find(WorkOrderEvent, { where: { workOrderId: id }, order: { id: 'ASC' } });
+      const refs = await unitRefs(m, events.map((e) => e.actorUnitId));
+      return events.map((e) => toEventView(e, refs));
+    });
+  }
+
+  list(actor: Actor, query: ListQuery): Promise<{ items: WorkOrderView[]; nextCursor: string | null }> {
+    const limit = query.limit ?? 50;
+    return this.db.read(async (m) => {
+      const qb = m.createQueryBuilder(WorkOrder, 'w');
+      if (actor.role === 'unit') qb.andWhere('w.holder_unit_ids @> ARRAY[:holder]::uuid[]', { holder: actor.unitId });
+      if (query.state?.length) qb.andWhere('w.state IN (:...states)', { states: query.state });
+      if (query.unitCode) {
+        const unit = await m.findOneBy(Unit, { code: query.unitCode });
+        if (!unit) throw unprocessable('unknown_unit', `no unit with code ${query.unitCode}`);
+        qb.andWhere('w.lead_unit_id = :lead', { lead: unit.id });
+      }
+      if (query.requestType) qb.andWhere('w.request_type = :rt', { rt: query.requestType });
+      if (query.urgency) qb.andWhere('w.urgency = :urgency', { urgency: query.urgency });
+      if (query.receivedFrom) qb.andWhere('w.received_at >= :from', { from: new Date(query.receivedFrom) });
+      if (query.receivedTo) qb.andWhere('w.received_at < :to', { to: new Date(query.receivedTo) });
+      if (query.q) qb.andWhere("(w.content ILIKE :q ESCAPE '\\' OR w.address ILIKE :q ESCAPE '\\')", { q: `%${query.q.replace(/[\\%_]/g, '\\$&')}%` });
+      if (query.cursor) {
+        const [receivedAt, id] = decodeCursor(query.cursor, 2);
+        qb.andWhere('(w.received_at, w.id) < (:cra, :cid)', { cra: new Date(receivedAt), cid: id });
+      }
+      const rows = await qb.orderBy('w.received_at', 'DESC').addOrderBy('w.id', 'DESC').limit(limit + 1).getMany();
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: await this.views(m, page, actor),
+        nextCursor: rows.length > limit && last ? encodeCursor([last.receivedAt.toISOString(), last.id]) : null,
+      };
+    });
+  }
+
+  /**
+   * The partner inbox: orders the caller's unit must sign, has in hand, had reopened or assists on,
+   * in the order they last changed. Only changes whose transaction has finished are shown (the
+   * snapshot's xmin), so a slow transaction cannot commit behind a cursor that has moved past it.
+   */
+  inbox(actor: Actor, cursor: string | undefined, limit: number) {
+    const unitId = actor.unitId;
+    if (!unitId) throw new AppError(403, 'forbidden', 'only unit staff have an inbox');
+    return this.db.read(async (m) => {
+      const qb = m
+        .createQueryBuilder(WorkOrder, 'w')
+        .addSelect('w.change_xid::text', 'cursor_xid')
+        .where('(w.lead_unit_id = :unit OR w.assisting_unit_ids @> ARRAY[:unit]::uuid[])', { unit: unitId })
+        .andWhere('w.state IN (:...states)', { states: INBOX_STATES })
+        .andWhere('w.change_xid < pg_snapshot_xmin(pg_current_snapshot())');
+      if (cursor) {
+        const [xid, id] = decodeCursor(cursor, 2);
+        if (!/^\d+$/.test(xid)) throw badRequest('invalid_cursor', 'the cursor is not one this service gave');
+        qb.andWhere('(w.change_xid, w.id) > (CAST(:xid AS xid8), :cid)', { xid, cid: id });
+      }
+      const { entities, raw } = await qb.orderBy('w.change_xid', 'ASC').addOrderBy('w.id', 'ASC').limit(limit).getRawAndEntities();
+      const views = await this.views(m, entities, actor);
+      const items = views.map((v, i) => ({ ...v, inboxReason: inboxReason(entities[i], unitId) }));
+      const lastRaw = raw[raw.length - 1] as { cursor_xid: string } | undefined;
+      const last = entities[entities.length - 1];
+      return { items, nextCursor: last && lastRaw ? encodeCursor([lastRaw.cursor_xid, last.id]) : (cursor ?? null) };
+    });
+  }
+
+  /** Applies one life-cycle action: checked against the table, written with its event in one transaction. */
+  async act(actor: Actor, id: string, action: Action, input: ActionInput, expectedVersion?: number): Promise<WorkOrderView> {
+    return this.unitOfWork(async (tx) => {
+      const order = await this.visible(tx.m, actor, id);
+      if (expectedVersion !== undefined && expectedVersion !== order.version) {
+        throw conflict('version_mismatch', `the order is at version ${order.version}, not ${expectedVersion}`, { version: order.version });
+      }
+      return this.view(tx.m, await this.transition(tx, actor, order, action, input), actor);
+    });
+  }
+
+  /**
+   * One action inside a running unit of work: the table decides, the row changes only if
+   * nobody changed it since it was read, the event is written, observers follow.
+   */
+  async transition(tx: OrderTx, actor: Actor, order: WorkOrder, action: Action, input: ActionInput): Promise<WorkOrder> {
+    const { m } = tx;
+    const side: Side = actor.role === 'unit' ? 'lead-unit' : 'centre';
+    if (TRANSITIONS[action].by === 'lead-unit' && actor.unitId !== order.leadUnitId) {
+      throw new AppError(403, 'not_lead_unit', `only the lead unit may ${action} this order`);
+    }
+    const facts = factsOf(order, tx.now);
+    const verdict = check(action, facts);
+    if (!verdict.ok) {
+      throw conflict(verdict.refusal === 'wrong_state' ? 'action_not_allowed' : verdict.refusal, refusalText(action, order, verdict.refusal), {
+        state: order.state,
+        allowedActions: allowedActions(facts, side),
+      });
+    }
+    const { changes, details } = await this.changesFor(m, action, order, input, actor, tx.now);
+    for (const o of this.observers) Object.assign(changes, await o.amend?.(tx, order, action));
+    const updated = await m
+      .createQueryBuilder()
+      .update(WorkOrder)
+      .set({ ...changes, state: verdict.to })
+      .where('id = :id AND version = :version', { id: order.id, version: order.version })
+      .returning('*')
+      .execute();
+    const [row] = returnedRows(updated.raw);
+    if (!row) throw conflict('version_conflict', 'someone else changed the order at the same moment; reload it and try again');
+    const after = hydrate(m, WorkOrder, row);
+    const eventId = await this.recordEvent(tx, after, actor, action, order.state, { reason: input.reason ?? input.note ?? null, details });
+    for (const o of this.observers) await o.orderChanged?.(tx, { before: order, after, action, actor, input, eventId });
+    return after;
+  }
+
+  /** Runs `work` in one transaction, then the tasks it left for after the commit (queueing jobs). */
+  async unitOfWork<T>(work: (tx: OrderTx) => Promise<T>): Promise<T> {
+    const tasks: (() => Promise<void>)[] = [];
+    const result = await this.db.write((m) => work({ m, now: this.now(), afterCommit: (task) => tasks.push(task) }));
+    for (const task of tasks) await task();
+    return result;
+  }
+
+  private async changesFor(
+    m: EntityManager,
+    action: Action,
+    order: WorkOrder,
+    input: ActionInput,
+    actor: Actor,
+    now: Date,
+  ): Promise<{ changes: Changes; details: Record<string, unknown> }> {
+    const at = now.toISOString();
+    const clearPending: Changes = { pendingReturn: null, pendingExtension: null };
+    switch (action) {
+      case 'dispatch': {
+        const assistingCodes = input.assistingUnitCodes ?? [];
+        if (assistingCodes.includes(input.leadUnitCode!)) throw unprocessable('lead_also_assisting', 'the lead unit cannot also assist');
+        const [lead, ...assisting] = await resolveActiveUnits(m, [input.leadUnitCode!, ...assistingCodes]);
+        const dispatchCount = order.dispatchCount + 1;
+        const assistingIds = assisting.map((u) => u.id);
+        return {
+          changes: {
+            ...clearPending,
+            leadUnitId: lead.id,
+            assistingUnitIds: assistingIds,
+            holderUnitIds: [...new Set([...order.holderUnitIds, lead.id, ...assistingIds])],
+            dispatchCount,
+          },
+          details: { leadUnit: lead.code, assistingUnits: assistingCodes, dispatchCount, designated: isDesignated(dispatchCount) },
+        };
+      }
+      case 'return':
+        return {
+          changes: { pendingExtension: null, pendingReturn: { reason: input.reason!, unitId: actor.unitId!, fromState: order.state, requestedAt: at } },
+          details: {},
+        };
+      case 'approve-return':
+        return { changes: { ...clearPending, leadUnitId: null, assistingUnitIds: [], returnDueAt: null }, details: { returnReason: order.pendingReturn?.reason } };
+      case 'reject-return':
+        return { changes: clearPending, details: { returnReason: order.pendingReturn?.reason } };
+      case 'request-extension':
+        return {
+          changes: { pendingExtension: { workingDays: input.workingDays!, reason: input.reason!, unitId: actor.unitId!, requestedAt: at } },
+          details: { workingDays: input.workingDays },
+        };
+      case 'approve-extension':
+      case 'refuse-extension':
+        return { changes: { pendingExtension: null }, details: { workingDays: order.pendingExtension?.workingDays } };
+      case 'reply':
+        return {
+          changes: { pendingExtension: null, reply: { result: input.result!, text: input.text!, unitId: actor.unitId!, repliedAt: at } },
+          details: { result: input.result },
+        };
+      case 'close':
+        return { changes: { closedAt: now }, details: { result: order.reply?.result } };
+      case 'reopen':
+        return { changes: { ...clearPending, reply: null, closedAt: null }, details: { previousResult: order.reply?.result } };
+      case 'cancel':
+        return { changes: clearPending, details: {} };
+      case 'mark-difficult':
+        return { changes: { difficult: true }, details: {} };
+      case 'merge': {
+        const originalId = input.originalId!;
+        if (originalId === order.id) throw unprocessable('merge_into_self', 'an order cannot be merged into itself');
+        const original = await m.findOneBy(WorkOrder, { id: originalId });
+        if (!original) throw unprocessable('unknown_original', `no work order ${originalId}`);
+        if (original.state === 'merged' || original.state === 'cancelled') {
+          throw unprocessable('original_not_open', `the original is ${original.state}; merge into the order it was merged into, or another`);
+        }
+        return { changes: { ...clearPending, mergedIntoId: originalId }, details: { originalId, originalExternalNo: original.externalNo } };
+      }
+      case 'sign':
+        return { changes: {}, details: {} };
+    }
+  }
+
+  /** Writes one event of the order's history; `order` is the order as it is after the change. */
+  async recordEvent(
+    tx: OrderTx,
+    order: WorkOrder,
+    actor: Actor,
+    action: Action | SystemAction,
+    from: State | null,
+    extra: { reason?: string | null; details?: Record<string, unknown> },
+  ): Promise<string> {
+    const result = await tx.m
+      .createQueryBuilder()
+      .insert()
+      .into(WorkOrderEvent)
+      .values({
+        workOrderId: order.id,
+        version: order.version,
+        action,
+        fromState: from,
+        toState: order.state,
+        actorId: actor.id,
+        actorName: actor.name,
+        actorRole: actor.role,
+        actorUnitId: actor.unitId,
+        reason: extra.reason ?? null,
+        // TypeORM's deep-partial type cannot express a free-form jsonb object.
+        details: (extra.details ?? {}) as never,
+        at: tx.now,
+      })
+      .returning(['id'])
+      .execute();
+    return String(returnedRows<{ id: string | number | bigint }>(result.raw)[0].id);
+  }
+
+  /** The order if the actor may see it; unit staff see only orders their unit holds or held. */
+  private async visible(m: EntityManager, actor: Actor, id: string): Promise<WorkOrder> {
+    const order = await m.findOneBy(WorkOrder, { id });
+    if (!order || (actor.role === 'unit' && !order.holderUnitIds.includes(actor.unitId!))) throw notFound('work order', id);
+    return order;
+  }
+
+  private async view(m: EntityManager, order: WorkOrder, actor: Actor): Promise<WorkOrderView> {
+    return (await this.views(m, [order], actor))[0];
+  }
+
+  private async views(m: EntityManager, orders: WorkOrder[], actor: Actor): Promise<WorkOrderView[]> {
+    const now = this.now();
+    const milestones = this.milestoneSource ? await this.milestoneSource(m, orders.map((o) => o.id), now) : new Map<string, MilestoneView[]>();
+    const refs = await unitRefs(m, [
+      ...orders.flatMap((o) => [o.leadUnitId, ...o.assistingUnitIds, o.pendingReturn?.unitId ?? null, o.pendingExtension?.unitId ?? null, o.reply?.unitId ?? null]),
+      ...[...milestones.values()].flat().map((ms) => ms.unitId),
+    ]);
+    return orders.map((o) => toOrderView(o, refs, actor, actionsFor(o, actor, now), milestones.get(o.id) ?? []));
+  }
+}
+
+/** Inserts the order unless (source, externalNo) is taken, with its creation event; returns the new row or nothing. */
+const INTAKE_SQL = `
+  WITH new_order AS (
+    INSERT INTO work_orders (source, external_no, intake_digest, received_at, request_type, urgency, citizen_name, citizen_phone,
+                             confidential, content, address, category, latitude, longitude, attachments, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+    ON CONFLICT (source, external_no) DO NOTHING
+    RETURNING *
+  ), creation AS (
+    INSERT INTO work_order_events (work_order_id, version, action, from_state, to_state, actor_id, actor_name, actor_role, actor_unit_id, details, at)
+    SELECT id, version, 'create', NULL, state, $17, $18, $19, $20, $21, $16 FROM new_order
+  )
+  SELECT * FROM new_order`;
+
+function intakeParams(body: IntakeBody, digest: string, actor: Actor, now: Date): unknown[] {
+  return [
+    body.source,
+    body.externalNo,
+    digest,
+    new Date(body.receivedAt),
+    body.requestType,
+    body.urgency ?? 'normal',
+    body.citizen.name,
+    body.citizen.phone,
+    body.confidential ?? false,
+    body.content,
+    body.address ?? '',
+    body.category ?? null,
+    body.location?.lat ?? null,
+    body.location?.lng ?? null,
+    JSON.stringify(body.attachments ?? []),
+    now,
+    actor.id,
+    actor.name,
+    actor.role,
+    actor.unitId,
+    JSON.stringify({ source: body.source, externalNo: body.externalNo }),
+  ];
+}
+
+function factsOf(order: WorkOrder, now: Date): OrderFacts {
+  return {
+    state: order.state,
+    dispatchCount: order.dispatchCount,
+    extensionPending: order.pendingExtension !== null,
+    returnWindowClosed: order.returnDueAt !== null && now.getTime() > order.returnDueAt.getTime(),
+    difficult: order.difficult,
+  };
+}
+
+function actionsFor(order: WorkOrder, actor: Actor, now = new Date()): Action[] {
+  if (actor.role === 'operator' || actor.role === 'admin') return allowedActions(factsOf(order, now), 'centre');
+  if (actor.role === 'unit' && actor.unitId === order.leadUnitId) return allowedActions(factsOf(order, now), 'lead-unit');
+  return [];
+}
+
+function inboxReason(order: WorkOrder, unitId: string) {
+  if (order.leadUnitId !== unitId) return 'assisting' as const;
+  switch (order.state) {
+    case 'dispatched':
+      return 'to_sign' as const;
+    case 'reopened':
+      return 'reopened' as const;
+    case 'returned':
+      return 'return_pending' as const;
+    default:
+      return 'in_hand' as const;
+  }
+}
+
+function refusalText(action: Action, order: WorkOrder, refusal: string): string {
+  switch (refusal) {
+    case 'designated':
+      return `the order has been dispatched ${order.dispatchCount} times: the unit is designated and may not return it`;
+    case 'return_window_closed':
+      return `the return window closed at ${order.returnDueAt?.toISOString()}: the unit keeps the order`;
+    case 'already_difficult':
+      return 'the order is already marked difficult';
+    case 'extension_pending':
+      return 'an extension request is already waiting for the centre';
+    case 'no_extension_pending':
+      return 'no extension request is waiting';
+    default:
+      return `cannot ${action} an order that is ${order.state}`;
+  }
+}
+
+/** SHA-256 of the body with keys sorted, so that a retry with keys in another order is the same body. */
+export function digestOf(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function encodeCursor(parts: string[]): string {
+  return Buffer.from(parts.join('|')).toString('base64url');
+}
+
+function decodeCursor(cursor: string, count: number): string[] {
+  const parts = Buffer.from(cursor, 'base64url').toString().split('|');
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  if (parts.length !== count || !uuid.test(parts[count - 1]) || (count === 2 && !parts[0])) {
+    throw badRequest('invalid_cursor', 'the cursor is not one this service gave');
+  }
+  if (!/^\d+$/.test(parts[0]) && Number.isNaN(Date.parse(parts[0]))) throw badRequest('invalid_cursor', 'the cursor is not one this service gave');
+  return parts;
+}

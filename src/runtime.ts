@@ -1,0 +1,86 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config';
+import { openDatabase, type Database } from './db/database';
+import { BullQueue } from './jobs/bull-queue';
+import { assertCompleteHandlers, type JobQueue } from './jobs/catalogue';
+import { InProcessQueue } from './jobs/in-process-queue';
+import { PrincipalService } from './modules/auth/principal.service';
+import { DirectoryService } from './modules/directory/directory.service';
+import { WebhookService } from './modules/notifications/webhook.service';
+import { WorkOrderService } from './modules/work-orders/work-order.service';
+import { DeadlineService } from './modules/deadlines/deadline.service';
+import { SettingsService } from './modules/settings/settings.service';
+import { SupervisionService } from './modules/supervision/supervision.service';
+import { RoutingService } from './modules/routing/routing.service';
+
+export interface Services {
+  db: Database;
+  jobs: JobQueue;
+  principals: PrincipalService;
+  directory: DirectoryService;
+  webhooks: WebhookService;
+  workOrders: WorkOrderService;
+  settings: SettingsService;
+  deadlines: DeadlineService;
+  supervision: SupervisionService;
+  routing: RoutingService;
+}
+
+/** The adapters the configuration asks for: PostgreSQL or PGlite, bull or in-process jobs. */
+export async function openAdapters(config: Config, log: FastifyBaseLogger): Promise<{ db: Database; jobs: JobQueue }> {
+  const db = await openDatabase(config);
+  const jobs = config.REDIS_URL ? new BullQueue(config.REDIS_URL, config.REDIS_PREFIX, log) : new InProcessQueue(log);
+  return { db, jobs };
+}
+
+/** The services on the adapters; `now` is the clock every rule reads (tests move it). */
+export function createServices(config: Config, db: Database, jobs: JobQueue, log: FastifyBaseLogger, now: () => Date = () => new Date()): Services {
+  const webhooks = new WebhookService(db, jobs, config, log, now);
+  const workOrders = new WorkOrderService(db, now);
+  const settings = new SettingsService(db);
+  const deadlines: DeadlineService = new DeadlineService(db, workOrders, jobs, webhooks, () => supervision, config, log, now);
+  const supervision = new SupervisionService(db, workOrders, settings, deadlines, webhooks, config.TZ_BUREAU, now);
+  workOrders.observe(deadlines.observer);
+  workOrders.observe(supervision.observer);
+  const routing = new RoutingService(db, workOrders, settings, jobs);
+  workOrders.observe(routing.observer);
+  workOrders.observe(webhooks.observer);
+  workOrders.showDeadlines((m, ids, now) => deadlines.milestonesOf(m, ids, now));
+  return {
+    db,
+    jobs,
+    principals: new PrincipalService(db, config.AUTH_CACHE_MS),
+    directory: new DirectoryService(db),
+    webhooks,
+    workOrders,
+    settings,
+    deadlines,
+    supervision,
+    routing,
+  };
+}
+
+/**
+ * Consumes jobs and runs the periodic sweep that re-derives due work from the
+ * database. Returns a stop function that waits for the running sweep.
+ */
+export function startJobs(services: Services, config: Config, log: FastifyBaseLogger): () => Promise<void> {
+  const handlers = {
+    'webhook.deliver': (d: { deliveryId: string }) => services.webhooks.deliver(d.deliveryId),
+    'deadline.check': (d: { milestoneId: string }) => services.deadlines.check(d.milestoneId),
+    'routing.route': (d: { workOrderId: string }) => services.routing.routeOrder(d.workOrderId),
+  };
+  assertCompleteHandlers(handlers);
+  services.jobs.consume(handlers);
+  let running: Promise<unknown> = Promise.resolve();
+  const sweep = () => {
+    running = Promise.all([services.webhooks.sweep(), services.deadlines.sweep(), services.routing.sweep()]).catch((err: unknown) => log.error({ err }, 'sweep failed'));
+  };
+  const timer = setInterval(sweep, config.SWEEP_INTERVAL_MS);
+  timer.unref();
+  sweep();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,89 @@
+import { bearer, intakeBody, startTestApp, storage, type TestApp } from './support/app';
+
+let t: TestApp;
+let operator: string;
+
+beforeAll(async () => {
+  t = await startTestApp({ BODY_LIMIT_BYTES: '4096' });
+});
+afterAll(async () => t.close());
+beforeEach(async () => {
+  await t.reset();
+  operator = await t.token('operator');
+});
+
+const countOrders = async () => Number((await t.db.read((m) => m.query('SELECT count(*)::int AS n FROM work_orders')))[0].n);
+const post = (body: string | object, type = 'application/json') =>
+  t.http.post('/api/v1/work-orders').set(bearer(operator)).set('content-type', type).send(typeof body === 'string' ? body : JSON.stringify(body));
+
+describe(`bad input gets a clear 4xx problem, never a 500, and writes nothing (${storage})`, () => {
+  test.each([
+    ['malformed JSON', () => post('{"externalNo": "A1", '), 400, 'malformed_json'],
+    ['an empty body', () => post(''), 400, 'malformed_json'],
+    ['an unknown field', () => post({ ...intakeBody(), priority: 'high' }), 400, 'validation_failed'],
+    ['a bad enum value', () => post({ ...intakeBody(), requestType: 'gossip' }), 400, 'validation_failed'],
+    ['a missing field', () => post({ ...intakeBody(), content: undefined }), 400, 'validation_failed'],
+    ['a bad date', () => post({ ...intakeBody(), receivedAt: 'yesterday' }), 400, 'validation_failed'],
+    ['an oversize body', () => post({ ...intakeBody(), content: '很'.repeat(3000) }), 413, 'body_too_large'],
+    ['another media type', () => post('externalNo=1', 'application/x-www-form-urlencoded'), 415, 'unsupported_media_type'],
+  ])('%s', async (_what, send, status, code) => {
+    const res = await send();
+    expect(res.status).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ status, code, type: `urn:problem:${code}` });
+    expect(typeof res.body.detail).toBe('string');
+    expect(await countOrders()).toBe(0);
+  });
+
+  test('an unknown field names itself in the problem', async () => {
+    const res = await post({ ...intakeBody(), priority: 'high' });
+    expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'body/priority' })]));
+  });
+
+  test('a malformed id is a 400; an unknown one a 404', async () => {
+    const bad = await t.http.get('/api/v1/work-orders/not-a-uuid').set(bearer(operator));
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('validation_failed');
+    const unknown = await t.http.get('/api/v1/work-orders/00000000-0000-4000-8000-000000000000').set(bearer(operator));
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('not_found');
+  });
+
+  test('an action on an unknown order is a 404, an unknown route too', async () => {
+    const res = await t.http.post('/api/v1/work-orders/00000000-0000-4000-8000-000000000000/close').set(bearer(operator)).send({});
+    expect(res.status).toBe(404);
+    const route = await t.http.get('/api/v1/nothing-here').set(bearer(operator));
+    expect(route.status).toBe(404);
+    expect(route.body.code).toBe('route_not_found');
+  });
+
+  test('a bad cursor is a 400', async () => {
+    const res = await t.http.get('/api/v1/work-orders?cursor=garbage').set(bearer(operator));
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('invalid_cursor');
+  });
+
+  test('a failure inside a transaction leaves nothing half-written', async () => {
+    const order = (await post(intakeBody())).body;
+    // The unit exists when checked but the dispatch fails on a later statement: the state must not move.
+    await t.db.write((m) => m.query(`CREATE FUNCTION fail_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$`));
+    await t.db.write((m) => m.query(`CREATE TRIGGER fail_event BEFORE INSERT ON work_order_events FOR EACH ROW EXECUTE FUNCTION fail_event()`));
+    try {
+      const res = await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(operator)).send({ leadUnitCode: 'CQ-CG' });
+      expect(res.status).toBe(500);
+      expect(res.body).toMatchObject({ code: 'internal' });
+      expect(JSON.stringify(res.body)).not.toContain('boom');
+    } finally {
+      await t.db.write((m) => m.query('DROP TRIGGER fail_event ON work_order_events; DROP FUNCTION fail_event()'));
+    }
+    const after = await t.http.get(`/api/v1/work-orders/${order.id}`).set(bearer(operator));
+    expect(after.body).toMatchObject({ state: 'received', version: 1, leadUnit: null });
+  });
+
+  test('every response carries a request id', async () => {
+    const res = await t.http.get('/health');
+    expect(res.headers['x-request-id']).toMatch(/[0-9a-f-]{36}/);
+    const given = await t.http.get('/health').set('x-request-id', 'abc-123');
+    expect(given.headers['x-request-id']).toBe('abc-123');
+  });
+});

@@ -1,0 +1,88 @@
+import knowledge from '../../src/modules/routing/data/knowledge.json';
+import { TextModel, tokenize, train } from '../../src/modules/routing/model';
+import { compileKnowledge, route, type Knowledge } from '../../src/modules/routing/router';
+import reference from '../../src/modules/directory/data/reference-district.json';
+
+const compiled = compileKnowledge(knowledge as Knowledge);
+const at = (content: string, address = '') => route({ content, address }, compiled, null);
+
+describe('police or not, and which unit (domain.md §5)', () => {
+  test.each([
+    ['小区广场舞音响太吵,晚上十点还在跳', '长清区大学路', true, 'CQ-PS-DAXUELU'],
+    ['邻居家狗每天乱叫,遛狗不拴绳', '孝里镇大街村', true, 'CQ-PS-XIAOLI'],
+    ['身份证丢了怎么补办', '', true, 'CQ-CRJ'],
+    ['接到电话被骗了五万元,是电信诈骗', '', true, 'CQ-JZ'],
+    ['派出所民警态度恶劣,不作为', '', true, 'CQ-DC'],
+    ['路口红绿灯坏了,车辆乱停乱放,经常发生交通事故', '', true, 'CQ-JJ'],
+    ['工地夜间施工噪音扰民,凌晨还在打桩', '文昌街道', false, 'CQ-CG'],
+    ['公司拖欠工资三个月不发', '', false, 'CQ-RS'],
+    ['小区突然停电,已经一天了', '张夏', false, 'CQ-POWER'],
+    ['超市卖过期食品,要求退款', '', false, 'CQ-SCJG'],
+    ['学校违规收取补课费', '', false, 'CQ-EDU'],
+  ])('%s → %s', (content, address, police, unit) => {
+    const d = at(content, address);
+    expect({ police: d.police, lead: d.leadUnitCode }).toEqual({ police, lead: unit });
+    expect(d.reasons.length).toBeGreaterThan(0);
+    expect(d.knowledgeVersion).toBe(knowledge.version);
+  });
+
+  test('a station matter goes to the station whose area the address names, not a place mentioned in passing first', () => {
+    expect(at('楼上装修噪音扰民,之前在崮云湖也遇到过', '长清区五峰山街道').leadUnitCode).toBe('CQ-PS-WUFENGSHAN');
+    expect(at('楼上装修噪音扰民', '').leadUnitCode).toBe('CQ-ZA');
+  });
+
+  test('a negated matter does not count: "not a noise problem" is about the property fee', () => {
+    const d = at('这不是噪音问题,是物业乱收物业费');
+    expect(d).toMatchObject({ police: false, leadUnitCode: 'CQ-ZJ' });
+  });
+
+  test('an unclear message gets no unit and no confidence: an operator decides', () => {
+    expect(at('你好,我想反映一个情况')).toMatchObject({ leadUnitCode: null, confidence: 0 });
+  });
+
+  test('every unit the knowledge names exists in the reference directory', () => {
+    const codes = new Set(reference.units.map((u) => u.code));
+    const named = [
+      ...Object.keys(knowledge.agencies),
+      ...Object.keys(knowledge.police),
+      ...Object.keys(knowledge.gazetteer),
+      ...Object.keys(knowledge.subdistrictGazetteer),
+      knowledge.fallbackPoliceUnit,
+    ];
+    expect(named.filter((c) => !codes.has(c))).toEqual([]);
+  });
+});
+
+describe('the learned model', () => {
+  const examples = [
+    ...['小区 物业 乱收费 停车费', '物业 公司 不作为 电梯 坏了', '开发商 延期 交房 房产证'].map((text) => ({ text, unitCode: 'CQ-ZJ' })),
+    ...['医院 乱收费 医生 态度', '社区 卫生院 疫苗 接种', '医院 挂号 难 看病 贵'].map((text) => ({ text, unitCode: 'CQ-WJ' })),
+  ];
+
+  test('trains, predicts, explains and survives a JSON round trip with its version', () => {
+    const model = train(examples, { minCount: 1 });
+    const p = model.predict('医院 看病 医生');
+    expect(p.get('CQ-WJ')!).toBeGreaterThan(p.get('CQ-ZJ')!);
+    expect(model.explain('医院 看病 医生', 'CQ-WJ')).toContain('医院');
+    const copy = new TextModel(JSON.parse(JSON.stringify(model)));
+    expect(copy.version).toBe(model.version);
+    expect(copy.predict('物业 电梯')).toEqual(model.predict('物业 电梯'));
+  });
+
+  test('the same examples give the same version; other examples another', () => {
+    expect(train(examples, { minCount: 1 }).version).toBe(train(examples, { minCount: 1 }).version);
+    expect(train(examples.slice(1), { minCount: 1 }).version).not.toBe(train(examples, { minCount: 1 }).version);
+  });
+
+  test('raw Chinese text is segmented into words; pre-segmented text is split on spaces', () => {
+    expect(tokenize('小区物业乱收停车费')).toEqual(expect.arrayContaining(['小区', '物业']));
+    expect(tokenize('小区 物业 乱收费')).toEqual(['小区', '物业', '乱收费']);
+  });
+
+  test('with a model, the router mixes learned and duty-list evidence and says so', () => {
+    const model = train(examples, { minCount: 1 });
+    const d = route({ content: '开发商延期交房,房产证办不下来' }, compiled, model);
+    expect(d).toMatchObject({ police: false, leadUnitCode: 'CQ-ZJ', modelVersion: model.version });
+    expect(d.reasons.some((r) => r.startsWith('learned model'))).toBe(true);
+  });
+});
