@@ -3,7 +3,7 @@ import { CalendarDayRow, DeadlinePolicyRow, MilestoneRow, UrgeRow } from '../mod
 import { Unit } from '../modules/directory/unit.entity';
 import { WebhookDelivery } from '../modules/notifications/webhook-delivery.entity';
 import { Setting } from '../modules/settings/setting.entity';
-import { RoutingDecisionRow, RoutingModelRow } from '../modules/routing/routing-decision.entity';
+import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow } from '../modules/routing/routing-decision.entity';
 import { SupervisionSlip, SupervisionSlipNote, SupervisionSlipOrder, SupervisionTrigger } from '../modules/supervision/slip.entity';
 import { WorkOrder, WorkOrderEvent } from '../modules/work-orders/work-order.entity';
 
@@ -23,5 +23,6 @@ export const entities = [
   SupervisionTrigger,
   SupervisionSlipNote,
   RoutingDecisionRow,
+  RoutingKnowledgeRow,
   RoutingModelRow,
 ];

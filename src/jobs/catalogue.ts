@@ -9,9 +9,11 @@ export interface JobData {
   'deadline.check': { milestoneId: string };
   /** Route a new order: dispatch it when the router is sure, else put it in the triage queue. */
   'routing.route': { workOrderId: string };
+  /** Train a routing model from the labelled examples, closed orders and corrections; it becomes active. */
+  'routing.train': { requestedBy: string };
 }
 export type JobName = keyof JobData;
-export const JOB_NAMES: readonly JobName[] = ['webhook.deliver', 'deadline.check', 'routing.route'];
+export const JOB_NAMES: readonly JobName[] = ['webhook.deliver', 'deadline.check', 'routing.route', 'routing.train'];
 
 export type JobHandlers = { [N in JobName]: (data: JobData[N]) => Promise<void> };
 

@@ -1,4 +1,7 @@
-/** RFC 4180 CSV: quoted fields may hold commas, quotes and line breaks. Returns rows as objects by header. */
+/**
+ * RFC 4180 CSV: quoted fields may hold commas, quotes and line breaks. Returns rows as
+ * objects by header; a row with more or fewer fields than the header is a SyntaxError.
+ */
 export function parseCsv(text: string): { header: string[]; rows: Record<string, string>[] } {
   const rows: string[][] = [];
   let row: string[] = [];
@@ -31,5 +34,8 @@ export function parseCsv(text: string): { header: string[]; rows: Record<string,
   }
   const [header = [], ...body] = rows.filter((r) => r.length > 1 || r[0]);
   const names = header.map((h) => h.replace(/^\uFEFF/, '').trim());
-  return { header: names, rows: body.map((r) => Object.fromEntries(names.map((h, i) => [h, r[i] ?? '']))) };
+  body.forEach((r, i) => {
+    if (r.length !== names.length) throw new SyntaxError(`row ${i + 2} has ${r.length} fields, the header has ${names.length}`);
+  });
+  return { header: names, rows: body.map((r) => Object.fromEntries(names.map((h, i) => [h, r[i]]))) };
 }

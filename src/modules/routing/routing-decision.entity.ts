@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { RoutingDecision } from './router';
+import type { TextModelData } from './model';
+import type { Knowledge, RoutingDecision } from './router';
 
 export const ROUTING_OUTCOMES = ['auto_dispatched', 'triage', 'confirmed', 'corrected'] as const;
 export type RoutingOutcome = (typeof ROUTING_OUTCOMES)[number];
@@ -22,13 +23,33 @@ export class RoutingDecisionRow {
   @Column('timestamptz', { name: 'resolved_at', nullable: true }) resolvedAt!: Date | null;
 }
 
+/** A version of the routing knowledge (duty lists, police scope, gazetteer); one is active. */
+@Entity({ name: 'routing_knowledge' })
+export class RoutingKnowledgeRow {
+  @PrimaryColumn('text') version!: string;
+  @Column('jsonb') data!: Knowledge;
+  @Column('boolean') active!: boolean;
+  @Column('text') note!: string;
+  @Column('text', { name: 'created_by' }) createdBy!: string;
+  @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+  @Column('timestamptz', { name: 'activated_at', nullable: true }) activatedAt!: Date | null;
+}
+
+/** What a model was trained on, by source. */
+export interface TrainingSources {
+  imported: number;
+  corrections: number;
+  closedOrders: number;
+}
+
 /** A trained text model; one is active at a time, and an older one can be switched back to. */
 @Entity({ name: 'routing_models' })
 export class RoutingModelRow {
   @PrimaryColumn('text') version!: string;
-  @Column('jsonb') data!: unknown;
+  @Column('jsonb') data!: TextModelData;
   @Column('integer', { name: 'trained_on' }) trainedOn!: number;
   @Column('text', { array: true }) labels!: string[];
+  @Column('jsonb') sources!: TrainingSources;
   @Column('boolean') active!: boolean;
   @Column('text', { name: 'created_by' }) createdBy!: string;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;

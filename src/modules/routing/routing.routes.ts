@@ -1,34 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../../plugins/problem';
-import { Nullable } from '../../schemas/common';
+import { Decision, ExampleBatch, KnowledgeBody, KnowledgeDocument, KnowledgeVersion, KnowledgeVersionView, ModelView, TriageItem } from './routing.schemas';
 import type { RoutingService } from './routing.service';
 
-const Decision = Type.Object({
-  police: Type.Boolean({ description: '涉警: a police matter handled inside the bureau' }),
-  policeProbability: Type.Number(),
-  leadUnitCode: Nullable(Type.String()),
-  leadUnitName: Nullable(Type.String()),
-  assistingUnitCodes: Type.Array(Type.String()),
-  confidence: Type.Number({ description: '0 to 1' }),
-  alternatives: Type.Array(Type.Object({ unitCode: Type.String(), score: Type.Number() })),
-  reasons: Type.Array(Type.String(), { description: 'Which duty terms, which place, which learned features' }),
-  knowledgeVersion: Type.String(),
-  modelVersion: Nullable(Type.String()),
-});
-
-const TriageItem = Type.Object({
-  workOrderId: Type.String({ format: 'uuid' }),
-  externalNo: Type.String(),
-  receivedAt: Type.String({ format: 'date-time' }),
-  requestType: Type.String(),
-  content: Type.String(),
-  address: Type.String(),
-  decidedAt: Type.String({ format: 'date-time' }),
-  decision: Decision,
-});
+/** The largest CSV import, in bytes. */
+const CSV_BODY_LIMIT = 50 * 1024 * 1024;
 
 export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService }> = async (app, { routing }) => {
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_BODY_LIMIT }, (_request, body, done) => done(null, body));
+
   app.post('/api/v1/routing/preview', {
     config: { access: ['operator', 'admin', 'commander'] },
     schema: {
@@ -57,5 +38,135 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
       response: { 200: Type.Array(TriageItem), ...problems(400, 401, 403) },
     },
     handler: async (request) => routing.triage(request.query.limit ?? 100),
+  });
+
+  app.get('/api/v1/routing/knowledge', {
+    config: { access: ['operator', 'commander', 'admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'The routing knowledge in force: duty lists, police scope, gazetteer',
+      response: { 200: KnowledgeDocument, ...problems(401, 403) },
+    },
+    handler: async () => routing.knowledge(),
+  });
+
+  app.get('/api/v1/routing/knowledge/versions', {
+    config: { access: ['operator', 'commander', 'admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'Every saved version of the routing knowledge, newest first',
+      response: { 200: Type.Array(KnowledgeVersionView), ...problems(401, 403) },
+    },
+    handler: async () => routing.knowledgeVersions(),
+  });
+
+  app.post('/api/v1/routing/knowledge/versions', {
+    config: { access: ['admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'Save a new version of the routing knowledge; it becomes active',
+      description: 'The whole document, under a version of its own. Every unit code must be in the directory (422 unknown_unit); nothing is saved otherwise.',
+      body: KnowledgeBody,
+      response: { 201: KnowledgeVersionView, ...problems(400, 401, 403, 409, 422) },
+    },
+    handler: async (request, reply) => reply.code(201).send(await routing.saveKnowledge(request.actor, request.body)),
+  });
+
+  app.post('/api/v1/routing/knowledge/versions/:version/activate', {
+    config: { access: ['admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'Switch the router to a saved version of the knowledge',
+      params: Type.Object({ version: KnowledgeVersion }),
+      response: { 200: KnowledgeVersionView, ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request) => routing.activateKnowledge(request.params.version),
+  });
+
+  app.post('/api/v1/routing/examples', {
+    config: { access: ['admin'] },
+    bodyLimit: CSV_BODY_LIMIT,
+    schema: {
+      tags: ['routing'],
+      summary: 'Import labelled history (CSV) to learn from',
+      description:
+        'Content-Type text/csv, UTF-8, a header row naming `text` and `unit_code`, RFC 4180 quoting. All rows are imported or none: a malformed file is 422 csv_malformed, a unit code the directory does not know is 422 unknown_unit.',
+      consumes: ['text/csv'],
+      body: Type.String({ minLength: 1, description: 'The CSV file' }),
+      response: { 201: Type.Object({ batch: Type.String(), imported: Type.Integer() }), ...problems(400, 401, 403, 413, 415, 422) },
+    },
+    handler: async (request, reply) => reply.code(201).send(await routing.importExamples(request.actor, request.body)),
+  });
+
+  app.get('/api/v1/routing/examples', {
+    config: { access: ['admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'Imported batches of labelled history',
+      response: { 200: Type.Array(ExampleBatch), ...problems(401, 403) },
+    },
+    handler: async () => routing.exampleBatches(),
+  });
+
+  app.delete('/api/v1/routing/examples/:batch', {
+    config: { access: ['admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'Remove an imported batch (models trained on it stay until retrained)',
+      params: Type.Object({ batch: Type.String({ maxLength: 100 }) }),
+      response: { 204: Type.Null(), ...problems(401, 403, 404) },
+    },
+    handler: async (request, reply) => {
+      await routing.deleteBatch(request.params.batch);
+      return reply.code(204).send(null);
+    },
+  });
+
+  app.get('/api/v1/routing/models', {
+    config: { access: ['operator', 'commander', 'admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'Trained routing models, newest first; one at most is active',
+      response: { 200: Type.Array(ModelView), ...problems(401, 403) },
+    },
+    handler: async () => routing.models(),
+  });
+
+  app.post('/api/v1/routing/models/train', {
+    config: { access: ['admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'Train a model from imported history, operator corrections and closed orders',
+      description: 'Training runs as a job; the new model becomes active when it is done (GET /api/v1/routing/models). 422 too_few_examples when fewer than two partner units have labelled examples.',
+      response: {
+        202: Type.Object({ queued: Type.Literal(true), examples: Type.Object({ imported: Type.Integer(), corrections: Type.Integer(), closedOrders: Type.Integer() }) }),
+        ...problems(401, 403, 422),
+      },
+    },
+    handler: async (request, reply) => reply.code(202).send({ queued: true as const, ...(await routing.requestTraining(request.actor)) }),
+  });
+
+  app.post('/api/v1/routing/models/:version/activate', {
+    config: { access: ['admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'Switch the router to a trained model, for example back to the previous one',
+      params: Type.Object({ version: Type.String({ maxLength: 100 }) }),
+      response: { 200: ModelView, ...problems(401, 403, 404) },
+    },
+    handler: async (request) => routing.activateModel(request.params.version),
+  });
+
+  app.post('/api/v1/routing/models/deactivate', {
+    config: { access: ['admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'Route by the knowledge alone (no learned model) until a model is activated again',
+      response: { 204: Type.Null(), ...problems(401, 403) },
+    },
+    handler: async (_request, reply) => {
+      await routing.deactivateModels();
+      return reply.code(204).send(null);
+    },
   });
 };

@@ -1,14 +1,52 @@
+import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
-import type { Database } from '../../db/database';
+import { returnedRows, type Database } from '../../db/database';
+import { conflict, notFound, unprocessable } from '../../errors';
 import type { JobQueue } from '../../jobs/catalogue';
 import { SYSTEM_ACTOR, type Actor } from '../../plugins/auth';
-import { Unit } from '../directory/unit.entity';
+import { POLICE_UNIT_KINDS, Unit } from '../directory/unit.entity';
 import type { SettingsService } from '../settings/settings.service';
 import { WorkOrder } from '../work-orders/work-order.entity';
 import type { OrderObserver, OrderTx, WorkOrderService } from '../work-orders/work-order.service';
-import knowledge from './data/knowledge.json';
+import { parseCsv } from './csv';
+import seedKnowledge from './data/knowledge.json';
+import { TextModel, train, type TrainingExample } from './model';
 import { compileKnowledge, route, type CompiledKnowledge, type Knowledge, type RoutingDecision, type RoutingInput } from './router';
-import { RoutingDecisionRow } from './routing-decision.entity';
+import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow, type TrainingSources } from './routing-decision.entity';
+import type { KnowledgeBody } from './routing.schemas';
+
+/** A model's columns without its weights. */
+const MODEL_LISTING = { version: true, active: true, trainedOn: true, labels: true, sources: true, createdBy: true, createdAt: true, activatedAt: true } as const;
+/** The largest history one import may bring, in rows. */
+const MAX_IMPORT_ROWS = 100_000;
+/** Closed orders a training run reads at most, newest first. */
+const MAX_CLOSED_ORDERS = 200_000;
+
+export interface KnowledgeVersionView {
+  version: string;
+  active: boolean;
+  note: string;
+  createdBy: string;
+  createdAt: string;
+  activatedAt: string | null;
+}
+
+export interface ModelView {
+  version: string;
+  active: boolean;
+  trainedOn: number;
+  labels: string[];
+  sources: TrainingSources;
+  createdBy: string;
+  createdAt: string;
+  activatedAt: string | null;
+}
+
+/** What the router works with now: the active knowledge and, once one is trained, the active model. */
+interface Active {
+  compiled: CompiledKnowledge;
+  model: TextModel | null;
+}
 
 export interface TriageItem {
   workOrderId: string;
@@ -24,11 +62,15 @@ export interface TriageItem {
 /**
  * Routing in the flow (domain.md §1, §5): every order taken in is routed; a confident
  * decision dispatches it at once, any other waits in the triage queue for an operator,
- * whose dispatch is recorded as a confirmation or a correction. The knowledge is the
- * reference district's file for now; a trained model is not yet used on intake.
+ * whose dispatch is recorded as a confirmation or a correction. Administrators edit the
+ * knowledge as versioned documents and train models from the centre's own history; one
+ * of each is active, and every decision records which it used.
  */
 export class RoutingService {
-  private readonly compiled: CompiledKnowledge = compileKnowledge(knowledge as Knowledge);
+  private readonly seed: CompiledKnowledge = compileKnowledge(seedKnowledge as Knowledge);
+  /** The compiled active knowledge and model, kept while their versions stay active. */
+  private knowledgeCache: CompiledKnowledge | null = null;
+  private modelCache: TextModel | null = null;
 
   constructor(
     private readonly db: Database,
@@ -60,9 +102,209 @@ export class RoutingService {
   };
 
   async preview(input: RoutingInput): Promise<RoutingDecision & { leadUnitName: string | null }> {
-    const decision = route(input, this.compiled, null);
-    const names = await this.db.read((m) => unitNames(m, [decision.leadUnitCode]));
-    return { ...decision, leadUnitName: decision.leadUnitCode ? (names.get(decision.leadUnitCode) ?? null) : null };
+    return this.db.read(async (m) => {
+      const { compiled, model } = await this.active(m);
+      const decision = route(input, compiled, model);
+      const names = await unitNames(m, [decision.leadUnitCode]);
+      return { ...decision, leadUnitName: decision.leadUnitCode ? (names.get(decision.leadUnitCode) ?? null) : null };
+    });
+  }
+
+  /** The active knowledge and model; one query when neither changed since the last call. */
+  private async active(m: EntityManager): Promise<Active> {
+    const [now] = (await m.query(
+      `SELECT (SELECT version FROM routing_knowledge WHERE active) AS knowledge, (SELECT version FROM routing_models WHERE active) AS model`,
+    )) as { knowledge: string | null; model: string | null }[];
+    if (!now.knowledge) this.knowledgeCache = null;
+    else if (this.knowledgeCache?.knowledge.version !== now.knowledge) {
+      const row = await m.findOneByOrFail(RoutingKnowledgeRow, { version: now.knowledge });
+      this.knowledgeCache = compileKnowledge(row.data);
+    }
+    if (!now.model) this.modelCache = null;
+    else if (this.modelCache?.version !== now.model) {
+      this.modelCache = new TextModel((await m.findOneByOrFail(RoutingModelRow, { version: now.model })).data);
+    }
+    return { compiled: this.knowledgeCache ?? this.seed, model: this.modelCache };
+  }
+
+  // ---- knowledge, edited as whole documents ----
+
+  /** The knowledge in force: the active version, or the reference district's until an administrator saves one. */
+  async knowledge(): Promise<Knowledge> {
+    return this.db.read(async (m) => (await this.active(m)).compiled.knowledge);
+  }
+
+  knowledgeVersions(): Promise<KnowledgeVersionView[]> {
+    return this.db.read(async (m) => {
+      const rows = await m.find(RoutingKnowledgeRow, { order: { createdAt: 'DESC' } });
+      const views = rows.map(knowledgeView);
+      if (!rows.some((r) => r.version === this.seed.knowledge.version)) {
+        views.push({ version: this.seed.knowledge.version, active: !rows.some((r) => r.active), note: 'reference district (built in)', createdBy: 'system', createdAt: new Date(0).toISOString(), activatedAt: null });
+      }
+      return views;
+    });
+  }
+
+  /** Saves a new version of the knowledge and makes it active; every unit it names must exist. */
+  saveKnowledge(actor: Actor, body: KnowledgeBody): Promise<KnowledgeVersionView> {
+    const { note = '', ...knowledge } = body;
+    const problems = knowledgeProblems(knowledge);
+    if (problems.length) throw unprocessable('invalid_knowledge', problems.join('; '), { problems });
+    return this.db.write(async (m) => {
+      if (knowledge.version === this.seed.knowledge.version || (await m.existsBy(RoutingKnowledgeRow, { version: knowledge.version }))) {
+        throw conflict('knowledge_version_exists', `knowledge version ${knowledge.version} exists; give the new one its own version`);
+      }
+      await requireUnits(m, namedUnits(knowledge));
+      await this.keepSeed(m);
+      const now = new Date();
+      await m.update(RoutingKnowledgeRow, { active: true }, { active: false });
+      await m.insert(RoutingKnowledgeRow, { version: knowledge.version, data: knowledge as never, active: true, note, createdBy: actor.name, createdAt: now, activatedAt: now });
+      return knowledgeView(await m.findOneByOrFail(RoutingKnowledgeRow, { version: knowledge.version }));
+    });
+  }
+
+  /** Switches the router to another saved version (or back to the built-in one). */
+  activateKnowledge(version: string): Promise<KnowledgeVersionView> {
+    return this.db.write(async (m) => {
+      await this.keepSeed(m);
+      if (!(await m.existsBy(RoutingKnowledgeRow, { version }))) throw notFound('knowledge version', version);
+      await m.update(RoutingKnowledgeRow, { active: true }, { active: false });
+      await m.update(RoutingKnowledgeRow, { version }, { active: true, activatedAt: new Date() });
+      return knowledgeView(await m.findOneByOrFail(RoutingKnowledgeRow, { version }));
+    });
+  }
+
+  /** The built-in reference knowledge is stored beside the first saved version, so that it can be switched back to. */
+  private async keepSeed(m: EntityManager): Promise<void> {
+    const version = this.seed.knowledge.version;
+    if (await m.existsBy(RoutingKnowledgeRow, { version })) return;
+    const active = !(await m.existsBy(RoutingKnowledgeRow, { active: true }));
+    await m.insert(RoutingKnowledgeRow, { version, data: this.seed.knowledge as never, active, note: 'reference district (built in)', createdBy: 'system', createdAt: new Date(0), activatedAt: null });
+  }
+
+  // ---- learning ----
+
+  /**
+   * Imports labelled history: CSV with the columns `text` and `unit_code` (UTF-8, a header
+   * row, RFC 4180 quoting). All rows are written or none: a malformed file or a unit code
+   * the directory does not know is refused whole.
+   */
+  importExamples(actor: Actor, csv: string): Promise<{ batch: string; imported: number }> {
+    let parsed: ReturnType<typeof parseCsv>;
+    try {
+      parsed = parseCsv(csv);
+    } catch (err) {
+      throw unprocessable('csv_malformed', `the CSV cannot be read: ${(err as Error).message}`);
+    }
+    const textColumn = ['text', 'text_segmented'].find((c) => parsed.header.includes(c));
+    const unitColumn = ['unit_code', 'unitCode'].find((c) => parsed.header.includes(c));
+    if (!textColumn || !unitColumn) throw unprocessable('csv_malformed', 'the header must name the columns text and unit_code', { header: parsed.header });
+    if (!parsed.rows.length) throw unprocessable('csv_malformed', 'the CSV holds no rows');
+    if (parsed.rows.length > MAX_IMPORT_ROWS) throw unprocessable('csv_too_large', `at most ${MAX_IMPORT_ROWS} rows per import; split the file`);
+    const examples = parsed.rows.map((r) => ({ text: r[textColumn].trim(), unitCode: r[unitColumn].trim() }));
+    const blank = examples.flatMap((e, i) => (e.text && e.unitCode ? [] : [i + 2]));
+    if (blank.length) throw unprocessable('csv_malformed', `rows without text or unit code: ${blank.slice(0, 20).join(', ')}`, { rows: blank.slice(0, 100) });
+    const batch = `import-${randomUUID().slice(0, 8)}`;
+    return this.db.write(async (m) => {
+      await requireUnits(m, examples.map((e) => e.unitCode));
+      for (let i = 0; i < examples.length; i += 1000) {
+        const chunk = examples.slice(i, i + 1000);
+        await m.query(
+          `INSERT INTO routing_examples (text, unit_code, batch, imported_by) SELECT t, u, $3, $4 FROM unnest($1::text[], $2::text[]) AS x(t, u)`,
+          [chunk.map((e) => e.text), chunk.map((e) => e.unitCode), batch, actor.name],
+        );
+      }
+      return { batch, imported: examples.length };
+    });
+  }
+
+  exampleBatches(): Promise<{ batch: string; importedBy: string; importedAt: string; examples: number }[]> {
+    return this.db.read(async (m) => {
+      const rows = (await m.query(
+        `SELECT batch, min(imported_by) AS imported_by, min(created_at) AS imported_at, count(*)::int AS examples FROM routing_examples GROUP BY batch ORDER BY min(created_at) DESC`,
+      )) as { batch: string; imported_by: string; imported_at: Date; examples: number }[];
+      return rows.map((r) => ({ batch: r.batch, importedBy: r.imported_by, importedAt: new Date(r.imported_at).toISOString(), examples: r.examples }));
+    });
+  }
+
+  async deleteBatch(batch: string): Promise<void> {
+    const deleted = await this.db.write((m) => m.query(`DELETE FROM routing_examples WHERE batch = $1 RETURNING 1`, [batch]));
+    if (!returnedRows(deleted).length) throw notFound('example batch', batch);
+  }
+
+  /** Queues a training run; the job trains on everything labelled so far and makes the model active. */
+  async requestTraining(actor: Actor): Promise<{ examples: TrainingSources }> {
+    const examples = await this.db.read((m) => this.trainingSet(m));
+    if (new Set(examples.examples.map((e) => e.unitCode)).size < 2) {
+      throw unprocessable('too_few_examples', 'training needs labelled examples of at least two partner units (import history, or close and correct orders first)', { sources: examples.sources });
+    }
+    await this.jobs.enqueue('routing.train', { requestedBy: actor.name }, { jobId: `train:${randomUUID()}` });
+    return { examples: examples.sources };
+  }
+
+  /** The job: trains a model and activates it. The same examples give the same version, kept once. */
+  async train(requestedBy: string): Promise<ModelView | null> {
+    const { examples, sources } = await this.db.read((m) => this.trainingSet(m));
+    if (new Set(examples.map((e) => e.unitCode)).size < 2) return null;
+    const model = train(examples);
+    return this.db.write(async (m) => {
+      await m.query(
+        `INSERT INTO routing_models (version, data, trained_on, labels, sources, created_by) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (version) DO NOTHING`,
+        [model.version, JSON.stringify(model.data), model.data.trainedOn, model.data.labels, JSON.stringify(sources), requestedBy],
+      );
+      return this.switchModel(m, model.version);
+    });
+  }
+
+  /**
+   * The examples a model learns from: imported history, the operators' choices on orders the
+   * router was unsure of, and closed orders. Partner units only: police or not is the rules' call.
+   */
+  private async trainingSet(m: EntityManager): Promise<{ examples: TrainingExample[]; sources: TrainingSources }> {
+    const policeUnits = new Set((await m.findBy(Unit, { kind: In([...POLICE_UNIT_KINDS]) })).map((u) => u.code));
+    type Row = { text: string; unit_code: string };
+    const imported = (await m.query(`SELECT text, unit_code FROM routing_examples ORDER BY id`)) as Row[];
+    const corrections = (await m.query(
+      `SELECT w.content AS text, r.resolved_unit_code AS unit_code FROM routing_decisions r JOIN work_orders w ON w.id = r.work_order_id
+       WHERE r.outcome IN ('corrected', 'confirmed') ORDER BY r.resolved_at`,
+    )) as Row[];
+    const closed = (await m.query(
+      `SELECT w.content AS text, u.code AS unit_code FROM work_orders w JOIN units u ON u.id = w.lead_unit_id
+       WHERE w.state = 'closed' AND NOT EXISTS (SELECT 1 FROM routing_decisions r WHERE r.work_order_id = w.id AND r.outcome IN ('corrected', 'confirmed'))
+       ORDER BY w.closed_at DESC, w.id LIMIT $1`,
+      [MAX_CLOSED_ORDERS],
+    )) as Row[];
+    const keep = (rows: Row[]) => rows.filter((r) => !policeUnits.has(r.unit_code)).map((r) => ({ text: r.text, unitCode: r.unit_code }));
+    const parts = { imported: keep(imported), corrections: keep(corrections), closedOrders: keep(closed) };
+    return {
+      examples: [...parts.imported, ...parts.corrections, ...parts.closedOrders],
+      sources: { imported: parts.imported.length, corrections: parts.corrections.length, closedOrders: parts.closedOrders.length },
+    };
+  }
+
+  models(): Promise<ModelView[]> {
+    return this.db.read(async (m) =>
+      (await m.find(RoutingModelRow, { select: MODEL_LISTING, order: { createdAt: 'DESC' } })).map(modelView),
+    );
+  }
+
+  /** Switches the router to another trained model, for example back to the one before. */
+  activateModel(version: string): Promise<ModelView> {
+    return this.db.write(async (m) => {
+      if (!(await m.existsBy(RoutingModelRow, { version }))) throw notFound('model', version);
+      return this.switchModel(m, version);
+    });
+  }
+
+  /** Routes by the knowledge alone until a model is activated again. */
+  async deactivateModels(): Promise<void> {
+    await this.db.write((m) => m.update(RoutingModelRow, { active: true }, { active: false }));
+  }
+
+  private async switchModel(m: EntityManager, version: string): Promise<ModelView> {
+    await m.query(`UPDATE routing_models SET active = false WHERE active AND version <> $1`, [version]);
+    await m.query(`UPDATE routing_models SET active = true, activated_at = now() WHERE version = $1 AND NOT active`, [version]);
+    return modelView(await m.findOneOrFail(RoutingModelRow, { where: { version }, select: MODEL_LISTING }));
   }
 
   /** Orders waiting for an operator's routing, oldest first. */
@@ -111,7 +353,8 @@ export class RoutingService {
   }
 
   private async routeNew(tx: OrderTx, order: WorkOrder): Promise<WorkOrder> {
-    const decision = route({ content: order.content, address: order.address, category: order.category }, this.compiled, null);
+    const { compiled, model } = await this.active(tx.m);
+    const decision = route({ content: order.content, address: order.address, category: order.category }, compiled, model);
     const threshold = await this.settings.get(tx.m, 'routing.autoDispatchThreshold');
     const lead = decision.leadUnitCode ? await tx.m.findOneBy(Unit, { code: decision.leadUnitCode, active: true }) : null;
     const confident = lead !== null && decision.confidence >= threshold;
@@ -139,4 +382,42 @@ async function unitNames(m: EntityManager, codes: (string | null)[]): Promise<Ma
   const wanted = codes.filter((c): c is string => !!c);
   if (!wanted.length) return new Map();
   return new Map((await m.findBy(Unit, { code: In(wanted) })).map((u) => [u.code, u.name]));
+}
+
+/** Units a knowledge document names, for the directory to confirm. */
+function namedUnits(k: Knowledge): string[] {
+  return [...Object.keys(k.agencies), ...Object.keys(k.police), ...Object.keys(k.gazetteer), ...Object.keys(k.subdistrictGazetteer), k.fallbackPoliceUnit];
+}
+
+/** What the schema cannot say about a knowledge document. */
+function knowledgeProblems(k: Knowledge): string[] {
+  const problems: string[] = [];
+  for (const unit of k.stationMatters) if (!(unit in k.police)) problems.push(`stationMatters names ${unit}, which has no police scope`);
+  if (!(k.fallbackPoliceUnit in k.police)) problems.push(`fallbackPoliceUnit ${k.fallbackPoliceUnit} has no police scope`);
+  for (const unit of Object.keys(k.agencies)) if (unit in k.police) problems.push(`${unit} is both a partner agency and a police unit`);
+  return problems;
+}
+
+async function requireUnits(m: EntityManager, codes: string[]): Promise<void> {
+  const wanted = [...new Set(codes)];
+  const known = new Set((await m.findBy(Unit, { code: In(wanted) })).map((u) => u.code));
+  const unknown = wanted.filter((c) => !known.has(c));
+  if (unknown.length) throw unprocessable('unknown_unit', `unknown unit codes: ${unknown.slice(0, 20).join(', ')}`, { unitCodes: unknown.slice(0, 100) });
+}
+
+function knowledgeView(r: RoutingKnowledgeRow): KnowledgeVersionView {
+  return { version: r.version, active: r.active, note: r.note, createdBy: r.createdBy, createdAt: r.createdAt.toISOString(), activatedAt: r.activatedAt?.toISOString() ?? null };
+}
+
+function modelView(r: RoutingModelRow): ModelView {
+  return {
+    version: r.version,
+    active: r.active,
+    trainedOn: r.trainedOn,
+    labels: r.labels,
+    sources: r.sources,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt.toISOString(),
+    activatedAt: r.activatedAt?.toISOString() ?? null,
+  };
 }
