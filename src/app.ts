@@ -16,6 +16,7 @@ import { deadlineRoutes } from './modules/deadlines/deadline.routes';
 import { settingsRoutes } from './modules/settings/settings.routes';
 import { supervisionRoutes } from './modules/supervision/supervision.routes';
 import { routingRoutes } from './modules/routing/routing.routes';
+import { repeatRoutes } from './modules/repeats/repeat.routes';
 import { bearerToken, hashToken, registerAuth } from './plugins/auth';
 import { registerProblemHandlers } from './plugins/problem';
 import { createServices, startJobs, type Services } from './runtime';
@@ -80,6 +81,7 @@ export async function buildApp(
         { name: 'supervision', description: 'Director supervision slips (《局长督办单》)' },
         { name: 'settings', description: 'Settings administrators change' },
         { name: 'routing', description: 'Police or not, which unit, why' },
+        { name: 'repeats', description: 'Repeat complaints and the noise-source register' },
         { name: 'operations', description: 'Health, readiness, metrics' },
       ],
     },
@@ -138,6 +140,7 @@ export async function buildApp(
   await app.register(deadlineRoutes, { deadlines: services.deadlines });
   await app.register(supervisionRoutes, { supervision: services.supervision });
   await app.register(routingRoutes, { routing: services.routing });
+  await app.register(repeatRoutes, { repeats: services.repeats });
 
   const stopJobs = config.workerInProcess ? startJobs(services, config, app.log) : async () => {};
   // Fastify has finished in-flight requests when onClose runs: then the jobs drain, then storage closes.

@@ -12,6 +12,7 @@ import { DeadlineService } from './modules/deadlines/deadline.service';
 import { SettingsService } from './modules/settings/settings.service';
 import { SupervisionService } from './modules/supervision/supervision.service';
 import { RoutingService } from './modules/routing/routing.service';
+import { RepeatService } from './modules/repeats/repeat.service';
 
 export interface Services {
   db: Database;
@@ -24,6 +25,7 @@ export interface Services {
   deadlines: DeadlineService;
   supervision: SupervisionService;
   routing: RoutingService;
+  repeats: RepeatService;
 }
 
 /** The adapters the configuration asks for: PostgreSQL or PGlite, bull or in-process jobs. */
@@ -42,7 +44,8 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
   const supervision = new SupervisionService(db, workOrders, settings, deadlines, webhooks, config.TZ_BUREAU, now);
   workOrders.observe(deadlines.observer);
   workOrders.observe(supervision.observer);
-  const routing = new RoutingService(db, workOrders, settings, jobs);
+  const repeats = new RepeatService(db, workOrders, settings);
+  const routing = new RoutingService(db, workOrders, settings, jobs, repeats);
   workOrders.observe(routing.observer);
   workOrders.observe(webhooks.observer);
   workOrders.showDeadlines((m, ids, now) => deadlines.milestonesOf(m, ids, now));
@@ -57,6 +60,7 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
     deadlines,
     supervision,
     routing,
+    repeats,
   };
 }
 

@@ -52,7 +52,7 @@ beforeEach(async () => {
 });
 
 async function dispatchToWenchang(): Promise<string> {
-  const order = await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody()).expect(201);
+  const order = await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody({ citizen: { name: '李四', phone: '13912345678' } })).expect(201);
   await t.http.post(`/api/v1/work-orders/${order.body.id}/dispatch`).set(bearer(operator)).send({ leadUnitCode: 'CQ-PS-WENCHANG' }).expect(200);
   return order.body.id;
 }

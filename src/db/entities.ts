@@ -3,6 +3,7 @@ import { CalendarDayRow, DeadlinePolicyRow, MilestoneRow, UrgeRow } from '../mod
 import { Unit } from '../modules/directory/unit.entity';
 import { WebhookDelivery } from '../modules/notifications/webhook-delivery.entity';
 import { Setting } from '../modules/settings/setting.entity';
+import { NoiseSource, NoiseSourceCheck } from '../modules/repeats/noise-source.entity';
 import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow } from '../modules/routing/routing-decision.entity';
 import { SupervisionSlip, SupervisionSlipNote, SupervisionSlipOrder, SupervisionTrigger } from '../modules/supervision/slip.entity';
 import { WorkOrder, WorkOrderEvent } from '../modules/work-orders/work-order.entity';
@@ -25,4 +26,6 @@ export const entities = [
   RoutingDecisionRow,
   RoutingKnowledgeRow,
   RoutingModelRow,
+  NoiseSource,
+  NoiseSourceCheck,
 ];

@@ -79,7 +79,7 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
         await jobs.settled();
         try {
           await db.write((m) =>
-            m.query(`TRUNCATE routing_decisions, routing_examples, routing_models, routing_knowledge, webhook_deliveries, work_order_events, urges, work_order_milestones, supervision_triggers, supervision_slip_notes,
+            m.query(`TRUNCATE noise_source_checks, noise_sources, routing_decisions, routing_examples, routing_models, routing_knowledge, webhook_deliveries, work_order_events, urges, work_order_milestones, supervision_triggers, supervision_slip_notes,
                      supervision_slip_orders, supervision_slips, slip_counters, work_orders, principals, units, settings, calendar_days, deadline_policies CASCADE`),
           );
           break;
@@ -115,9 +115,10 @@ export function intakeBody(overrides: Record<string, unknown> = {}) {
     receivedAt: new Date().toISOString(),
     requestType: 'complaint',
     urgency: 'normal',
-    citizen: { name: '李四', phone: '13912345678' },
+    // A caller and a place of its own, so that orders of unrelated tests are not repeats of one another.
+    citizen: { name: '李四', phone: `139${String(counter).padStart(8, '0')}` },
     content: '小区楼下烧烤摊深夜噪音扰民,多次反映未解决。',
-    address: '长清区文昌街道清河街',
+    address: `长清区文昌街道清河街${counter}号院`,
     ...overrides,
   };
 }

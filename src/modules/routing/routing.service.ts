@@ -5,6 +5,8 @@ import { conflict, notFound, unprocessable } from '../../errors';
 import type { JobQueue } from '../../jobs/catalogue';
 import { SYSTEM_ACTOR, type Actor } from '../../plugins/auth';
 import { POLICE_UNIT_KINDS, Unit } from '../directory/unit.entity';
+import type { RepeatService } from '../repeats/repeat.service';
+import type { RepeatMatch } from '../repeats/similarity';
 import type { SettingsService } from '../settings/settings.service';
 import { WorkOrder } from '../work-orders/work-order.entity';
 import type { OrderObserver, OrderTx, WorkOrderService } from '../work-orders/work-order.service';
@@ -77,6 +79,7 @@ export class RoutingService {
     private readonly workOrders: WorkOrderService,
     private readonly settings: SettingsService,
     private readonly jobs: JobQueue,
+    private readonly repeats: RepeatService,
   ) {}
 
   /** Routing runs as a job just after intake, so that taking an order in stays one quick statement. */
@@ -336,7 +339,8 @@ export class RoutingService {
     await this.workOrders.unitOfWork(async (tx) => {
       const [row] = (await tx.m.query(`SELECT id FROM work_orders WHERE id = $1 AND state = 'received' FOR UPDATE`, [workOrderId])) as unknown[];
       if (!row || (await tx.m.existsBy(RoutingDecisionRow, { workOrderId }))) return;
-      await this.routeNew(tx, await tx.m.findOneByOrFail(WorkOrder, { id: workOrderId }));
+      const { order, match } = await this.repeats.link(tx, await tx.m.findOneByOrFail(WorkOrder, { id: workOrderId }));
+      await this.routeNew(tx, order, match);
     });
   }
 
@@ -352,12 +356,14 @@ export class RoutingService {
     return rows.length;
   }
 
-  private async routeNew(tx: OrderTx, order: WorkOrder): Promise<WorkOrder> {
+  /** Decides a new order's unit; a repeat of an earlier order waits for the operator, who may merge it. */
+  private async routeNew(tx: OrderTx, order: WorkOrder, repeat: RepeatMatch | null): Promise<WorkOrder> {
     const { compiled, model } = await this.active(tx.m);
     const decision = route({ content: order.content, address: order.address, category: order.category }, compiled, model);
+    if (repeat) decision.reasons.push(`repeat of an earlier order (similarity ${repeat.similarity}${repeat.sameCaller ? ', same caller' : ''}${repeat.samePlace ? ', same place' : ''}): an operator decides whether to merge`);
     const threshold = await this.settings.get(tx.m, 'routing.autoDispatchThreshold');
     const lead = decision.leadUnitCode ? await tx.m.findOneBy(Unit, { code: decision.leadUnitCode, active: true }) : null;
-    const confident = lead !== null && decision.confidence >= threshold;
+    const confident = lead !== null && decision.confidence >= threshold && !repeat;
     await tx.m.insert(RoutingDecisionRow, {
       workOrderId: order.id,
       police: decision.police,

@@ -17,6 +17,10 @@ export const SETTINGS = {
     default: 0.8,
     description: 'Confidence (0–1) at or above which a routed order is dispatched automatically; above 1 sends every order to triage',
   },
+  /** Repeat complaints (domain.md §11): how far back a new order looks for the one it repeats. */
+  'repeats.windowDays': { schema: Type.Integer({ minimum: 1, maximum: 365 }), default: 30, description: 'Days back from an order\'s receipt in which an earlier order about the same place or from the same caller counts as the one it repeats' },
+  /** How alike two messages must be (Dice coefficient over character pairs, 0–1) to be the same matter. */
+  'repeats.minSimilarity': { schema: Type.Number({ minimum: 0, maximum: 1 }), default: 0.35, description: 'Text similarity (0–1, character-pair Dice) at or above which an earlier order about the same place or from the same caller is the same matter' },
 } as const satisfies Record<string, { schema: TSchema; default: unknown; description: string }>;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -65,6 +65,12 @@ export class WorkOrder {
   @Column('jsonb', { nullable: true }) reply!: Reply | null;
   @Column('timestamptz', { name: 'closed_at', nullable: true }) closedAt!: Date | null;
   @Column('uuid', { name: 'merged_into_id', nullable: true }) mergedIntoId!: string | null;
+  /** The address's place key (repeats/similarity.ts), to find repeats about the same place. */
+  @Column('text', { name: 'place_key' }) placeKey!: string;
+  /** 重复件: the earlier order this one repeats, linked on intake; the operator may merge it. */
+  @Column('uuid', { name: 'repeat_of_id', nullable: true }) repeatOfId!: string | null;
+  /** The registered noise source the order is about. */
+  @Column('uuid', { name: 'noise_source_id', nullable: true }) noiseSourceId!: string | null;
   /** 疑难: marked difficult by the centre; raises a supervision slip. */
   @Column('boolean') difficult!: boolean;
   /** Until when the lead unit may return the order (退单), by the deadline policy. */

@@ -64,6 +64,8 @@ export const WorkOrderView = Type.Object({
   reply: Nullable(Type.Object({ result: ReplyResultSchema, text: Type.String(), unit: Nullable(UnitRef), repliedAt: Type.String({ format: 'date-time' }) })),
   closedAt: Nullable(Type.String({ format: 'date-time' })),
   mergedIntoId: Nullable(Type.String({ format: 'uuid' })),
+  repeatOfId: Nullable(Type.String({ format: 'uuid', description: '重复件: the earlier order this one repeats (GET /api/v1/work-orders/{id}/repeats)' })),
+  noiseSourceId: Nullable(Type.String({ format: 'uuid', description: 'The registered noise source the order is about' })),
   difficult: Type.Boolean({ description: '疑难: marked difficult, under a supervision slip' }),
   returnDueAt: Nullable(Type.String({ format: 'date-time', description: 'Until when the lead unit may return the order' })),
   deadlines: Type.Array(

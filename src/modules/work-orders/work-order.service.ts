@@ -5,6 +5,7 @@ import { AppError, badRequest, conflict, notFound, unprocessable } from '../../e
 import type { Actor } from '../../plugins/auth';
 import { resolveActiveUnits, unitRefs } from '../directory/directory.service';
 import { Unit } from '../directory/unit.entity';
+import { placeKey } from '../repeats/similarity';
 import { allowedActions, check, isDesignated, TRANSITIONS, type Action, type OrderFacts, type Side, type State } from './lifecycle';
 import type { ActionInput, IntakeBody, ListQuery, WorkOrderView } from './work-order.schemas';
 import { WorkOrder, WorkOrderEvent } from './work-order.entity';
@@ -37,7 +38,7 @@ export interface OrderChange {
 export type MilestoneSource = (m: EntityManager, orderIds: string[], now: Date) => Promise<Map<string, MilestoneView[]>>;
 
 /** Events the system records on an order without changing it. */
-export type SystemAction = 'create' | 'warn' | 'overdue' | 'urge' | 'escalate';
+export type SystemAction = 'create' | 'warn' | 'overdue' | 'urge' | 'escalate' | 'link-repeat' | 'link-noise-source';
 
 /**
  * A module that follows orders (notifications, deadlines, routing). It runs inside the
@@ -372,8 +373,8 @@ export class WorkOrderService {
 const INTAKE_SQL = `
   WITH new_order AS (
     INSERT INTO work_orders (source, external_no, intake_digest, received_at, request_type, urgency, citizen_name, citizen_phone,
-                             confidential, content, address, category, latitude, longitude, attachments, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+                             confidential, content, address, category, latitude, longitude, attachments, created_at, updated_at, place_key)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $22)
     ON CONFLICT (source, external_no) DO NOTHING
     RETURNING *
   ), creation AS (
@@ -405,6 +406,7 @@ function intakeParams(body: IntakeBody, digest: string, actor: Actor, now: Date)
     actor.role,
     actor.unitId,
     JSON.stringify({ source: body.source, externalNo: body.externalNo }),
+    placeKey(body.address ?? ''),
   ];
 }
 

@@ -61,6 +61,8 @@ export function toOrderView(o: WorkOrder, refs: Map<string, UnitRef>, actor: Act
     reply: o.reply && { result: o.reply.result, text: o.reply.text, unit: ref(o.reply.unitId), repliedAt: o.reply.repliedAt },
     closedAt: o.closedAt ? o.closedAt.toISOString() : null,
     mergedIntoId: o.mergedIntoId,
+    repeatOfId: o.repeatOfId,
+    noiseSourceId: o.noiseSourceId,
     difficult: o.difficult,
     returnDueAt: o.returnDueAt ? o.returnDueAt.toISOString() : null,
     deadlines: milestones.map(({ unitId, ...ms }) => ({ ...ms, unit: ref(unitId) })),

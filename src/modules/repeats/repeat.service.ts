@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import { subDays } from 'date-fns';
+import { In, type EntityManager } from 'typeorm';
+import { hydrate, returnedRows, type Database } from '../../db/database';
+import { conflict, notFound } from '../../errors';
+import { SYSTEM_ACTOR, type Actor } from '../../plugins/auth';
+import type { SettingsService } from '../settings/settings.service';
+import { WorkOrder } from '../work-orders/work-order.entity';
+import type { OrderTx, WorkOrderService } from '../work-orders/work-order.service';
+import { NoiseSource, NoiseSourceCheck, type NoiseKind } from './noise-source.entity';
+import { findRepeat, placeKey, type RepeatCandidate, type RepeatMatch } from './similarity';
+
+/** Earlier orders a new one is compared with, at most: the newest about its place or from its caller. */
+const MAX_CANDIDATES = 200;
+
+export interface OrderSummary {
+  id: string;
+  externalNo: string;
+  receivedAt: string;
+  state: string;
+  content: string;
+  address: string;
+  /** merged: folded into the original; linked: found on intake, not merged (yet). */
+  relation: 'original' | 'linked' | 'merged';
+}
+
+export interface RepeatGroup {
+  original: OrderSummary;
+  repeats: OrderSummary[];
+  /** Repeats (linked or merged) in all, and from how many different callers. */
+  count: number;
+  callers: number;
+  noiseSourceId: string | null;
+}
+
+export interface NoiseSourceInput {
+  place: string;
+  kind: NoiseKind;
+  organiser?: string;
+  contact?: string;
+  note?: string;
+  active?: boolean;
+}
+
+export interface NoiseSourceView {
+  id: string;
+  place: string;
+  kind: NoiseKind;
+  organiser: string;
+  contact: string;
+  note: string;
+  active: boolean;
+  orders: number;
+  lastCheck: CheckView | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface CheckView {
+  checkedAt: string;
+  checkedBy: string;
+  result: string;
+  recordedBy: string;
+}
+
+type CandidateRow = { id: string; content: string; place_key: string; same_caller: boolean; root_id: string | null };
+
+/**
+ * Repeat complaints and the noise-source register (domain.md §11). On intake (in the routing
+ * job) a new order is linked to the earlier open or recent order it repeats and to the
+ * registered noise source of its place; an operator then merges it or not.
+ */
+export class RepeatService {
+  constructor(
+    private readonly db: Database,
+    private readonly workOrders: WorkOrderService,
+    private readonly settings: SettingsService,
+  ) {}
+
+  /** Links a new order to the order it repeats and to its noise source; the match, or null. */
+  async link(tx: OrderTx, order: WorkOrder): Promise<{ order: WorkOrder; match: RepeatMatch | null }> {
+    const windowDays = await this.settings.get(tx.m, 'repeats.windowDays');
+    const minSimilarity = await this.settings.get(tx.m, 'repeats.minSimilarity');
+    const rows = (await tx.m.query(
+      `SELECT id, content, place_key, ($2 <> '' AND citizen_phone = $2) AS same_caller, COALESCE(merged_into_id, repeat_of_id) AS root_id
+       FROM work_orders
+       WHERE id <> $1 AND received_at >= $3 AND created_at <= $4 AND state <> 'cancelled'
+         AND (($2 <> '' AND citizen_phone = $2) OR ($5 <> '' AND place_key = $5))
+       ORDER BY received_at DESC LIMIT ${MAX_CANDIDATES}`,
+      [order.id, order.citizenPhone, subDays(order.receivedAt, windowDays), order.createdAt, order.placeKey],
+    )) as CandidateRow[];
+    const candidates: RepeatCandidate[] = rows.map((r) => ({ id: r.id, content: r.content, placeKey: r.place_key, sameCaller: r.same_caller, rootId: r.root_id }));
+    const match = findRepeat(order, candidates, minSimilarity);
+
+    let noiseSourceId: string | null = null;
+    if (match) {
+      const [root] = (await tx.m.query(`SELECT noise_source_id FROM work_orders WHERE id IN ($1, $2) AND noise_source_id IS NOT NULL LIMIT 1`, [match.originalId, match.matchedId])) as {
+        noise_source_id: string;
+      }[];
+      noiseSourceId = root?.noise_source_id ?? null;
+    }
+    if (!noiseSourceId && order.placeKey) {
+      const [source] = (await tx.m.query(
+        `SELECT id FROM noise_sources WHERE active AND place_key <> '' AND left($1, length(place_key)) = place_key ORDER BY length(place_key) DESC LIMIT 1`,
+        [order.placeKey],
+      )) as { id: string }[];
+      noiseSourceId = source?.id ?? null;
+    }
+    if (!match && !noiseSourceId) return { order, match: null };
+
+    // A link is the system's note on the order, not a step of its life: the version stays, so an operator's edit is not refused for it.
+    const updated = await tx.m.query(`UPDATE work_orders SET repeat_of_id = $2, noise_source_id = COALESCE(noise_source_id, $3), updated_at = $4 WHERE id = $1 RETURNING *`, [
+      order.id,
+      match?.originalId ?? null,
+      noiseSourceId,
+      tx.now,
+    ]);
+    const after = hydrate(tx.m, WorkOrder, returnedRows(updated)[0]);
+    const router: Actor = { ...SYSTEM_ACTOR, name: 'router' };
+    if (match) {
+      const original = await tx.m.findOneByOrFail(WorkOrder, { id: match.originalId });
+      await this.workOrders.recordEvent(tx, after, router, 'link-repeat', after.state, {
+        reason: `重复件: 与工单 ${original.externalNo} 同一${match.samePlace ? '地点' : '来电人'}同一事项 (相似度 ${match.similarity})`,
+        details: { originalId: original.id, originalExternalNo: original.externalNo, matchedId: match.matchedId, similarity: match.similarity, sameCaller: match.sameCaller, samePlace: match.samePlace },
+      });
+    }
+    if (noiseSourceId && after.noiseSourceId === noiseSourceId && order.noiseSourceId !== noiseSourceId) {
+      await this.workOrders.recordEvent(tx, after, router, 'link-noise-source', after.state, { reason: '噪音源登记', details: { noiseSourceId } });
+    }
+    return { order: after, match };
+  }
+
+  /** The order's repeat group: its original and every order linked or merged into it. */
+  group(id: string): Promise<RepeatGroup> {
+    return this.db.read(async (m) => {
+      const order = await m.findOneBy(WorkOrder, { id });
+      if (!order) throw notFound('work order', id);
+      const rootId = order.mergedIntoId ?? order.repeatOfId ?? order.id;
+      const root = await m.findOneByOrFail(WorkOrder, { id: rootId });
+      const members = await m.find(WorkOrder, { where: [{ repeatOfId: rootId }, { mergedIntoId: rootId }], order: { receivedAt: 'ASC' } });
+      return toGroup(root, members.filter((o) => (o.mergedIntoId ?? o.repeatOfId) === rootId));
+    });
+  }
+
+  /** The sources of most repeats among orders received in a period: the originals with their repeat counts. */
+  topSources(from: Date, to: Date, limit: number): Promise<RepeatGroup[]> {
+    return this.db.read(async (m) => {
+      const top = (await m.query(
+        `SELECT COALESCE(merged_into_id, repeat_of_id) AS root_id, count(*)::int AS n FROM work_orders
+         WHERE (repeat_of_id IS NOT NULL OR merged_into_id IS NOT NULL) AND received_at >= $1 AND received_at < $2
+         GROUP BY 1 ORDER BY n DESC, root_id LIMIT $3`,
+        [from, to, limit],
+      )) as { root_id: string; n: number }[];
+      if (!top.length) return [];
+      const ids = top.map((t) => t.root_id);
+      const roots = new Map((await m.findBy(WorkOrder, { id: In(ids) })).map((o) => [o.id, o]));
+      const members = await m.find(WorkOrder, { where: [{ repeatOfId: In(ids) }, { mergedIntoId: In(ids) }], order: { receivedAt: 'ASC' } });
+      return top.map((t) => toGroup(roots.get(t.root_id)!, members.filter((o) => (o.mergedIntoId ?? o.repeatOfId) === t.root_id)));
+    });
+  }
+
+  // ---- the noise-source register ----
+
+  createSource(actor: Actor, input: NoiseSourceInput): Promise<NoiseSourceView> {
+    return this.db.write(async (m) => {
+      const now = new Date();
+      const id = randomUUID();
+      await m.insert(NoiseSource, {
+        id,
+        place: input.place,
+        placeKey: placeKey(input.place),
+        kind: input.kind,
+        organiser: input.organiser ?? '',
+        contact: input.contact ?? '',
+        note: input.note ?? '',
+        active: input.active ?? true,
+        createdBy: actor.name,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return this.sourceView(m, await m.findOneByOrFail(NoiseSource, { id }));
+    });
+  }
+
+  listSources(query: { active?: boolean; kind?: NoiseKind }): Promise<NoiseSourceView[]> {
+    return this.db.read(async (m) => {
+      const where = { ...(query.active !== undefined && { active: query.active }), ...(query.kind && { kind: query.kind }) };
+      const rows = await m.find(NoiseSource, { where, order: { createdAt: 'DESC' } });
+      const views: NoiseSourceView[] = [];
+      for (const row of rows) views.push(await this.sourceView(m, row));
+      return views;
+    });
+  }
+
+  source(id: string): Promise<NoiseSourceView & { checks: CheckView[]; orderList: OrderSummary[] }> {
+    return this.db.read(async (m) => {
+      const row = await m.findOneBy(NoiseSource, { id });
+      if (!row) throw notFound('noise source', id);
+      const checks = await m.find(NoiseSourceCheck, { where: { noiseSourceId: id }, order: { checkedAt: 'DESC' } });
+      const orders = await m.find(WorkOrder, { where: { noiseSourceId: id }, order: { receivedAt: 'DESC' }, take: 500 });
+      return {
+        ...(await this.sourceView(m, row)),
+        checks: checks.map(checkView),
+        orderList: orders.map((o) => summary(o, o.repeatOfId ? 'linked' : o.mergedIntoId ? 'merged' : 'original')),
+      };
+    });
+  }
+
+  updateSource(actor: Actor, id: string, patch: Partial<NoiseSourceInput> & { version?: number }): Promise<NoiseSourceView> {
+    return this.db.write(async (m) => {
+      const row = await m.findOneBy(NoiseSource, { id });
+      if (!row) throw notFound('noise source', id);
+      if (patch.version !== undefined && patch.version !== row.version) throw conflict('version_mismatch', `the source is at version ${row.version}, not ${patch.version}`, { version: row.version });
+      const { version: _v, ...changes } = patch;
+      await m.update(NoiseSource, { id }, { ...changes, ...(changes.place ? { placeKey: placeKey(changes.place) } : {}), updatedAt: new Date(), version: row.version + 1 });
+      return this.sourceView(m, await m.findOneByOrFail(NoiseSource, { id }));
+    });
+  }
+
+  /** Records a check made at the source (who, when, what was found and done). */
+  addCheck(actor: Actor, id: string, input: { checkedAt: string; checkedBy?: string; result: string }): Promise<NoiseSourceView> {
+    return this.db.write(async (m) => {
+      const row = await m.findOneBy(NoiseSource, { id });
+      if (!row) throw notFound('noise source', id);
+      await m.insert(NoiseSourceCheck, { noiseSourceId: id, checkedAt: new Date(input.checkedAt), checkedBy: input.checkedBy ?? actor.name, result: input.result, recordedBy: actor.name, createdAt: new Date() });
+      return this.sourceView(m, row);
+    });
+  }
+
+  /** An operator links an order to a registered source, or takes the link away (null). */
+  linkOrder(actor: Actor, orderId: string, noiseSourceId: string | null): Promise<{ orderId: string; noiseSourceId: string | null }> {
+    return this.workOrders.unitOfWork(async (tx) => {
+      const [row] = (await tx.m.query(`SELECT noise_source_id FROM work_orders WHERE id = $1 FOR UPDATE`, [orderId])) as { noise_source_id: string | null }[];
+      if (!row) throw notFound('work order', orderId);
+      if (noiseSourceId && !(await tx.m.existsBy(NoiseSource, { id: noiseSourceId }))) throw notFound('noise source', noiseSourceId);
+      if (row.noise_source_id === noiseSourceId) return { orderId, noiseSourceId };
+      await tx.m.update(WorkOrder, { id: orderId }, { noiseSourceId, updatedAt: tx.now });
+      const order = await tx.m.findOneByOrFail(WorkOrder, { id: orderId });
+      await this.workOrders.recordEvent(tx, order, actor, 'link-noise-source', order.state, {
+        reason: noiseSourceId ? '关联噪音源' : '取消关联噪音源',
+        details: { noiseSourceId, previousNoiseSourceId: row.noise_source_id },
+      });
+      return { orderId, noiseSourceId };
+    });
+  }
+
+  private async sourceView(m: EntityManager, r: NoiseSource): Promise<NoiseSourceView> {
+    const [{ n }] = (await m.query(`SELECT count(*)::int AS n FROM work_orders WHERE noise_source_id = $1`, [r.id])) as { n: number }[];
+    const last = await m.findOne(NoiseSourceCheck, { where: { noiseSourceId: r.id }, order: { checkedAt: 'DESC' } });
+    return {
+      id: r.id,
+      place: r.place,
+      kind: r.kind,
+      organiser: r.organiser,
+      contact: r.contact,
+      note: r.note,
+      active: r.active,
+      orders: n,
+      lastCheck: last ? checkView(last) : null,
+      createdBy: r.createdBy,
+      createdAt: r.createdAt.toISOString(),
+      updatedAt: r.updatedAt.toISOString(),
+      version: r.version,
+    };
+  }
+}
+
+function summary(o: WorkOrder, relation: OrderSummary['relation']): OrderSummary {
+  return { id: o.id, externalNo: o.externalNo, receivedAt: o.receivedAt.toISOString(), state: o.state, content: o.content, address: o.address, relation };
+}
+
+function toGroup(root: WorkOrder, members: WorkOrder[]): RepeatGroup {
+  const callers = new Set([root, ...members].map((o) => o.citizenPhone).filter(Boolean));
+  return {
+    original: summary(root, 'original'),
+    repeats: members.map((o) => summary(o, o.mergedIntoId ? 'merged' : 'linked')),
+    count: members.length,
+    callers: callers.size,
+    noiseSourceId: root.noiseSourceId ?? members.find((o) => o.noiseSourceId)?.noiseSourceId ?? null,
+  };
+}
+
+function checkView(c: NoiseSourceCheck): CheckView {
+  return { checkedAt: c.checkedAt.toISOString(), checkedBy: c.checkedBy, result: c.result, recordedBy: c.recordedBy };
+}

@@ -1,0 +1,80 @@
+/**
+ * Repeat complaints (domain.md §11) as pure functions: the place an address names, how alike
+ * two messages are, and which earlier order a new one repeats.
+ */
+
+/** Prefixes every address in the district shares; they say nothing about the place. */
+const REGION_PREFIXES = /^(中国)?(山东省|山东)?(济南市|济南)?(长清区|长清)?/;
+/** Where the place ends: an estate, a community, a village, a square... House numbers after it vary from caller to caller. */
+const PLACE_END = /(小区|社区|花园|家园|公寓|大厦|广场|市场|公园|学校|医院|村|苑)/;
+
+const toHalfWidth = (s: string) => s.replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+
+/**
+ * The place key of an address: without the region, punctuation and spaces, cut after the
+ * estate or village it names ("长清区文昌街道清河街幸福小区3号楼" → "文昌街道清河街幸福小区").
+ * Empty when the address names nothing more than the district.
+ */
+export function placeKey(address: string): string {
+  const plain = toHalfWidth(address)
+    .replace(/[\s,，。.、;；:：()（）\-—#]/g, '')
+    .replace(REGION_PREFIXES, '');
+  const end = plain.match(PLACE_END);
+  const key = end && end.index !== undefined && end.index > 0 ? plain.slice(0, end.index + end[0].length) : plain.replace(/\d+(号楼|号|栋|单元|室|楼|层)?$/g, '');
+  return key.length >= 2 ? key : '';
+}
+
+function bigrams(text: string): Set<string> {
+  const chars = toHalfWidth(text).replace(/[^\p{L}\p{N}]/gu, '');
+  const grams = new Set<string>();
+  for (let i = 0; i + 1 < chars.length; i++) grams.add(chars.slice(i, i + 2));
+  return grams;
+}
+
+/** Dice's coefficient over character bigrams: 1 for the same words, 0 for nothing in common. */
+export function textSimilarity(a: string, b: string): number {
+  const x = bigrams(a);
+  const y = bigrams(b);
+  if (!x.size || !y.size) return 0;
+  let common = 0;
+  for (const g of x) if (y.has(g)) common++;
+  return (2 * common) / (x.size + y.size);
+}
+
+export interface RepeatCandidate {
+  id: string;
+  content: string;
+  placeKey: string;
+  sameCaller: boolean;
+  /** The original this candidate itself repeats or was merged into, if any. */
+  rootId: string | null;
+}
+
+export interface RepeatMatch {
+  /** The original the new order repeats: the candidate's own original when it has one. */
+  originalId: string;
+  matchedId: string;
+  similarity: number;
+  sameCaller: boolean;
+  samePlace: boolean;
+}
+
+/**
+ * The earlier order a new one repeats: about the same place or from the same caller, and
+ * saying much the same. Among several, the most alike wins; a shared place and a shared
+ * caller each count for a quarter.
+ */
+export function findRepeat(order: { content: string; placeKey: string }, candidates: RepeatCandidate[], minSimilarity: number): RepeatMatch | null {
+  let best: (RepeatMatch & { score: number }) | null = null;
+  for (const c of candidates) {
+    const samePlace = order.placeKey !== '' && c.placeKey === order.placeKey;
+    if (!samePlace && !c.sameCaller) continue;
+    const similarity = textSimilarity(order.content, c.content);
+    if (similarity < minSimilarity) continue;
+    const score = similarity + (samePlace ? 0.25 : 0) + (c.sameCaller ? 0.25 : 0);
+    if (!best || score > best.score) best = { originalId: c.rootId ?? c.id, matchedId: c.id, similarity: Number(similarity.toFixed(3)), sameCaller: c.sameCaller, samePlace, score };
+  }
+  if (!best) return null;
+  const { score: _score, ...match } = best;
+  return match;
+}

@@ -1,0 +1,134 @@
+import { findRepeat, placeKey, textSimilarity } from '../src/modules/repeats/similarity';
+import { bearer, intakeBody, startTestApp, storage, type TestApp } from './support/app';
+
+describe('repeat complaints as rules (domain.md §11)', () => {
+  test.each([
+    ['长清区文昌街道清河街幸福小区3号楼2单元', '文昌街道清河街幸福小区'],
+    ['山东省济南市长清区 文昌街道清河街幸福小区', '文昌街道清河街幸福小区'],
+    ['孝里镇大街村', '孝里镇大街村'],
+    ['长清区大学路１２号', '大学路'],
+    ['长清区', ''],
+  ])('the place key of %s is %s', (address, key) => {
+    expect(placeKey(address)).toBe(key);
+  });
+
+  test('messages about the same matter are alike; different matters are not', () => {
+    const a = '小区楼下广场舞音响太吵,晚上十点还在跳';
+    expect(textSimilarity(a, '楼下广场舞音响声音太大,晚上十点多还在跳')).toBeGreaterThan(0.5);
+    expect(textSimilarity(a, '公司拖欠工资三个月不发')).toBeLessThan(0.1);
+  });
+
+  test('a repeat needs the same place or the same caller, and much the same words; the original of a repeat is the root', () => {
+    const order = { content: '广场舞音响太吵晚上十点还在跳', placeKey: '文昌街道幸福小区' };
+    const alike = '广场舞音响太吵,晚上还在跳';
+    expect(findRepeat(order, [{ id: 'a', content: alike, placeKey: '别处', sameCaller: false, rootId: null }], 0.35)).toBeNull();
+    expect(findRepeat(order, [{ id: 'a', content: '拖欠工资', placeKey: '文昌街道幸福小区', sameCaller: true, rootId: null }], 0.35)).toBeNull();
+    expect(findRepeat(order, [{ id: 'b', content: alike, placeKey: '文昌街道幸福小区', sameCaller: false, rootId: 'root' }], 0.35)).toMatchObject({
+      originalId: 'root',
+      matchedId: 'b',
+      samePlace: true,
+      sameCaller: false,
+    });
+  });
+});
+
+let t: TestApp;
+let operator: string;
+let admin: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => t.close());
+beforeEach(async () => {
+  await t.reset();
+  operator = await t.token('operator');
+  admin = await t.token('admin');
+  await t.http.put('/api/v1/settings/routing.autoDispatchThreshold').set(bearer(admin)).send({ value: 0.8 }).expect(200);
+});
+
+const CALLER = { name: '赵女士', phone: '13700000001' };
+const DANCE = '幸福小区楼下广场舞音响太吵,晚上十点还在跳';
+
+/** Takes an order in and waits for the routing job that links it. */
+const intake = async (overrides: Record<string, unknown>) => {
+  const created = (await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody(overrides)).expect(201)).body;
+  await t.jobs.settled();
+  return (await t.http.get(`/api/v1/work-orders/${created.id}`).set(bearer(operator))).body;
+};
+const events = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}/events`).set(bearer(operator))).body as { action: string; reason: string; details: Record<string, unknown> }[];
+
+describe(`repeat complaints on intake (${storage})`, () => {
+  test('the same caller about the same matter is linked to the first order, recorded, and left to the operator rather than dispatched again', async () => {
+    const first = await intake({ citizen: CALLER, content: DANCE, address: '长清区大学路幸福小区' });
+    expect(first).toMatchObject({ state: 'dispatched', repeatOfId: null });
+    const again = await intake({ citizen: CALLER, content: '楼下广场舞音响声音太大,晚上十点多还在跳,又来投诉', address: '长清区大学路' });
+    expect(again).toMatchObject({ state: 'received', repeatOfId: first.id });
+    const linked = (await events(again.id)).find((e) => e.action === 'link-repeat')!;
+    expect(linked.details).toMatchObject({ originalId: first.id, sameCaller: true });
+    const triage = (await t.http.get('/api/v1/triage').set(bearer(operator))).body;
+    expect(triage[0].decision.reasons.join(' ')).toContain('repeat of an earlier order');
+  });
+
+  test('another caller about the same place and matter is linked too; another matter, or an order older than the window, is not', async () => {
+    const old = await intake({ content: DANCE, address: '长清区文昌街道幸福小区1号楼', receivedAt: new Date(Date.now() - 40 * 86400_000).toISOString() });
+    const first = await intake({ content: DANCE, address: '长清区文昌街道幸福小区2号楼' });
+    expect(first.repeatOfId).toBeNull();
+    const neighbour = await intake({ content: '幸福小区广场舞太吵了,晚上十点还在跳舞', address: '长清区文昌街道幸福小区5号楼' });
+    expect(neighbour.repeatOfId).toBe(first.id);
+    const other = await intake({ content: '幸福小区物业乱收停车费', address: '长清区文昌街道幸福小区5号楼' });
+    expect(other.repeatOfId).toBeNull();
+    expect(old.repeatOfId).toBeNull();
+  });
+
+  test('the repeat group counts repeats and callers; merging keeps the order in the group; the top sources list it', async () => {
+    const first = await intake({ content: DANCE, address: '长清区文昌街道幸福小区' });
+    const second = await intake({ content: DANCE, address: '长清区文昌街道幸福小区' });
+    const third = await intake({ citizen: { name: '钱先生', phone: '13700000009' }, content: DANCE + ',请管管', address: '长清区文昌街道幸福小区' });
+    await t.http.post(`/api/v1/work-orders/${second.id}/merge`).set(bearer(operator)).send({ originalId: first.id }).expect(200);
+    const group = (await t.http.get(`/api/v1/work-orders/${third.id}/repeats`).set(bearer(operator)).expect(200)).body;
+    expect(group).toMatchObject({ original: { id: first.id, relation: 'original' }, count: 2, callers: 3 });
+    expect(group.repeats.map((r: { id: string; relation: string }) => [r.id, r.relation])).toEqual([
+      [second.id, 'merged'],
+      [third.id, 'linked'],
+    ]);
+    const from = new Date(Date.now() - 86400_000).toISOString();
+    const to = new Date(Date.now() + 86400_000).toISOString();
+    const top = (await t.http.get(`/api/v1/repeat-sources?from=${from}&to=${to}`).set(bearer(operator)).expect(200)).body;
+    expect(top).toEqual([expect.objectContaining({ original: expect.objectContaining({ id: first.id }), count: 2 })]);
+  });
+});
+
+describe(`the noise-source register (${storage})`, () => {
+  test('a registered source gathers the orders about its place, and the checks made on it', async () => {
+    const source = (
+      await t.http
+        .post('/api/v1/noise-sources')
+        .set(bearer(operator))
+        .send({ place: '长清区文昌街道幸福小区', kind: 'square_dance', organiser: '广场舞队 刘某', contact: '0531-0000000' })
+        .expect(201)
+    ).body;
+    const order = await intake({ content: DANCE, address: '长清区文昌街道幸福小区东门广场' });
+    expect(order.noiseSourceId).toBe(source.id);
+    expect((await events(order.id)).map((e) => e.action)).toContain('link-noise-source');
+    const station = await t.token('unit', 'CQ-PS-WENCHANG');
+    await t.http.post(`/api/v1/noise-sources/${source.id}/checks`).set(bearer(station)).send({ checkedAt: '2026-11-20T12:30:00.000Z', result: '已约谈组织者,音响降至 55 分贝以下' }).expect(201);
+    const listed = (await t.http.get('/api/v1/noise-sources?kind=square_dance&active=true').set(bearer(station)).expect(200)).body;
+    expect(listed.map((s: { id: string; orders: number }) => [s.id, s.orders])).toEqual([[source.id, 1]]);
+    const full = (await t.http.get(`/api/v1/noise-sources/${source.id}`).set(bearer(operator)).expect(200)).body;
+    expect(full).toMatchObject({ orders: 1, lastCheck: { result: '已约谈组织者,音响降至 55 分贝以下' }, orderList: [{ id: order.id }] });
+    expect(full.checks).toHaveLength(1);
+    await t.http.post(`/api/v1/work-orders/${order.id}/noise-source`).set(bearer(operator)).send({ noiseSourceId: null }).expect(200);
+    expect((await t.http.get(`/api/v1/noise-sources/${source.id}`).set(bearer(operator))).body.orders).toBe(0);
+  });
+
+  test('bad input is refused: an unknown kind, an unknown source, a stale edit', async () => {
+    expect((await t.http.post('/api/v1/noise-sources').set(bearer(operator)).send({ place: '某地', kind: 'aliens' })).body.code).toBe('validation_failed');
+    const order = await intake({});
+    const res = await t.http.post(`/api/v1/work-orders/${order.id}/noise-source`).set(bearer(operator)).send({ noiseSourceId: '00000000-0000-4000-8000-000000000000' });
+    expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'not_found' });
+    const source = (await t.http.post('/api/v1/noise-sources').set(bearer(operator)).send({ place: '长清区平安街道某广场', kind: 'loudspeaker' }).expect(201)).body;
+    await t.http.patch(`/api/v1/noise-sources/${source.id}`).set(bearer(operator)).send({ active: false, version: 1 }).expect(200);
+    expect((await t.http.patch(`/api/v1/noise-sources/${source.id}`).set(bearer(operator)).send({ note: 'x', version: 1 })).status).toBe(409);
+  });
+});
