@@ -17,6 +17,8 @@ import { settingsRoutes } from './modules/settings/settings.routes';
 import { supervisionRoutes } from './modules/supervision/supervision.routes';
 import { routingRoutes } from './modules/routing/routing.routes';
 import { repeatRoutes } from './modules/repeats/repeat.routes';
+import { callbackRoutes } from './modules/callbacks/callback.routes';
+import { assessmentRoutes } from './modules/assessment/assessment.routes';
 import { bearerToken, hashToken, registerAuth } from './plugins/auth';
 import { registerProblemHandlers } from './plugins/problem';
 import { createServices, startJobs, type Services } from './runtime';
@@ -82,6 +84,8 @@ export async function buildApp(
         { name: 'settings', description: 'Settings administrators change' },
         { name: 'routing', description: 'Police or not, which unit, why' },
         { name: 'repeats', description: 'Repeat complaints and the noise-source register' },
+        { name: 'callbacks', description: 'Callbacks to citizens (回访) and exemptions (核减)' },
+        { name: 'reports', description: 'The monthly assessment, rankings, bulletin and trends for commanders' },
         { name: 'operations', description: 'Health, readiness, metrics' },
       ],
     },
@@ -141,6 +145,8 @@ export async function buildApp(
   await app.register(supervisionRoutes, { supervision: services.supervision });
   await app.register(routingRoutes, { routing: services.routing });
   await app.register(repeatRoutes, { repeats: services.repeats });
+  await app.register(callbackRoutes, { callbacks: services.callbacks });
+  await app.register(assessmentRoutes, { assessment: services.assessment });
 
   const stopJobs = config.workerInProcess ? startJobs(services, config, app.log) : async () => {};
   // Fastify has finished in-flight requests when onClose runs: then the jobs drain, then storage closes.

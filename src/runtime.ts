@@ -13,6 +13,8 @@ import { SettingsService } from './modules/settings/settings.service';
 import { SupervisionService } from './modules/supervision/supervision.service';
 import { RoutingService } from './modules/routing/routing.service';
 import { RepeatService } from './modules/repeats/repeat.service';
+import { CallbackService } from './modules/callbacks/callback.service';
+import { AssessmentService } from './modules/assessment/assessment.service';
 
 export interface Services {
   db: Database;
@@ -26,6 +28,8 @@ export interface Services {
   supervision: SupervisionService;
   routing: RoutingService;
   repeats: RepeatService;
+  callbacks: CallbackService;
+  assessment: AssessmentService;
 }
 
 /** The adapters the configuration asks for: PostgreSQL or PGlite, bull or in-process jobs. */
@@ -47,6 +51,8 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
   const repeats = new RepeatService(db, workOrders, settings);
   const routing = new RoutingService(db, workOrders, settings, jobs, repeats);
   workOrders.observe(routing.observer);
+  const callbacks = new CallbackService(db, workOrders, settings);
+  workOrders.observe(callbacks.observer);
   workOrders.observe(webhooks.observer);
   workOrders.showDeadlines((m, ids, now) => deadlines.milestonesOf(m, ids, now));
   return {
@@ -61,6 +67,8 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
     supervision,
     routing,
     repeats,
+    callbacks,
+    assessment: new AssessmentService(db, settings, repeats, now),
   };
 }
 

@@ -3,6 +3,7 @@ import { CalendarDayRow, DeadlinePolicyRow, MilestoneRow, UrgeRow } from '../mod
 import { Unit } from '../modules/directory/unit.entity';
 import { WebhookDelivery } from '../modules/notifications/webhook-delivery.entity';
 import { Setting } from '../modules/settings/setting.entity';
+import { Callback, CallbackAttempt, Exemption } from '../modules/callbacks/callback.entities';
 import { NoiseSource, NoiseSourceCheck } from '../modules/repeats/noise-source.entity';
 import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow } from '../modules/routing/routing-decision.entity';
 import { SupervisionSlip, SupervisionSlipNote, SupervisionSlipOrder, SupervisionTrigger } from '../modules/supervision/slip.entity';
@@ -28,4 +29,7 @@ export const entities = [
   RoutingModelRow,
   NoiseSource,
   NoiseSourceCheck,
+  Callback,
+  CallbackAttempt,
+  Exemption,
 ];

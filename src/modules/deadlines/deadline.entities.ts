@@ -52,6 +52,8 @@ export class MilestoneRow {
   @Column('integer', { name: 'urge_count' }) urgeCount!: number;
   @Column('timestamptz', { name: 'next_urge_at', nullable: true }) nextUrgeAt!: Date | null;
   @Column('timestamptz', { name: 'escalated_at', nullable: true }) escalatedAt!: Date | null;
+  /** 核减: an approved exemption takes the milestone out of the unit's assessment. */
+  @Column('boolean') exempt!: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
 }
 

@@ -146,19 +146,22 @@ export class RepeatService {
 
   /** The sources of most repeats among orders received in a period: the originals with their repeat counts. */
   topSources(from: Date, to: Date, limit: number): Promise<RepeatGroup[]> {
-    return this.db.read(async (m) => {
-      const top = (await m.query(
-        `SELECT COALESCE(merged_into_id, repeat_of_id) AS root_id, count(*)::int AS n FROM work_orders
-         WHERE (repeat_of_id IS NOT NULL OR merged_into_id IS NOT NULL) AND received_at >= $1 AND received_at < $2
-         GROUP BY 1 ORDER BY n DESC, root_id LIMIT $3`,
-        [from, to, limit],
-      )) as { root_id: string; n: number }[];
-      if (!top.length) return [];
-      const ids = top.map((t) => t.root_id);
-      const roots = new Map((await m.findBy(WorkOrder, { id: In(ids) })).map((o) => [o.id, o]));
-      const members = await m.find(WorkOrder, { where: [{ repeatOfId: In(ids) }, { mergedIntoId: In(ids) }], order: { receivedAt: 'ASC' } });
-      return top.map((t) => toGroup(roots.get(t.root_id)!, members.filter((o) => (o.mergedIntoId ?? o.repeatOfId) === t.root_id)));
-    });
+    return this.db.read((m) => this.topSourcesIn(m, from, to, limit));
+  }
+
+  /** The same inside a caller's unit of work (PGlite runs one at a time: a nested one would wait forever). */
+  async topSourcesIn(m: EntityManager, from: Date, to: Date, limit: number): Promise<RepeatGroup[]> {
+    const top = (await m.query(
+      `SELECT COALESCE(merged_into_id, repeat_of_id) AS root_id, count(*)::int AS n FROM work_orders
+       WHERE (repeat_of_id IS NOT NULL OR merged_into_id IS NOT NULL) AND received_at >= $1 AND received_at < $2
+       GROUP BY 1 ORDER BY n DESC, root_id LIMIT $3`,
+      [from, to, limit],
+    )) as { root_id: string; n: number }[];
+    if (!top.length) return [];
+    const ids = top.map((t) => t.root_id);
+    const roots = new Map((await m.findBy(WorkOrder, { id: In(ids) })).map((o) => [o.id, o]));
+    const members = await m.find(WorkOrder, { where: [{ repeatOfId: In(ids) }, { mergedIntoId: In(ids) }], order: { receivedAt: 'ASC' } });
+    return top.map((t) => toGroup(roots.get(t.root_id)!, members.filter((o) => (o.mergedIntoId ?? o.repeatOfId) === t.root_id)));
   }
 
   // ---- the noise-source register ----

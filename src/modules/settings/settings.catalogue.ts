@@ -1,4 +1,9 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { UNIT_KINDS } from '../directory/unit.entity';
+
+/** The five satisfaction levels of 国办发〔2019〕51号: 非常满意 满意 基本满意 不满意 非常不满意. */
+export const SATISFACTION_LEVELS = ['very_satisfied', 'satisfied', 'basically_satisfied', 'unsatisfied', 'very_unsatisfied'] as const;
+export type SatisfactionLevel = (typeof SATISFACTION_LEVELS)[number];
 
 /**
  * Every setting an administrator may change through the API, with its schema and
@@ -21,6 +26,36 @@ export const SETTINGS = {
   'repeats.windowDays': { schema: Type.Integer({ minimum: 1, maximum: 365 }), default: 30, description: 'Days back from an order\'s receipt in which an earlier order about the same place or from the same caller counts as the one it repeats' },
   /** How alike two messages must be (Dice coefficient over character pairs, 0–1) to be the same matter. */
   'repeats.minSimilarity': { schema: Type.Number({ minimum: 0, maximum: 1 }), default: 0.35, description: 'Text similarity (0–1, character-pair Dice) at or above which an earlier order about the same place or from the same caller is the same matter' },
+  /** Callbacks (domain.md §9). */
+  'callbacks.delayHours': { schema: Type.Integer({ minimum: 0, maximum: 720 }), default: 24, description: 'Hours after a reply when its callback (回访) falls due' },
+  'callbacks.maxAttempts': { schema: Type.Integer({ minimum: 1, maximum: 10 }), default: 3, description: 'Unreachable attempts after which a callback is counted apart as unreachable' },
+  'supervision.slipOnFailedRedo': { schema: Type.Boolean(), default: true, description: 'Raise a supervision slip when a redo (重办) ends unsatisfied again' },
+  /** The monthly assessment (domain.md §10): the bureau's own formulas. */
+  'assessment.satisfiedLevels': {
+    schema: Type.Array(Type.Union(SATISFACTION_LEVELS.map((l) => Type.Literal(l))), { minItems: 1, uniqueItems: true }),
+    default: ['very_satisfied', 'satisfied', 'basically_satisfied'],
+    description: 'Callback results that count as satisfied (cities differ on basically_satisfied 基本满意)',
+  },
+  'assessment.replyOnTimeOnly': { schema: Type.Boolean(), default: true, description: 'Reply rate counts only replies made on time (else every reply)' },
+  'assessment.closureOnTimeOnly': { schema: Type.Boolean(), default: true, description: 'Closure rate counts only orders closed on time (else every closure)' },
+  'assessment.closureDenominator': {
+    schema: Type.Union([Type.Literal('close_due'), Type.Literal('reply_due')]),
+    default: 'close_due',
+    description: 'Closure rate divides by the orders whose closing fell due in the period (close_due) or whose reply did (reply_due)',
+  },
+  'assessment.weights': {
+    schema: Type.Object({ reply: Type.Number({ minimum: 0 }), closure: Type.Number({ minimum: 0 }), satisfaction: Type.Number({ minimum: 0 }) }, { additionalProperties: false }),
+    default: { reply: 0.3, closure: 0.3, satisfaction: 0.4 },
+    description: 'Weights of the three rates in the composite score (0–100)',
+  },
+  'assessment.minOrders': { schema: Type.Integer({ minimum: 0, maximum: 1000 }), default: 5, description: 'Orders due below which a unit is listed but not ranked' },
+  'assessment.minCallbacks': { schema: Type.Integer({ minimum: 0, maximum: 1000 }), default: 5, description: 'Successful callbacks below which a unit is listed but not ranked, nor praised' },
+  'assessment.unitKinds': {
+    schema: Type.Array(Type.Union(UNIT_KINDS.map((k) => Type.Literal(k))), { minItems: 1, uniqueItems: true }),
+    default: ['station', 'brigade'],
+    description: 'Kinds of unit the bureau ranks',
+  },
+  'assessment.excellentPerQuarter': { schema: Type.Integer({ minimum: 1, maximum: 50 }), default: 3, description: 'Units selected excellent each quarter (the top of the quarter\'s ranking)' },
 } as const satisfies Record<string, { schema: TSchema; default: unknown; description: string }>;
 
 export type SettingKey = keyof typeof SETTINGS;

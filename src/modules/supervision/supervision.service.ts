@@ -65,7 +65,7 @@ export class SupervisionService {
     orderChanged: async (tx, { before, after, action, input }) => {
       if (action === 'mark-difficult') {
         await this.raiseByRule(tx, after, 'difficult', input.reason ?? '疑难工单');
-      } else if (action === 'reopen' && (await this.redosBefore(tx.m, after.id)) >= 1) {
+      } else if (action === 'reopen' && (await this.settings.get(tx.m, 'supervision.slipOnFailedRedo')) && (await this.redosBefore(tx.m, after.id)) >= 1) {
         // Reopened again: the first redo (重办) did not satisfy the citizen.
         await this.raiseByRule(tx, after, 'redo_failed', `重办后仍不满意: ${input.reason ?? ''}`.trim());
       } else if (action === 'merge' && before.id !== input.originalId) {

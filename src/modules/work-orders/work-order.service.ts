@@ -38,7 +38,7 @@ export interface OrderChange {
 export type MilestoneSource = (m: EntityManager, orderIds: string[], now: Date) => Promise<Map<string, MilestoneView[]>>;
 
 /** Events the system records on an order without changing it. */
-export type SystemAction = 'create' | 'warn' | 'overdue' | 'urge' | 'escalate' | 'link-repeat' | 'link-noise-source';
+export type SystemAction = 'create' | 'warn' | 'overdue' | 'urge' | 'escalate' | 'link-repeat' | 'link-noise-source' | 'callback' | 'request-exemption' | 'approve-exemption' | 'refuse-exemption';
 
 /**
  * A module that follows orders (notifications, deadlines, routing). It runs inside the

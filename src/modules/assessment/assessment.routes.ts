@@ -1,0 +1,193 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { badRequest } from '../../errors';
+import { problems } from '../../plugins/problem';
+import { literals, Nullable } from '../../schemas/common';
+import { SATISFACTION_LEVELS } from '../settings/settings.catalogue';
+import type { AssessmentService } from './assessment.service';
+import { bulletinPage, periodName, rankingWorkbook, trendsPage } from './report-render';
+
+const tags = ['reports'];
+const readers = ['commander', 'admin', 'operator'] as const;
+
+const PeriodQuery = Type.Object(
+  {
+    month: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'e.g. 2026-07' })),
+    quarter: Type.Optional(Type.String({ pattern: '^\\d{4}-Q[1-4]$', description: 'e.g. 2026-Q3' })),
+    year: Type.Optional(Type.String({ pattern: '^\\d{4}$', description: 'e.g. 2026' })),
+  },
+  { additionalProperties: false },
+);
+type PeriodQuery = { month?: string; quarter?: string; year?: string };
+
+/** Exactly one of month, quarter, year. */
+function periodOf(q: PeriodQuery): string {
+  const given = [q.month, q.quarter, q.year].filter((v): v is string => v !== undefined);
+  if (given.length !== 1) throw badRequest('invalid_period', 'give exactly one of month (YYYY-MM), quarter (YYYY-Qn) or year (YYYY)');
+  return given[0];
+}
+
+const Rate = Nullable(Type.Number({ minimum: 0, maximum: 1 }));
+const UnitResult = Type.Object({
+  unitCode: Type.String(),
+  unitName: Type.String(),
+  replyDue: Type.Integer({ description: 'Replies that fell due in the period' }),
+  replied: Type.Integer(),
+  repliedOnTime: Type.Integer(),
+  closeDue: Type.Integer(),
+  closed: Type.Integer(),
+  closedOnTime: Type.Integer(),
+  callbacksMade: Type.Integer(),
+  unreachable: Type.Integer({ description: 'Callbacks counted apart: the citizen could not be reached' }),
+  levels: Type.Object(Object.fromEntries(SATISFACTION_LEVELS.map((l) => [l, Type.Integer()]))),
+  successfulCallbacks: Type.Integer(),
+  satisfiedCallbacks: Type.Integer(),
+  replyRate: Rate,
+  closureRate: Rate,
+  satisfactionRate: Rate,
+  score: Nullable(Type.Number({ description: 'Composite 0–100' })),
+  ranked: Type.Boolean(),
+  rank: Nullable(Type.Integer({ minimum: 1 })),
+  notRankedBecause: Nullable(Type.String()),
+});
+
+const RankingReport = Type.Object({
+  period: Type.Object({ kind: literals(['month', 'quarter', 'year'] as const), label: Type.String(), months: Type.Array(Type.String()) }),
+  formula: Type.Object({
+    satisfiedLevels: Type.Array(literals(SATISFACTION_LEVELS)),
+    replyOnTimeOnly: Type.Boolean(),
+    closureOnTimeOnly: Type.Boolean(),
+    closureDenominator: literals(['close_due', 'reply_due'] as const),
+    weights: Type.Object({ reply: Type.Number(), closure: Type.Number(), satisfaction: Type.Number() }),
+    minOrders: Type.Integer(),
+    minCallbacks: Type.Integer(),
+    tieRule: Type.String(),
+  }),
+  units: Type.Array(UnitResult, { description: 'Ranked units by rank, then the units listed but not ranked' }),
+  consequences: Type.Object({
+    praised: Type.Array(Type.String(), { description: '通报表扬: 100 % satisfaction with at least the minimum of callbacks' }),
+    criticised: Nullable(Type.String({ description: '通报批评: the last ranked unit' })),
+    bottomThreeStreak: Type.Array(Type.String(), { description: '作检查报告: bottom three in this month and the two before' }),
+    excellent: Type.Array(Type.String(), { description: "季度优秀: the quarter's excellent units (a year: each quarter's)" }),
+    yearlyRewarded: Type.Array(Type.String(), { description: 'Excellent in three or more quarters of the year' }),
+  }),
+  generatedAt: Type.String({ format: 'date-time' }),
+});
+
+const Series = Type.Object({ counts: Type.Array(Type.Integer()), total: Type.Integer() });
+const Trends = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  months: Type.Array(Type.String()),
+  byCategory: Type.Array(Type.Composite([Type.Object({ category: Type.String() }), Series])),
+  hotSpots: Type.Array(Type.Composite([Type.Object({ place: Type.String() }), Series])),
+  repeatSources: Type.Array(
+    Type.Object({
+      original: Type.Object({ id: Type.String(), externalNo: Type.String(), receivedAt: Type.String(), state: Type.String(), content: Type.String(), address: Type.String(), relation: Type.String() }),
+      repeats: Type.Array(Type.Object({ id: Type.String(), externalNo: Type.String(), receivedAt: Type.String(), state: Type.String(), content: Type.String(), address: Type.String(), relation: Type.String() })),
+      count: Type.Integer(),
+      callers: Type.Integer(),
+      noiseSourceId: Nullable(Type.String()),
+    }),
+  ),
+});
+const TrendsQuery = Type.Object(
+  { from: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }), to: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }) },
+  { additionalProperties: false },
+);
+const Html = Type.String({ description: 'A printable Chinese page (text/html)' });
+
+export const assessmentRoutes: FastifyPluginAsyncTypebox<{ assessment: AssessmentService }> = async (app, { assessment }) => {
+  app.get('/api/v1/reports/rankings', {
+    config: { access: readers },
+    schema: {
+      tags,
+      summary: "A month's, quarter's or year's assessment: rates, ranking and consequences per unit",
+      querystring: PeriodQuery,
+      response: { 200: RankingReport, ...problems(400, 401, 403) },
+    },
+    handler: async (request) => assessment.report(periodOf(request.query)),
+  });
+
+  app.get('/api/v1/reports/rankings.xlsx', {
+    config: { access: readers },
+    schema: {
+      tags,
+      summary: 'The same ranking as an Excel workbook with Chinese headings',
+      querystring: PeriodQuery,
+      produces: ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+      response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'The .xlsx file' }), ...problems(400, 401, 403) },
+    },
+    handler: async (request, reply) => {
+      const report = await assessment.report(periodOf(request.query));
+      const name = encodeURIComponent(`${periodName(report.period)}排名.xlsx`);
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', `attachment; filename="rankings-${report.period.label}.xlsx"; filename*=UTF-8''${name}`)
+        .send(await rankingWorkbook(report));
+    },
+  });
+
+  app.get('/api/v1/reports/bulletin', {
+    config: { access: readers },
+    schema: {
+      tags,
+      summary: 'The printable Chinese bulletin (通报) of the ranking, with a chart of the three rates per unit',
+      querystring: PeriodQuery,
+      produces: ['text/html'],
+      response: { 200: Html, ...problems(400, 401, 403) },
+    },
+    handler: async (request, reply) => reply.type('text/html; charset=utf-8').send(bulletinPage(await assessment.report(periodOf(request.query)))),
+  });
+
+  app.get('/api/v1/reports/rankings/check', {
+    config: { access: ['commander', 'admin'] },
+    schema: {
+      tags,
+      summary: "Recompute a period's figures from the milestone and callback records and compare them with the tallies",
+      querystring: PeriodQuery,
+      response: {
+        200: Type.Object({
+          period: Type.String(),
+          agrees: Type.Boolean(),
+          differences: Type.Array(Type.Object({ unitCode: Type.String(), month: Type.String(), field: Type.String(), tallied: Type.Integer(), recomputed: Type.Integer() })),
+        }),
+        ...problems(400, 401, 403),
+      },
+    },
+    handler: async (request) => assessment.check(periodOf(request.query)),
+  });
+
+  app.post('/api/v1/reports/tallies/rebuild', {
+    config: { access: ['admin'] },
+    schema: {
+      tags,
+      summary: 'Rebuild every tally from the records (a repair after a check disagreed)',
+      response: { 200: Type.Object({ rows: Type.Integer() }), ...problems(401, 403) },
+    },
+    handler: async () => assessment.rebuild(),
+  });
+
+  app.get('/api/v1/reports/trends', {
+    config: { access: readers },
+    schema: {
+      tags,
+      summary: 'Monthly counts per category and place, and the top repeat sources',
+      querystring: TrendsQuery,
+      response: { 200: Trends, ...problems(400, 401, 403) },
+    },
+    handler: async (request) => assessment.trends(request.query.from, request.query.to),
+  });
+
+  app.get('/api/v1/reports/trends.html', {
+    config: { access: readers },
+    schema: {
+      tags,
+      summary: 'The trends as a printable Chinese page with a chart',
+      querystring: TrendsQuery,
+      produces: ['text/html'],
+      response: { 200: Html, ...problems(400, 401, 403) },
+    },
+    handler: async (request, reply) => reply.type('text/html; charset=utf-8').send(trendsPage(await assessment.trends(request.query.from, request.query.to))),
+  });
+};

@@ -1,0 +1,97 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser } from 'playwright-core';
+import { bearer, intakeBody, startTestApp, storage, type TestApp } from '../support/app';
+
+/**
+ * The commanders' pages in a real headless browser (Debian's chromium through playwright-core).
+ * CI installs chromium and sets CI_REQUIRE_BROWSER; elsewhere, without a browser, these skip.
+ * Screenshots land in test-output/ for a person to look at.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser && process.env.CI_REQUIRE_BROWSER) throw new Error(`CI_REQUIRE_BROWSER is set but there is no browser at ${CHROMIUM}`);
+const describeWithBrowser = haveBrowser ? describe : describe.skip;
+const OUT = path.resolve(__dirname, '../../test-output');
+
+let t: TestApp;
+let browser: Browser;
+let base: string;
+let commander: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  if (!haveBrowser) return;
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  mkdirSync(OUT, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await t.close();
+});
+
+const bj = (local: string) => new Date(`${local}+08:00`);
+
+async function month() {
+  await t.reset();
+  commander = await t.token('commander');
+  const admin = await t.token('admin');
+  const operator = await t.token('operator');
+  for (const [key, value] of [['assessment.minOrders', 1], ['assessment.minCallbacks', 1]] as const) await t.http.put(`/api/v1/settings/${key}`).set(bearer(admin)).send({ value });
+  for (const [code, replyAt, result] of [
+    ['CQ-PS-WENCHANG', '2026-07-01T11:00:00', 'satisfied'],
+    ['CQ-PS-PINGAN', '2026-07-20T11:00:00', 'unsatisfied'],
+    ['CQ-PS-GUIDE', '2026-07-01T11:00:00', 'basically_satisfied'],
+  ] as const) {
+    const unit = await t.token('unit', code);
+    t.clock.set(bj('2026-07-01T09:00:00'));
+    const { id } = (await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody({ receivedAt: bj('2026-07-01T09:00:00').toISOString(), category: '噪音扰民' }))).body;
+    await t.http.post(`/api/v1/work-orders/${id}/dispatch`).set(bearer(operator)).send({ leadUnitCode: code });
+    await t.http.post(`/api/v1/work-orders/${id}/sign`).set(bearer(unit)).send({});
+    t.clock.set(bj(replyAt));
+    await t.http.post(`/api/v1/work-orders/${id}/reply`).set(bearer(unit)).send({ result: 'resolved', text: '已处理' });
+    await t.http.post(`/api/v1/work-orders/${id}/close`).set(bearer(operator)).send({});
+    const [callback] = (await t.http.get('/api/v1/callbacks?state=pending').set(bearer(operator))).body;
+    await t.http.post(`/api/v1/callbacks/${callback.id}/attempts`).set(bearer(operator)).send({ result, unitFault: result === 'unsatisfied' ? false : undefined });
+  }
+  t.clock.real();
+}
+
+describeWithBrowser(`the commanders' pages in a browser (${storage})`, () => {
+  test('the bulletin renders in Chinese with the ranking table, the chart of three rates and the consequences', async () => {
+    await month();
+    const page = await browser.newPage({ extraHTTPHeaders: bearer(commander), viewport: { width: 1100, height: 900 } });
+    const response = await page.goto(`${base}/api/v1/reports/bulletin?month=2026-07`);
+    expect(response?.status()).toBe(200);
+    expect(await page.title()).toBe('2026年7月 12345 热线工单办理情况通报');
+    const rows = await page.locator('tr.ranked td:nth-child(2)').allTextContents();
+    // 归德 and 文昌 tie at 100 on every count: the unit code decides.
+    expect(rows).toEqual(['归德派出所', '文昌派出所', '平安派出所']);
+    expect(await page.locator('.chart svg rect, .chart svg path').count()).toBeGreaterThan(9);
+    expect(await page.locator('.chart svg').textContent()).toContain('满意率');
+    const consequences = await page.locator('li').allTextContents();
+    expect(consequences.find((l) => l.startsWith('通报批评'))).toContain('平安派出所');
+    await page.screenshot({ path: path.join(OUT, 'bulletin.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('the trends page renders the monthly counts per category and the hot spots', async () => {
+    await month();
+    const page = await browser.newPage({ extraHTTPHeaders: bearer(commander), viewport: { width: 1100, height: 900 } });
+    expect((await page.goto(`${base}/api/v1/reports/trends.html?from=2026-05&to=2026-08`))?.status()).toBe(200);
+    const categoryRow = page.locator('table').first().locator('tr', { hasText: '噪音扰民' });
+    expect(await categoryRow.locator('td').allTextContents()).toEqual(['噪音扰民', '0', '0', '3', '0', '3']);
+    expect(await page.locator('.chart svg').count()).toBe(1);
+    await page.screenshot({ path: path.join(OUT, 'trends.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('without a token the page is refused', async () => {
+    const page = await browser.newPage();
+    expect((await page.goto(`${base}/api/v1/reports/bulletin?month=2026-07`))?.status()).toBe(401);
+    await page.close();
+  });
+});
