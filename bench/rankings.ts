@@ -31,7 +31,7 @@ async function generate(db: Database, orders: number): Promise<void> {
             'closed', u.ids[1 + g % array_length(u.ids, 1)], ARRAY[u.ids[1 + g % array_length(u.ids, 1)]], 1, r.at + interval '3 days', r.at, r.at, '文昌街道' || (g % 500)
      FROM generate_series(1, $1::int) AS g
      CROSS JOIN (SELECT array_agg(id ORDER BY code) AS ids FROM units WHERE kind IN ('station', 'brigade')) AS u
-     CROSS JOIN LATERAL (SELECT timestamptz '2025-12-01 00:00+08' + ((g * 7919) % 365) * interval '1 day' + (g % 36000) * interval '1 second' AS at) AS r`,
+     CROSS JOIN LATERAL (SELECT timestamptz '2025-12-01 00:00+08' + ((g::bigint * 7919) % 365) * interval '1 day' + (g % 36000) * interval '1 second' AS at) AS r`,
     [orders],
   );
   await db.statement(

@@ -136,6 +136,8 @@ interface Match {
   unit: string;
   weight: number;
   police: boolean;
+  /** Where in the text the term starts. */
+  at: number;
 }
 
 /**
@@ -162,7 +164,7 @@ export function matchTerms(text: string, compiled: CompiledKnowledge): Match[] {
     const before = text.slice(Math.max(0, at - NEGATION_REACH), at);
     if (compiled.knowledge.negations.some((n) => before.includes(n))) continue;
     taken.fill(1, at, at + t.term.length);
-    matches.push({ term: t.term, unit: t.unit, weight: t.weight, police: t.police });
+    matches.push({ term: t.term, unit: t.unit, weight: t.weight, police: t.police, at });
   }
   return matches;
 }
@@ -183,6 +185,17 @@ function softmax(scores: Map<string, number>, temperature: number): Map<string, 
   return new Map([...exp].map(([k, v]) => [k, v / sum]));
 }
 
+/** How much each repetition of a term adds, on a log scale: twice counts 1.35 times, eight times 2 times. */
+const REPEAT_GAIN = 0.5;
+/** A term in the opening sentence weighs this much more. */
+const OPENING_GAIN = 1.5;
+
+/** The length of the opening sentence (the platform's title, or the citizen's first sentence), at most 60 characters. */
+function openingLength(text: string): number {
+  const end = text.slice(0, 60).search(/[。！？!?\n]/);
+  return end < 0 ? Math.min(text.length, 60) : end;
+}
+
 /** The share of the decision the learned model carries when it knows the order's unit. */
 const MODEL_SHARE = 0.6;
 /** A unit matched by no term still keeps this score, so that the model can outvote the rules. */
@@ -195,13 +208,21 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   const matches = matchTerms(text, compiled);
   const reasons: string[] = [];
 
-  // Each distinct term counts once: a message that says 车 twenty times is not twenty times about traffic.
-  const ruleScores = new Map<string, number>();
-  const counted = new Set<string>();
+  // A term said again counts for less each time (a message that says 车 twenty times is not twenty
+  // times about traffic), and a term in the opening sentence, where citizens say what they want, for more.
+  const opening = openingLength(text);
+  const seen = new Map<string, { m: Match; times: number; opening: boolean }>();
   for (const m of matches) {
-    if (counted.has(`${m.unit}:${m.term}`)) continue;
-    counted.add(`${m.unit}:${m.term}`);
-    ruleScores.set(m.unit, (ruleScores.get(m.unit) ?? 0) + m.weight);
+    const key = `${m.unit}:${m.term}`;
+    const s = seen.get(key) ?? { m, times: 0, opening: false };
+    s.times++;
+    s.opening ||= m.at < opening;
+    seen.set(key, s);
+  }
+  const ruleScores = new Map<string, number>();
+  for (const { m, times, opening: early } of seen.values()) {
+    const score = m.weight * (1 + REPEAT_GAIN * Math.log(times)) * (early ? OPENING_GAIN : 1);
+    ruleScores.set(m.unit, (ruleScores.get(m.unit) ?? 0) + score);
   }
   const policeScore = Math.max(0, ...matches.filter((m) => m.police).map((m) => ruleScores.get(m.unit) ?? 0));
   const agencyScore = Math.max(0, ...matches.filter((m) => !m.police).map((m) => ruleScores.get(m.unit) ?? 0));
