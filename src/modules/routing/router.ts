@@ -197,7 +197,7 @@ function openingLength(text: string): number {
 }
 
 /** The share of the decision the learned model carries when it knows the order's unit. */
-const MODEL_SHARE = 0.6;
+const MODEL_SHARE = 0.75;
 /** A unit matched by no term still keeps this score, so that the model can outvote the rules. */
 const NO_MATCH_SCORE = 0;
 
