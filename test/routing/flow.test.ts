@@ -32,6 +32,11 @@ describe(`routing on intake (${storage})`, () => {
     expect(events[1].reason).toContain('广场舞');
   });
 
+  test('a matter in two duty lists is dispatched to the lead with the other agency assisting', async () => {
+    const order = await intake('物业公司拖欠工资,农民工讨薪,物业费照收', '长清区平安街道');
+    expect(order).toMatchObject({ state: 'dispatched', leadUnit: { code: 'CQ-RS' }, assistingUnits: [{ code: 'CQ-ZJ' }] });
+  });
+
   test('an unsure decision waits in the triage queue; the operator\'s dispatch takes it out as a correction', async () => {
     const order = await intake('你好,我想反映一个情况,请尽快联系我', '长清区');
     expect(order.state).toBe('received');

@@ -36,6 +36,14 @@ describe('police or not, and which unit (domain.md §5)', () => {
     expect(d).toMatchObject({ police: false, leadUnitCode: 'CQ-ZJ' });
   });
 
+  test('a matter squarely in two duty lists names the second agency as assisting; a passing mention does not', () => {
+    const both = at('小区物业公司拖欠保安工资三个月,物业费照收,农民工讨薪无门');
+    expect(both.leadUnitCode).toBe('CQ-RS');
+    expect(both.assistingUnitCodes).toEqual(['CQ-ZJ']);
+    expect(both.reasons.some((r) => r.startsWith('assisting CQ-ZJ'))).toBe(true);
+    expect(at('公司拖欠工资三个月不发,住在小区里').assistingUnitCodes).toEqual([]);
+  });
+
   test('an unclear message gets no unit and no confidence: an operator decides', () => {
     expect(at('你好,我想反映一个情况')).toMatchObject({ leadUnitCode: null, confidence: 0 });
   });

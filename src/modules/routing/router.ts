@@ -196,6 +196,11 @@ function openingLength(text: string): number {
   return end < 0 ? Math.min(text.length, 60) : end;
 }
 
+/** Another agency assists when its duty terms score at least this share of the lead's, and at least the minimum. */
+const ASSIST_SHARE = 0.6;
+const ASSIST_MIN_SCORE = 4;
+const MAX_ASSISTING = 2;
+
 /** The share of the decision the learned model carries when it knows the order's unit. */
 const MODEL_SHARE = 0.75;
 /** A unit matched by no term still keeps this score, so that the model can outvote the rules. */
@@ -277,11 +282,23 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   }
   if (!lead) reasons.push('no duty term matched: an operator decides');
 
+  // A partner matter that also falls squarely in another agency's duty list: that agency assists.
+  const assisting: string[] = [];
+  const leadScore = lead ? (candidates.get(ranked[0][0]) ?? 0) : 0;
+  if (lead && !police && leadScore > 0) {
+    for (const [unit, score] of [...candidates].sort((a, b) => b[1] - a[1])) {
+      if (unit === ranked[0][0] || unit === SUBDISTRICT || score < ASSIST_MIN_SCORE || score < ASSIST_SHARE * leadScore) continue;
+      assisting.push(unit);
+      reasons.push(`assisting ${unit}: ${byUnit(unit).join('、')}`);
+      if (assisting.length === MAX_ASSISTING) break;
+    }
+  }
+
   return {
     police,
     policeProbability: Number(Math.min(1, policeProbability).toFixed(3)),
     leadUnitCode: lead,
-    assistingUnitCodes: [],
+    assistingUnitCodes: assisting,
     confidence: Number(confidence.toFixed(3)),
     alternatives: ranked.slice(0, 5).map(([unitCode, score]) => ({ unitCode, score: Number(score.toFixed(3)) })),
     reasons,

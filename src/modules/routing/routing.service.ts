@@ -377,8 +377,10 @@ export class RoutingService {
     });
     if (!confident) return order;
     const actor: Actor = { ...SYSTEM_ACTOR, name: 'router' };
+    const assisting = decision.assistingUnitCodes.length ? await tx.m.findBy(Unit, { code: In(decision.assistingUnitCodes), active: true }) : [];
     return this.workOrders.transition(tx, actor, order, 'dispatch', {
       leadUnitCode: lead.code,
+      assistingUnitCodes: assisting.map((u) => u.code),
       note: `自动派单 (置信度 ${decision.confidence}): ${decision.reasons.join('; ')}`.slice(0, 2000),
     });
   }
