@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config';
 import type { Actor } from './plugins/auth';
-import type { Services } from './runtime';
+import { createServices, type Services } from './runtime';
 import reference from './modules/directory/data/reference-district.json';
 import type { UnitInput } from './modules/directory/directory.service';
 import type { Role } from './modules/auth/principal.entity';
@@ -42,4 +43,61 @@ export async function seedDemo(services: Services, log: FastifyBaseLogger): Prom
     if (created && sample.lead) await services.workOrders.act(operator, order.id, 'dispatch', { leadUnitCode: sample.lead });
   }
   log.info({ units: reference.units.length, tokens: DEMO_TOKENS.length }, 'demo data ready');
+}
+
+const HISTORY_STATIONS = ['CQ-PS-WENCHANG', 'CQ-PS-DAXUELU', 'CQ-PS-PINGAN', 'CQ-PS-GUYUNHU', 'CQ-PS-WUFENGSHAN', 'CQ-PS-GUIDE', 'CQ-PS-ZHANGXIA', 'CQ-PS-XIAOLI'];
+const HISTORY_MATTERS = [
+  { category: '噪音扰民', content: '小区广场舞音响太吵,晚上九点半以后还在跳' },
+  { category: '养犬', content: '邻居遛狗不拴绳,大型犬在小区里乱跑' },
+  { category: '噪音扰民', content: '楼下烧烤店深夜喧哗,凌晨一点还有人划拳' },
+  { category: '治安', content: '小区门口有人聚众赌博' },
+] as const;
+const HISTORY_RESULTS = ['very_satisfied', 'satisfied', 'satisfied', 'basically_satisfied', 'satisfied', 'unsatisfied'] as const;
+
+/**
+ * Last month's handled orders, replied, closed and called back, so that the commanders'
+ * ranking, bulletin and trends show something in the demo. Written through the services with
+ * their own clock set in last month; done once.
+ */
+export async function seedDemoHistory(config: Config, base: Services, log: FastifyBaseLogger): Promise<void> {
+  const now = new Date();
+  const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1, 1, 0)); // 09:00 in Beijing on the 1st
+  let clock = monthStart;
+  const services = createServices(config, base.db, base.jobs, log, () => clock);
+  const operator: Actor = { id: null, name: 'demo', role: 'operator', unitId: null };
+  if ((await base.db.statement(`SELECT 1 FROM work_orders WHERE source = 'phone' AND external_no = 'DEMO-H0001'`)).length) return;
+  const ids = new Map((await base.db.statement<{ id: string; code: string }>(`SELECT id, code FROM units WHERE code = ANY($1)`, [HISTORY_STATIONS])).map((u) => [u.code, u.id]));
+  let n = 0;
+  for (const [s, station] of HISTORY_STATIONS.entries()) {
+    const staff: Actor = { id: null, name: `${station} 值班员`, role: 'unit', unitId: ids.get(station)! };
+    for (let i = 0; i < 5 + (s % 4); i++) {
+      n++;
+      const matter = HISTORY_MATTERS[(s + i) % HISTORY_MATTERS.length];
+      clock = new Date(monthStart.getTime() + (n % 24) * 86400_000);
+      const { order, created } = await services.workOrders.intake(operator, {
+        externalNo: `DEMO-H${String(n).padStart(4, '0')}`,
+        source: 'phone',
+        receivedAt: clock.toISOString(),
+        requestType: 'complaint',
+        citizen: { name: '市民', phone: `1370000${String(n).padStart(4, '0')}` },
+        content: matter.content,
+        address: `长清区${station.slice(6)}辖区`,
+        category: matter.category,
+      });
+      if (!created) return;
+      await services.workOrders.act(operator, order.id, 'dispatch', { leadUnitCode: station });
+      clock = new Date(clock.getTime() + 3600_000);
+      await services.workOrders.act(staff, order.id, 'sign', {});
+      // Most replies the same day; every fifth a week late.
+      clock = new Date(clock.getTime() + (n % 5 === 0 ? 9 : 0.2) * 86400_000);
+      await services.workOrders.act(staff, order.id, 'reply', { result: 'resolved', text: '已到现场处理,已告知诉求人' });
+      clock = new Date(clock.getTime() + 3600_000);
+      await services.workOrders.act(operator, order.id, 'close', {});
+      clock = new Date(clock.getTime() + 86400_000);
+      const [callback] = (await services.callbacks.list({ state: 'pending' })).filter((c) => c.workOrder.id === order.id);
+      const result = HISTORY_RESULTS[(n + s) % HISTORY_RESULTS.length];
+      if (callback) await services.callbacks.attempt(operator, callback.id, { result, unitFault: result === 'unsatisfied' ? false : undefined });
+    }
+  }
+  log.info({ orders: n }, 'demo history of last month ready');
 }

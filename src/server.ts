@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { buildApp, loggerOptions } from './app';
 import { ConfigError, loadConfig } from './config';
-import { seedDemo } from './demo';
+import { seedDemo, seedDemoHistory } from './demo';
 import { openAdapters } from './runtime';
 
 /** Runs migrations, then serves the API; `--demo` (or DEMO=true) loads the demo data. */
@@ -13,7 +13,10 @@ async function main(): Promise<void> {
   await adapters.db.migrate();
   const app = await buildApp(config, adapters, { logger: loggerOptions(config.LOG_LEVEL) });
   await app.services.deadlines.seed();
-  if (config.DEMO) await seedDemo(app.services, app.log);
+  if (config.DEMO) {
+    await seedDemo(app.services, app.log);
+    await seedDemoHistory(config, app.services, app.log);
+  }
   closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error');
     else app.log.info({ signal }, 'closing');

@@ -1,0 +1,30 @@
+import pino from 'pino';
+import { DEMO_TOKENS, seedDemo, seedDemoHistory } from '../src/demo';
+import { bearer, startTestApp, storage, type TestApp } from './support/app';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await t.reset();
+});
+afterAll(async () => t.close());
+
+describe(`the demo data (${storage})`, () => {
+  test('npm start\'s demo gives every demo token, sample orders, and a ranked last month for commanders; loading it again adds nothing', async () => {
+    const log = pino({ level: 'silent' });
+    for (let i = 0; i < 2; i++) {
+      await seedDemo(t.app.services, log);
+      await seedDemoHistory(t.config, t.app.services, log);
+    }
+    const commander = DEMO_TOKENS.find((d) => d.role === 'commander')!.token;
+    const now = new Date();
+    const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 15));
+    const month = `${last.getUTCFullYear()}-${String(last.getUTCMonth() + 1).padStart(2, '0')}`;
+    const report = (await t.http.get(`/api/v1/reports/rankings?month=${month}`).set(bearer(commander)).expect(200)).body;
+    expect(report.units.filter((u: { ranked: boolean }) => u.ranked).length).toBeGreaterThanOrEqual(5);
+    const [{ n }] = await t.db.read((m) => m.query(`SELECT count(*)::int AS n FROM work_orders WHERE external_no LIKE 'DEMO-%'`));
+    expect(n).toBe(3 + 8 * 5 + (0 + 1 + 2 + 3 + 0 + 1 + 2 + 3));
+    expect((await t.http.get(`/api/v1/reports/rankings/check?month=${month}`).set(bearer(commander))).body.agrees).toBe(true);
+  });
+});
