@@ -43,6 +43,11 @@ describe('the monthly assessment formulas (domain.md §10)', () => {
     expect(assess([t], { ...FORMULA, closureDenominator: 'reply_due' })[0].closureRate).toBe(0.7);
   });
 
+  test('weights of all zero count the three rates alike rather than ranking nobody', () => {
+    const t = tally('A', { replyDue: 4, repliedOnTime: 4, closeDue: 4, closedOnTime: 2, callbacksMade: 4, levels: { satisfied: 3, unsatisfied: 1 } });
+    expect(assess([t], { ...FORMULA, weights: { reply: 0, closure: 0, satisfaction: 0 } })[0]).toMatchObject({ rank: 1, score: 75 });
+  });
+
   test('small samples and units without orders are listed but not ranked, and not praised', () => {
     const results = assess(
       [

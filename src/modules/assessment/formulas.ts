@@ -77,10 +77,11 @@ export function assess(tallies: Tally[], f: Formula): UnitResult[] {
             : r.closureRate === null
               ? 'no closing fell due'
               : null;
-    const weightSum = f.weights.reply + f.weights.closure + f.weights.satisfaction;
+    // Weights that are all zero mean no preference: the three rates count alike.
+    const w = f.weights.reply + f.weights.closure + f.weights.satisfaction > 0 ? f.weights : { reply: 1, closure: 1, satisfaction: 1 };
     const score =
-      notRankedBecause === null && weightSum > 0
-        ? round((100 * (f.weights.reply * r.replyRate! + f.weights.closure * r.closureRate! + f.weights.satisfaction * r.satisfactionRate!)) / weightSum, 2)
+      notRankedBecause === null
+        ? round((100 * (w.reply * r.replyRate! + w.closure * r.closureRate! + w.satisfaction * r.satisfactionRate!)) / (w.reply + w.closure + w.satisfaction), 2)
         : null;
     return { ...t, ...r, score, ranked: notRankedBecause === null, rank: null, notRankedBecause };
   });

@@ -158,6 +158,7 @@ export class RoutingService {
         throw conflict('knowledge_version_exists', `knowledge version ${knowledge.version} exists; give the new one its own version`);
       }
       await requireUnits(m, namedUnits(knowledge));
+      await m.query(`LOCK TABLE routing_knowledge IN SHARE ROW EXCLUSIVE MODE`);
       await this.keepSeed(m);
       const now = new Date();
       await m.update(RoutingKnowledgeRow, { active: true }, { active: false });
@@ -169,6 +170,7 @@ export class RoutingService {
   /** Switches the router to another saved version (or back to the built-in one). */
   activateKnowledge(version: string): Promise<KnowledgeVersionView> {
     return this.db.write(async (m) => {
+      await m.query(`LOCK TABLE routing_knowledge IN SHARE ROW EXCLUSIVE MODE`);
       await this.keepSeed(m);
       if (!(await m.existsBy(RoutingKnowledgeRow, { version }))) throw notFound('knowledge version', version);
       await m.update(RoutingKnowledgeRow, { active: true }, { active: false });
@@ -305,6 +307,8 @@ export class RoutingService {
   }
 
   private async switchModel(m: EntityManager, version: string): Promise<ModelView> {
+    // Two switches at once (two workers training) take turns: one active model, never a unique violation.
+    await m.query(`LOCK TABLE routing_models IN SHARE ROW EXCLUSIVE MODE`);
     await m.query(`UPDATE routing_models SET active = false WHERE active AND version <> $1`, [version]);
     await m.query(`UPDATE routing_models SET active = true, activated_at = now() WHERE version = $1 AND NOT active`, [version]);
     return modelView(await m.findOneOrFail(RoutingModelRow, { where: { version }, select: MODEL_LISTING }));
