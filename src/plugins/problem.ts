@@ -52,6 +52,15 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_content_length'],
 };
 
+/** PostgreSQL errors that mean two requests raced: a deadlock, a serialization failure, a unique key taken meanwhile. */
+const RACES: Record<string, string> = { '40P01': 'concurrent_update', '40001': 'concurrent_update', '55P03': 'concurrent_update', '23505': 'already_exists' };
+
+function postgresCode(error: unknown): string | undefined {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = e.driverError?.code ?? e.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) return sendProblem(reply, error.status, error.code, error.message, error.extra);
@@ -65,6 +74,9 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (known) return sendProblem(reply, known[0], known[1], error.message);
     if (error instanceof SyntaxError) return sendProblem(reply, 400, 'malformed_json', error.message);
+    const race = RACES[postgresCode(error) ?? ''];
+    // The transaction was rolled back whole: nothing is half-written, and the client may try again.
+    if (race) return sendProblem(reply, 409, race, 'another change to the same records happened at the same moment; reload and try again');
     const status = error.statusCode ?? 500;
     if (status === 429) return sendProblem(reply, 429, 'rate_limited', error.message);
     if (status >= 400 && status < 500) return sendProblem(reply, status, 'bad_request', error.message);

@@ -117,11 +117,13 @@ describe(`the monthly assessment (${storage})`, () => {
   });
 
   test('an approved exemption takes the order out of the unit\'s figures; the tie that follows is broken by callbacks', async () => {
-    const { b2 } = await july();
+    const { b1, b2 } = await july();
     const asked = await t.http.post(`/api/v1/work-orders/${b2}/exemptions`).set(bearer(units['CQ-PS-PINGAN'])).send({ reason: '诉求人要求不合理,超出法定职责' }).expect(201);
     const twice = await t.http.post(`/api/v1/work-orders/${b2}/exemptions`).set(bearer(units['CQ-PS-PINGAN'])).send({ reason: '再次申请' });
     expect(twice.body.code).toBe('exemption_exists');
     expect((await t.http.post(`/api/v1/work-orders/${b2}/exemptions`).set(bearer(units['CQ-PS-WENCHANG'])).send({ reason: '不是我的' })).status).toBe(404);
+    const race = await Promise.all([1, 2].map(() => t.http.post(`/api/v1/work-orders/${b1}/exemptions`).set(bearer(units['CQ-PS-PINGAN'])).send({ reason: '同时提交' })));
+    expect(race.map((r) => r.status).sort()).toEqual([201, 409]);
     await t.http.post(`/api/v1/exemptions/${asked.body.id}/approve`).set(bearer(operator)).send({ note: '同意核减' }).expect(200);
     const report = await ranking('month=2026-07');
     expect(unit(report, 'CQ-PS-PINGAN')).toMatchObject({ replyDue: 1, replyRate: 1, closureRate: 1, satisfactionRate: 1, score: 100, rank: 2 });
