@@ -21,6 +21,7 @@ export class Repeats1764400000000 implements MigrationInterface {
         active boolean NOT NULL DEFAULT true,
         created_by text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
+        updated_by text NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now(),
         version integer NOT NULL DEFAULT 1,
         CONSTRAINT ck_noise_sources_kind CHECK (kind IN ('square_dance', 'loudspeaker', 'venue', 'neighbour', 'shop', 'construction', 'dogs', 'traffic', 'other'))

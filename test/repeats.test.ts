@@ -128,7 +128,8 @@ describe(`the noise-source register (${storage})`, () => {
     const res = await t.http.post(`/api/v1/work-orders/${order.id}/noise-source`).set(bearer(operator)).send({ noiseSourceId: '00000000-0000-4000-8000-000000000000' });
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'not_found' });
     const source = (await t.http.post('/api/v1/noise-sources').set(bearer(operator)).send({ place: '长清区平安街道某广场', kind: 'loudspeaker' }).expect(201)).body;
-    await t.http.patch(`/api/v1/noise-sources/${source.id}`).set(bearer(operator)).send({ active: false, version: 1 }).expect(200);
+    const changed = await t.http.patch(`/api/v1/noise-sources/${source.id}`).set(bearer(admin)).send({ active: false, version: 1 }).expect(200);
+    expect(changed.body).toMatchObject({ active: false, version: 2, createdBy: expect.stringMatching(/^operator/), updatedBy: expect.stringMatching(/^admin/) });
     expect((await t.http.patch(`/api/v1/noise-sources/${source.id}`).set(bearer(operator)).send({ note: 'x', version: 1 })).status).toBe(409);
   });
 });

@@ -18,6 +18,7 @@ export class NoiseSource {
   @Column('boolean') active!: boolean;
   @Column('text', { name: 'created_by' }) createdBy!: string;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+  @Column('text', { name: 'updated_by' }) updatedBy!: string;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
   @VersionColumn() version!: number;
 }

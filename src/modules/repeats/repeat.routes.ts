@@ -45,6 +45,7 @@ const SourceView = Type.Object({
   lastCheck: Nullable(Check),
   createdBy: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
+  updatedBy: Type.String(),
   updatedAt: Type.String({ format: 'date-time' }),
   version: Type.Integer(),
 });

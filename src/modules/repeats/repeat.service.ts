@@ -54,6 +54,7 @@ export interface NoiseSourceView {
   lastCheck: CheckView | null;
   createdBy: string;
   createdAt: string;
+  updatedBy: string;
   updatedAt: string;
   version: number;
 }
@@ -181,6 +182,7 @@ export class RepeatService {
         active: input.active ?? true,
         createdBy: actor.name,
         createdAt: now,
+        updatedBy: actor.name,
         updatedAt: now,
       });
       return this.sourceView(m, await m.findOneByOrFail(NoiseSource, { id }));
@@ -217,7 +219,7 @@ export class RepeatService {
       if (!row) throw notFound('noise source', id);
       if (patch.version !== undefined && patch.version !== row.version) throw conflict('version_mismatch', `the source is at version ${row.version}, not ${patch.version}`, { version: row.version });
       const { version: _v, ...changes } = patch;
-      await m.update(NoiseSource, { id }, { ...changes, ...(changes.place ? { placeKey: placeKey(changes.place) } : {}), updatedAt: new Date(), version: row.version + 1 });
+      await m.update(NoiseSource, { id }, { ...changes, ...(changes.place ? { placeKey: placeKey(changes.place) } : {}), updatedBy: actor.name, updatedAt: new Date(), version: row.version + 1 });
       return this.sourceView(m, await m.findOneByOrFail(NoiseSource, { id }));
     });
   }
@@ -264,6 +266,7 @@ export class RepeatService {
       lastCheck: last ? checkView(last) : null,
       createdBy: r.createdBy,
       createdAt: r.createdAt.toISOString(),
+      updatedBy: r.updatedBy,
       updatedAt: r.updatedAt.toISOString(),
       version: r.version,
     };
