@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -8,6 +9,7 @@ import metrics from 'fastify-metrics';
 import Redis from 'ioredis';
 import type { Config } from './config';
 import { principalRoutes } from './modules/auth/principal.routes';
+import { sessionRoutes } from './modules/auth/session.routes';
 import { directoryRoutes } from './modules/directory/directory.routes';
 import { healthRoutes } from './modules/health/health.routes';
 import { webhookRoutes } from './modules/notifications/webhook.routes';
@@ -19,7 +21,7 @@ import { routingRoutes } from './modules/routing/routing.routes';
 import { repeatRoutes } from './modules/repeats/repeat.routes';
 import { callbackRoutes } from './modules/callbacks/callback.routes';
 import { assessmentRoutes } from './modules/assessment/assessment.routes';
-import { bearerToken, hashToken, registerAuth } from './plugins/auth';
+import { createAuthenticator, hashToken, registerAuth, requestToken, SESSION_COOKIE } from './plugins/auth';
 import { registerProblemHandlers } from './plugins/problem';
 import { createServices, startJobs, type Services } from './runtime';
 import type { Database } from './db/database';
@@ -72,7 +74,12 @@ export async function buildApp(
     openapi: {
       openapi: '3.1.0',
       info: OPENAPI_INFO,
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token from POST /api/v1/principals, or ADMIN_TOKEN' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token from POST /api/v1/principals, or ADMIN_TOKEN' },
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'A browser signed in on /login (POST /api/v1/session); GET requests only' },
+        },
+      },
       tags: [
         { name: 'work-orders', description: 'Intake and the life cycle' },
         { name: 'inbox', description: 'What partner agencies and police units pull' },
@@ -93,7 +100,7 @@ export async function buildApp(
       const access = route.config?.access;
       const documented = { ...(schema as Record<string, unknown>) };
       if (access && access !== 'public') {
-        documented.security = [{ bearer: [] }];
+        documented.security = route.method === 'GET' ? [{ bearer: [] }, { session: [] }] : [{ bearer: [] }];
         documented.description = [documented.description, `Roles: ${access.join(', ')}.`].filter(Boolean).join(' ');
       }
       return { schema: documented as typeof schema, url };
@@ -117,6 +124,7 @@ export async function buildApp(
     routeMetrics: { enabled: true, registeredRoutesOnly: true },
   });
 
+  await app.register(cookie);
   const rateLimitRedis = config.RATE_LIMIT_STORE === 'redis' && config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : undefined;
   if (rateLimitRedis) app.addHook('onClose', async () => void rateLimitRedis.disconnect());
   await app.register(rateLimit, {
@@ -127,16 +135,18 @@ export async function buildApp(
     nameSpace: `${config.REDIS_PREFIX}:rate:`,
     skipOnError: true,
     keyGenerator: (request) => {
-      const token = bearerToken(request);
+      const token = requestToken(request);
       return token ? `t:${hashToken(token).slice(0, 32)}` : `ip:${request.ip}`;
     },
     errorResponseBuilder: (_request, context) =>
       Object.assign(new Error(`rate limit of ${context.max} requests per ${context.after} exceeded; retry later`), { statusCode: 429 }),
   });
 
-  registerAuth(app, services.principals, config.ADMIN_TOKEN);
+  const authenticate = createAuthenticator(services.principals, config.ADMIN_TOKEN);
+  registerAuth(app, authenticate);
   await app.register(healthRoutes, { db: services.db, jobs: services.jobs });
   await app.register(principalRoutes, { principals: services.principals });
+  await app.register(sessionRoutes, { authenticate, maxAgeSeconds: config.SESSION_HOURS * 3600 });
   await app.register(directoryRoutes, { directory: services.directory });
   await app.register(workOrderRoutes, { workOrders: services.workOrders });
   await app.register(webhookRoutes, { webhooks: services.webhooks });

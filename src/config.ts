@@ -39,6 +39,8 @@ const ConfigSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 256 * 1024 }),
   /** How long a process trusts a token it has checked, in milliseconds: a revocation reaches other processes within this. */
   AUTH_CACHE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  /** How long a browser stays signed in through /login, in hours. */
+  SESSION_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 30, default: 12 }),
   /** Size of the PostgreSQL connection pool of one process. */
   DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 20 }),
   /** Whether this process also consumes jobs; defaults to true without Redis, false with it (run worker.js). */

@@ -96,6 +96,8 @@ const ROUTES: Route[] = [
   { method: 'get', path: '/ready', through: CALLERS },
   { method: 'get', path: '/metrics', through: CALLERS },
   { method: 'get', path: '/docs/json', through: CALLERS },
+  { method: 'get', path: '/login', through: CALLERS },
+  { method: 'delete', path: '/api/v1/session', through: CALLERS },
 ];
 
 let t: TestApp;

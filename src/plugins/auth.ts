@@ -44,8 +44,37 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-export function registerAuth(app: FastifyInstance, principals: PrincipalService, adminToken: string | undefined): void {
+/** The cookie a browser signed in through /login carries: the caller's own API token, HttpOnly. */
+export const SESSION_COOKIE = 'hotline_session';
+
+/**
+ * The token of a request: the bearer header, or, for reading only (GET and HEAD), the session
+ * cookie, so that a commander's browser opens the pages. A cookie never authorises a change,
+ * so a forged cross-site request has nothing to gain.
+ */
+export function requestToken(request: FastifyRequest): string | undefined {
+  const bearer = bearerToken(request);
+  if (bearer) return bearer;
+  if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+  return request.cookies?.[SESSION_COOKIE] || undefined;
+}
+
+/** Checks a token: the bootstrap ADMIN_TOKEN, else a principal's unrevoked token. */
+export type Authenticator = (token: string) => Promise<Actor | null>;
+
+export function createAuthenticator(principals: PrincipalService, adminToken: string | undefined): Authenticator {
   const adminHash = adminToken ? Buffer.from(hashToken(adminToken), 'hex') : undefined;
+  return async (token) => {
+    const hash = hashToken(token);
+    if (adminHash && timingSafeEqual(adminHash, Buffer.from(hash, 'hex'))) return { id: null, name: 'bootstrap-admin', role: 'admin', unitId: null };
+    return principals.authenticate(hash);
+  };
+}
+
+/** A person in a browser asks for a page: send them to sign in rather than show a bare 401. */
+const wantsPage = (request: FastifyRequest) => request.method === 'GET' && /\btext\/html\b/.test(request.headers.accept ?? '');
+
+export function registerAuth(app: FastifyInstance, authenticate: Authenticator): void {
   app.decorateRequest('actor', null as unknown as Actor);
 
   app.addHook('onRoute', (route) => {
@@ -60,16 +89,16 @@ export function registerAuth(app: FastifyInstance, principals: PrincipalService,
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access;
     if (access === 'public' || access === undefined) return;
-    const token = bearerToken(request);
-    if (!token) return sendProblem(reply, 401, 'unauthenticated', 'send an API token as "Authorization: Bearer <token>"');
-    const hash = hashToken(token);
-    let actor: Actor | null;
-    if (adminHash && timingSafeEqual(adminHash, Buffer.from(hash, 'hex'))) {
-      actor = { id: null, name: 'bootstrap-admin', role: 'admin', unitId: null };
-    } else {
-      actor = await principals.authenticate(hash);
+    const token = requestToken(request);
+    if (!token) {
+      if (wantsPage(request)) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+      return sendProblem(reply, 401, 'unauthenticated', 'send an API token as "Authorization: Bearer <token>"');
     }
-    if (!actor) return sendProblem(reply, 401, 'unauthenticated', 'the API token is unknown or revoked');
+    const actor = await authenticate(token);
+    if (!actor) {
+      if (wantsPage(request) && !bearerToken(request)) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+      return sendProblem(reply, 401, 'unauthenticated', 'the API token is unknown or revoked');
+    }
     if (actor.role === 'system' || !access.includes(actor.role)) {
       return sendProblem(reply, 403, 'forbidden', `role ${actor.role} may not call ${request.method} ${request.routeOptions.url}`);
     }
