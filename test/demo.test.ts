@@ -1,14 +1,8 @@
 import pino from 'pino';
 import { DEMO_TOKENS, seedDemo, seedDemoHistory } from '../src/demo';
-import { bearer, startTestApp, storage, type TestApp } from './support/app';
+import { bearer, storage, useTestApp } from './support/app';
 
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  await t.reset();
-});
-afterAll(async () => t.close());
+const { t } = useTestApp();
 
 describe(`the demo data (${storage})`, () => {
   test('npm start\'s demo gives every demo token, sample orders, and a ranked last month for commanders; loading it again adds nothing', async () => {

@@ -1,20 +1,10 @@
-import { bearer, intakeBody, startTestApp, storage, type TestApp } from './support/app';
+import { bearer, intakeBody, storage, useTestApp } from './support/app';
 
-let t: TestApp;
-let operator: string;
-
-beforeAll(async () => {
-  t = await startTestApp({ BODY_LIMIT_BYTES: '4096' });
-});
-afterAll(async () => t.close());
-beforeEach(async () => {
-  await t.reset();
-  operator = await t.token('operator');
-});
+const { t, tokens } = useTestApp({ config: { BODY_LIMIT_BYTES: '4096' }, roles: ['operator'] });
 
 const countOrders = async () => Number((await t.db.read((m) => m.query('SELECT count(*)::int AS n FROM work_orders')))[0].n);
 const post = (body: string | object, type = 'application/json') =>
-  t.http.post('/api/v1/work-orders').set(bearer(operator)).set('content-type', type).send(typeof body === 'string' ? body : JSON.stringify(body));
+  t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).set('content-type', type).send(typeof body === 'string' ? body : JSON.stringify(body));
 
 describe(`bad input gets a clear 4xx problem, never a 500, and writes nothing (${storage})`, () => {
   test.each([
@@ -41,24 +31,24 @@ describe(`bad input gets a clear 4xx problem, never a 500, and writes nothing ($
   });
 
   test('a malformed id is a 400; an unknown one a 404', async () => {
-    const bad = await t.http.get('/api/v1/work-orders/not-a-uuid').set(bearer(operator));
+    const bad = await t.http.get('/api/v1/work-orders/not-a-uuid').set(bearer(tokens.operator));
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('validation_failed');
-    const unknown = await t.http.get('/api/v1/work-orders/00000000-0000-4000-8000-000000000000').set(bearer(operator));
+    const unknown = await t.http.get('/api/v1/work-orders/00000000-0000-4000-8000-000000000000').set(bearer(tokens.operator));
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe('not_found');
   });
 
   test('an action on an unknown order is a 404, an unknown route too', async () => {
-    const res = await t.http.post('/api/v1/work-orders/00000000-0000-4000-8000-000000000000/close').set(bearer(operator)).send({});
+    const res = await t.http.post('/api/v1/work-orders/00000000-0000-4000-8000-000000000000/close').set(bearer(tokens.operator)).send({});
     expect(res.status).toBe(404);
-    const route = await t.http.get('/api/v1/nothing-here').set(bearer(operator));
+    const route = await t.http.get('/api/v1/nothing-here').set(bearer(tokens.operator));
     expect(route.status).toBe(404);
     expect(route.body.code).toBe('route_not_found');
   });
 
   test('a bad cursor is a 400', async () => {
-    const res = await t.http.get('/api/v1/work-orders?cursor=garbage').set(bearer(operator));
+    const res = await t.http.get('/api/v1/work-orders?cursor=garbage').set(bearer(tokens.operator));
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('invalid_cursor');
   });
@@ -69,14 +59,14 @@ describe(`bad input gets a clear 4xx problem, never a 500, and writes nothing ($
     await t.db.write((m) => m.query(`CREATE FUNCTION fail_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$`));
     await t.db.write((m) => m.query(`CREATE TRIGGER fail_event BEFORE INSERT ON work_order_events FOR EACH ROW EXECUTE FUNCTION fail_event()`));
     try {
-      const res = await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(operator)).send({ leadUnitCode: 'CQ-CG' });
+      const res = await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: 'CQ-CG' });
       expect(res.status).toBe(500);
       expect(res.body).toMatchObject({ code: 'internal' });
       expect(JSON.stringify(res.body)).not.toContain('boom');
     } finally {
       await t.db.write((m) => m.query('DROP TRIGGER fail_event ON work_order_events; DROP FUNCTION fail_event()'));
     }
-    const after = await t.http.get(`/api/v1/work-orders/${order.id}`).set(bearer(operator));
+    const after = await t.http.get(`/api/v1/work-orders/${order.id}`).set(bearer(tokens.operator));
     expect(after.body).toMatchObject({ state: 'received', version: 1, leadUnit: null });
   });
 

@@ -1,18 +1,6 @@
-import { bearer, intakeBody, startTestApp, storage, type TestApp } from './support/app';
+import { bearer, intakeBody, storage, useTestApp } from './support/app';
 
-let t: TestApp;
-let operator: string;
-let cg: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => t.close());
-beforeEach(async () => {
-  await t.reset();
-  operator = await t.token('operator');
-  cg = await t.token('unit', 'CQ-CG');
-});
+const { t, tokens, units } = useTestApp({ roles: ['operator'], units: ['CQ-CG'] });
 
 interface InboxItem {
   id: string;
@@ -22,13 +10,13 @@ interface InboxItem {
 }
 
 const createAndDispatch = async (unit = 'CQ-CG'): Promise<string> => {
-  const created = await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody()).expect(201);
-  await t.http.post(`/api/v1/work-orders/${created.body.id}/dispatch`).set(bearer(operator)).send({ leadUnitCode: unit }).expect(200);
+  const created = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody()).expect(201);
+  await t.http.post(`/api/v1/work-orders/${created.body.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: unit }).expect(200);
   return created.body.id;
 };
 
 const poll = async (cursor: string | null, limit: number) => {
-  const res = await t.http.get(`/api/v1/inbox?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`).set(bearer(cg));
+  const res = await t.http.get(`/api/v1/inbox?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`).set(bearer(units['CQ-CG']));
   expect(res.status).toBe(200);
   return res.body as { items: InboxItem[]; nextCursor: string | null };
 };
@@ -39,15 +27,15 @@ describe(`the partner inbox (${storage})`, () => {
     await createAndDispatch('CQ-ZJ');
     const first = await poll(null, 100);
     expect(first.items.map((i) => [i.id, i.inboxReason])).toEqual([[mine, 'to_sign']]);
-    await t.http.post(`/api/v1/work-orders/${mine}/sign`).set(bearer(cg)).send({}).expect(200);
+    await t.http.post(`/api/v1/work-orders/${mine}/sign`).set(bearer(units['CQ-CG'])).send({}).expect(200);
     const next = await poll(first.nextCursor, 100);
     expect(next.items.map((i) => [i.id, i.inboxReason, i.version])).toEqual([[mine, 'in_hand', 3]]);
     expect((await poll(next.nextCursor, 100)).items).toEqual([]);
   });
 
   test('an order the unit assists on is in its inbox as assisting; a closed one leaves', async () => {
-    const created = await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody()).expect(201);
-    await t.http.post(`/api/v1/work-orders/${created.body.id}/dispatch`).set(bearer(operator)).send({ leadUnitCode: 'CQ-PS-WENCHANG', assistingUnitCodes: ['CQ-CG'] }).expect(200);
+    const created = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody()).expect(201);
+    await t.http.post(`/api/v1/work-orders/${created.body.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: 'CQ-PS-WENCHANG', assistingUnitCodes: ['CQ-CG'] }).expect(200);
     expect((await poll(null, 10)).items.map((i) => i.inboxReason)).toEqual(['assisting']);
   });
 
@@ -69,7 +57,7 @@ describe(`the partner inbox (${storage})`, () => {
       const toSign = ids.slice(round * 3, round * 3 + 3);
       const [page]: [{ items: InboxItem[]; nextCursor: string | null }, ...unknown[]] = await Promise.all([
         poll(cursor, 7),
-        ...toSign.map((id) => t.http.post(`/api/v1/work-orders/${id}/sign`).set(bearer(cg)).send({})),
+        ...toSign.map((id) => t.http.post(`/api/v1/work-orders/${id}/sign`).set(bearer(units['CQ-CG'])).send({})),
         createAndDispatch().then((id) => ids.push(id)),
       ]);
       record(page.items);
@@ -83,13 +71,13 @@ describe(`the partner inbox (${storage})`, () => {
       cursor = page.nextCursor;
     }
     expect(duplicates).toEqual([]);
-    const latest = await Promise.all(ids.map(async (id) => (await t.http.get(`/api/v1/work-orders/${id}`).set(bearer(operator))).body));
+    const latest = await Promise.all(ids.map(async (id) => (await t.http.get(`/api/v1/work-orders/${id}`).set(bearer(tokens.operator))).body));
     const missed = latest.filter((o: { id: string; version: number }) => !delivered.has(`${o.id}@${o.version}`)).map((o: { id: string }) => o.id);
     expect(missed).toEqual([]);
   });
 
   test('a cursor the service did not give is a 400', async () => {
-    const res = await t.http.get('/api/v1/inbox?cursor=bm9wZQ').set(bearer(cg));
+    const res = await t.http.get('/api/v1/inbox?cursor=bm9wZQ').set(bearer(units['CQ-CG']));
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('invalid_cursor');
   });

@@ -1,5 +1,5 @@
 import { findRepeat, placeKey, textSimilarity } from '../src/modules/repeats/similarity';
-import { bearer, intakeBody, startTestApp, storage, type TestApp } from './support/app';
+import { bearer, intakeBody, storage, useTestApp } from './support/app';
 
 describe('repeat complaints as rules (domain.md §11)', () => {
   test.each([
@@ -32,31 +32,18 @@ describe('repeat complaints as rules (domain.md §11)', () => {
   });
 });
 
-let t: TestApp;
-let operator: string;
-let admin: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => t.close());
-beforeEach(async () => {
-  await t.reset();
-  operator = await t.token('operator');
-  admin = await t.token('admin');
-  await t.http.put('/api/v1/settings/routing.autoDispatchThreshold').set(bearer(admin)).send({ value: 0.8 }).expect(200);
-});
+const { t, tokens } = useTestApp({ roles: ['operator', 'admin'], settings: { 'routing.autoDispatchThreshold': 0.8 } });
 
 const CALLER = { name: '赵女士', phone: '13700000001' };
 const DANCE = '幸福小区楼下广场舞音响太吵,晚上十点还在跳';
 
 /** Takes an order in and waits for the routing job that links it. */
 const intake = async (overrides: Record<string, unknown>) => {
-  const created = (await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody(overrides)).expect(201)).body;
+  const created = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody(overrides)).expect(201)).body;
   await t.jobs.settled();
-  return (await t.http.get(`/api/v1/work-orders/${created.id}`).set(bearer(operator))).body;
+  return (await t.http.get(`/api/v1/work-orders/${created.id}`).set(bearer(tokens.operator))).body;
 };
-const events = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}/events`).set(bearer(operator))).body as { action: string; reason: string; details: Record<string, unknown> }[];
+const events = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}/events`).set(bearer(tokens.operator))).body as { action: string; reason: string; details: Record<string, unknown> }[];
 
 describe(`repeat complaints on intake (${storage})`, () => {
   test('the same caller about the same matter is linked to the first order, recorded, and left to the operator rather than dispatched again', async () => {
@@ -66,7 +53,7 @@ describe(`repeat complaints on intake (${storage})`, () => {
     expect(again).toMatchObject({ state: 'received', repeatOfId: first.id });
     const linked = (await events(again.id)).find((e) => e.action === 'link-repeat')!;
     expect(linked.details).toMatchObject({ originalId: first.id, sameCaller: true });
-    const triage = (await t.http.get('/api/v1/triage').set(bearer(operator))).body;
+    const triage = (await t.http.get('/api/v1/triage').set(bearer(tokens.operator))).body;
     expect(triage[0].decision.reasons.join(' ')).toContain('repeat of an earlier order');
   });
 
@@ -85,8 +72,8 @@ describe(`repeat complaints on intake (${storage})`, () => {
     const first = await intake({ content: DANCE, address: '长清区文昌街道幸福小区' });
     const second = await intake({ content: DANCE, address: '长清区文昌街道幸福小区' });
     const third = await intake({ citizen: { name: '钱先生', phone: '13700000009' }, content: DANCE + ',请管管', address: '长清区文昌街道幸福小区' });
-    await t.http.post(`/api/v1/work-orders/${second.id}/merge`).set(bearer(operator)).send({ originalId: first.id }).expect(200);
-    const group = (await t.http.get(`/api/v1/work-orders/${third.id}/repeats`).set(bearer(operator)).expect(200)).body;
+    await t.http.post(`/api/v1/work-orders/${second.id}/merge`).set(bearer(tokens.operator)).send({ originalId: first.id }).expect(200);
+    const group = (await t.http.get(`/api/v1/work-orders/${third.id}/repeats`).set(bearer(tokens.operator)).expect(200)).body;
     expect(group).toMatchObject({ original: { id: first.id, relation: 'original' }, count: 2, callers: 3 });
     expect(group.repeats.map((r: { id: string; relation: string }) => [r.id, r.relation])).toEqual([
       [second.id, 'merged'],
@@ -94,7 +81,7 @@ describe(`repeat complaints on intake (${storage})`, () => {
     ]);
     const from = new Date(Date.now() - 86400_000).toISOString();
     const to = new Date(Date.now() + 86400_000).toISOString();
-    const top = (await t.http.get(`/api/v1/repeat-sources?from=${from}&to=${to}`).set(bearer(operator)).expect(200)).body;
+    const top = (await t.http.get(`/api/v1/repeat-sources?from=${from}&to=${to}`).set(bearer(tokens.operator)).expect(200)).body;
     expect(top).toEqual([expect.objectContaining({ original: expect.objectContaining({ id: first.id }), count: 2 })]);
   });
 });
@@ -104,7 +91,7 @@ describe(`the noise-source register (${storage})`, () => {
     const source = (
       await t.http
         .post('/api/v1/noise-sources')
-        .set(bearer(operator))
+        .set(bearer(tokens.operator))
         .send({ place: '长清区文昌街道幸福小区', kind: 'square_dance', organiser: '广场舞队 刘某', contact: '0531-0000000' })
         .expect(201)
     ).body;
@@ -115,21 +102,21 @@ describe(`the noise-source register (${storage})`, () => {
     await t.http.post(`/api/v1/noise-sources/${source.id}/checks`).set(bearer(station)).send({ checkedAt: '2026-11-20T12:30:00.000Z', result: '已约谈组织者,音响降至 55 分贝以下' }).expect(201);
     const listed = (await t.http.get('/api/v1/noise-sources?kind=square_dance&active=true').set(bearer(station)).expect(200)).body;
     expect(listed.map((s: { id: string; orders: number }) => [s.id, s.orders])).toEqual([[source.id, 1]]);
-    const full = (await t.http.get(`/api/v1/noise-sources/${source.id}`).set(bearer(operator)).expect(200)).body;
+    const full = (await t.http.get(`/api/v1/noise-sources/${source.id}`).set(bearer(tokens.operator)).expect(200)).body;
     expect(full).toMatchObject({ orders: 1, lastCheck: { result: '已约谈组织者,音响降至 55 分贝以下' }, orderList: [{ id: order.id }] });
     expect(full.checks).toHaveLength(1);
-    await t.http.post(`/api/v1/work-orders/${order.id}/noise-source`).set(bearer(operator)).send({ noiseSourceId: null }).expect(200);
-    expect((await t.http.get(`/api/v1/noise-sources/${source.id}`).set(bearer(operator))).body.orders).toBe(0);
+    await t.http.post(`/api/v1/work-orders/${order.id}/noise-source`).set(bearer(tokens.operator)).send({ noiseSourceId: null }).expect(200);
+    expect((await t.http.get(`/api/v1/noise-sources/${source.id}`).set(bearer(tokens.operator))).body.orders).toBe(0);
   });
 
   test('bad input is refused: an unknown kind, an unknown source, a stale edit', async () => {
-    expect((await t.http.post('/api/v1/noise-sources').set(bearer(operator)).send({ place: '某地', kind: 'aliens' })).body.code).toBe('validation_failed');
+    expect((await t.http.post('/api/v1/noise-sources').set(bearer(tokens.operator)).send({ place: '某地', kind: 'aliens' })).body.code).toBe('validation_failed');
     const order = await intake({});
-    const res = await t.http.post(`/api/v1/work-orders/${order.id}/noise-source`).set(bearer(operator)).send({ noiseSourceId: '00000000-0000-4000-8000-000000000000' });
+    const res = await t.http.post(`/api/v1/work-orders/${order.id}/noise-source`).set(bearer(tokens.operator)).send({ noiseSourceId: '00000000-0000-4000-8000-000000000000' });
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'not_found' });
-    const source = (await t.http.post('/api/v1/noise-sources').set(bearer(operator)).send({ place: '长清区平安街道某广场', kind: 'loudspeaker' }).expect(201)).body;
-    const changed = await t.http.patch(`/api/v1/noise-sources/${source.id}`).set(bearer(admin)).send({ active: false, version: 1 }).expect(200);
+    const source = (await t.http.post('/api/v1/noise-sources').set(bearer(tokens.operator)).send({ place: '长清区平安街道某广场', kind: 'loudspeaker' }).expect(201)).body;
+    const changed = await t.http.patch(`/api/v1/noise-sources/${source.id}`).set(bearer(tokens.admin)).send({ active: false, version: 1 }).expect(200);
     expect(changed.body).toMatchObject({ active: false, version: 2, createdBy: expect.stringMatching(/^operator/), updatedBy: expect.stringMatching(/^admin/) });
-    expect((await t.http.patch(`/api/v1/noise-sources/${source.id}`).set(bearer(operator)).send({ note: 'x', version: 1 })).status).toBe(409);
+    expect((await t.http.patch(`/api/v1/noise-sources/${source.id}`).set(bearer(tokens.operator)).send({ note: 'x', version: 1 })).status).toBe(409);
   });
 });

@@ -1,17 +1,7 @@
-import { bearer, intakeBody, startTestApp, storage, type TestApp } from './support/app';
+import { bearer, intakeBody, storage, useTestApp } from './support/app';
 
 /** A browser signs in on /login once; its cookie then opens the pages, and never changes anything. */
-let t: TestApp;
-let commander: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => t.close());
-beforeEach(async () => {
-  await t.reset();
-  commander = await t.token('commander');
-});
+const { t, tokens } = useTestApp({ roles: ['commander'] });
 
 /** Signs in with a token; returns the cookie to send back, as a browser would. */
 async function signIn(token: string): Promise<string> {
@@ -29,7 +19,7 @@ describe(`browser sessions (${storage})`, () => {
   });
 
   test('signing in sets an HttpOnly, SameSite=Strict cookie that opens the bulletin, the JSON ranking and the spreadsheet', async () => {
-    const res = await t.http.post('/api/v1/session').send({ token: commander }).expect(200);
+    const res = await t.http.post('/api/v1/session').send({ token: tokens.commander }).expect(200);
     expect(res.body).toMatchObject({ role: 'commander' });
     const [setCookie] = res.headers['set-cookie'] as unknown as string[];
     expect(setCookie).toMatch(/^hotline_session=/);

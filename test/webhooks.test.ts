@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signPayload } from '../src/modules/notifications/webhook.service';
-import { bearer, intakeBody, startTestApp, storage, type TestApp } from './support/app';
+import { bearer, intakeBody, storage, useTestApp } from './support/app';
 
 const SECRET = 'wenchang-webhook-secret-0001';
 
@@ -37,23 +37,11 @@ class Receiver {
   }
 }
 
-let t: TestApp;
-let operator: string;
-let admin: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => t.close());
-beforeEach(async () => {
-  await t.reset();
-  operator = await t.token('operator');
-  admin = await t.token('admin');
-});
+const { t, tokens } = useTestApp({ roles: ['operator', 'admin'] });
 
 async function dispatchToWenchang(): Promise<string> {
-  const order = await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody({ citizen: { name: '李四', phone: '13912345678' } })).expect(201);
-  await t.http.post(`/api/v1/work-orders/${order.body.id}/dispatch`).set(bearer(operator)).send({ leadUnitCode: 'CQ-PS-WENCHANG' }).expect(200);
+  const order = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ citizen: { name: '李四', phone: '13912345678' } })).expect(201);
+  await t.http.post(`/api/v1/work-orders/${order.body.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: 'CQ-PS-WENCHANG' }).expect(200);
   return order.body.id;
 }
 
@@ -64,7 +52,7 @@ describe(`webhook notifications through the job queue (${storage})`, () => {
     const receiver = new Receiver();
     const url = await receiver.start();
     try {
-      await t.http.patch('/api/v1/units/CQ-PS-WENCHANG').set(bearer(admin)).send({ webhookUrl: url, webhookSecret: SECRET }).expect(200);
+      await t.http.patch('/api/v1/units/CQ-PS-WENCHANG').set(bearer(tokens.admin)).send({ webhookUrl: url, webhookSecret: SECRET }).expect(200);
       const orderId = await dispatchToWenchang();
       await receiver.waitFor(1);
       const [hit] = receiver.received;
@@ -73,7 +61,7 @@ describe(`webhook notifications through the job queue (${storage})`, () => {
       expect(hit.body).not.toContain('13912345678');
       expect(hit.body).not.toContain('李四');
       expect(hit.headers['x-hotline-signature']).toBe(signPayload(SECRET, String(hit.headers['x-hotline-timestamp']), hit.body));
-      const log = await waitForStatus(admin, 'delivered');
+      const log = await waitForStatus(tokens.admin, 'delivered');
       expect(log[0]).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 204 });
     } finally {
       await receiver.stop();
@@ -84,10 +72,10 @@ describe(`webhook notifications through the job queue (${storage})`, () => {
     const receiver = new Receiver([500, 503]);
     const url = await receiver.start();
     try {
-      await t.http.patch('/api/v1/units/CQ-PS-WENCHANG').set(bearer(admin)).send({ webhookUrl: url, webhookSecret: SECRET }).expect(200);
+      await t.http.patch('/api/v1/units/CQ-PS-WENCHANG').set(bearer(tokens.admin)).send({ webhookUrl: url, webhookSecret: SECRET }).expect(200);
       await dispatchToWenchang();
       await receiver.waitFor(3);
-      const log = await waitForStatus(admin, 'delivered');
+      const log = await waitForStatus(tokens.admin, 'delivered');
       expect(log[0]).toMatchObject({ status: 'delivered', attempts: 3, lastError: null });
       expect(new Set(receiver.received.map((r) => r.headers['x-hotline-delivery'])).size).toBe(1);
     } finally {
@@ -99,14 +87,14 @@ describe(`webhook notifications through the job queue (${storage})`, () => {
     const receiver = new Receiver();
     const url = await receiver.start();
     try {
-      await t.http.patch('/api/v1/units/CQ-PS-WENCHANG').set(bearer(admin)).send({ webhookUrl: url, webhookSecret: SECRET }).expect(200);
+      await t.http.patch('/api/v1/units/CQ-PS-WENCHANG').set(bearer(tokens.admin)).send({ webhookUrl: url, webhookSecret: SECRET }).expect(200);
       const enqueue = jest.spyOn(t.app.services.webhooks, 'enqueue').mockResolvedValueOnce(undefined);
       await dispatchToWenchang();
       enqueue.mockRestore();
-      expect((await deliveries(admin))[0]).toMatchObject({ status: 'pending', attempts: 0 });
+      expect((await deliveries(tokens.admin))[0]).toMatchObject({ status: 'pending', attempts: 0 });
       await Promise.all([t.app.services.webhooks.sweep(), t.app.services.webhooks.sweep()]);
       await receiver.waitFor(1);
-      await waitForStatus(admin, 'delivered');
+      await waitForStatus(tokens.admin, 'delivered');
       expect(receiver.received).toHaveLength(1);
     } finally {
       await receiver.stop();

@@ -1,25 +1,10 @@
 import ExcelJS from 'exceljs';
-import { bearer, intakeBody, startTestApp, storage, type TestApp } from '../support/app';
+import { bearer, intakeBody, storage, useTestApp } from '../support/app';
 
-let t: TestApp;
-let operator: string;
-let commander: string;
-let admin: string;
-const units: Record<string, string> = {};
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => t.close());
-beforeEach(async () => {
-  await t.reset();
-  operator = await t.token('operator');
-  commander = await t.token('commander');
-  admin = await t.token('admin');
-  for (const code of ['CQ-PS-WENCHANG', 'CQ-PS-PINGAN']) units[code] = await t.token('unit', code);
-  for (const [key, value] of [['assessment.minOrders', 1], ['assessment.minCallbacks', 1]] as const) {
-    await t.http.put(`/api/v1/settings/${key}`).set(bearer(admin)).send({ value }).expect(200);
-  }
+const { t, tokens, units } = useTestApp({
+  roles: ['operator', 'commander', 'admin'],
+  units: ['CQ-PS-WENCHANG', 'CQ-PS-PINGAN'],
+  settings: { 'assessment.minOrders': 1, 'assessment.minCallbacks': 1 },
 });
 
 const bj = (local: string) => new Date(`${local}+08:00`);
@@ -28,20 +13,20 @@ const act = (token: string, id: string, action: string, body: object = {}) => t.
 /** An order received, dispatched and signed at `at`, replied at `replyAt`, closed at `closeAt` (Beijing times). */
 async function handled(unit: string, at: string, replyAt: string, closeAt?: string): Promise<string> {
   t.clock.set(bj(at));
-  const { id } = (await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody({ receivedAt: bj(at).toISOString() })).expect(201)).body;
-  await act(operator, id, 'dispatch', { leadUnitCode: unit }).expect(200);
+  const { id } = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ receivedAt: bj(at).toISOString() })).expect(201)).body;
+  await act(tokens.operator, id, 'dispatch', { leadUnitCode: unit }).expect(200);
   await act(units[unit], id, 'sign').expect(200);
   t.clock.set(bj(replyAt));
   await act(units[unit], id, 'reply', { result: 'resolved', text: '已处理' }).expect(200);
   if (closeAt) {
     t.clock.set(bj(closeAt));
-    await act(operator, id, 'close').expect(200);
+    await act(tokens.operator, id, 'close').expect(200);
   }
   return id;
 }
 
 async function callbackOf(orderId: string) {
-  const list = (await t.http.get('/api/v1/callbacks?state=pending').set(bearer(operator)).expect(200)).body as { id: string; workOrder: { id: string }; cycle: number }[];
+  const list = (await t.http.get('/api/v1/callbacks?state=pending').set(bearer(tokens.operator)).expect(200)).body as { id: string; workOrder: { id: string }; cycle: number }[];
   return list.find((c) => c.workOrder.id === orderId)!;
 }
 
@@ -49,10 +34,10 @@ async function callbackOf(orderId: string) {
 async function call(orderId: string, at: string, body: object, status = 200) {
   t.clock.set(bj(at));
   const callback = await callbackOf(orderId);
-  return t.http.post(`/api/v1/callbacks/${callback.id}/attempts`).set(bearer(operator)).send(body).expect(status);
+  return t.http.post(`/api/v1/callbacks/${callback.id}/attempts`).set(bearer(tokens.operator)).send(body).expect(status);
 }
 
-const ranking = async (query: string) => (await t.http.get(`/api/v1/reports/rankings?${query}`).set(bearer(commander)).expect(200)).body;
+const ranking = async (query: string) => (await t.http.get(`/api/v1/reports/rankings?${query}`).set(bearer(tokens.commander)).expect(200)).body;
 const unit = (report: { units: { unitCode: string }[] }, code: string) => report.units.find((u) => u.unitCode === code) as Record<string, unknown>;
 
 describe(`callbacks (${storage})`, () => {
@@ -63,28 +48,28 @@ describe(`callbacks (${storage})`, () => {
     expect((await call(id, '2026-07-02T10:00:00', { result: 'unsatisfied' }, 422)).body.code).toBe('unit_fault_required');
     const done = await call(id, '2026-07-02T10:00:00', { result: 'unsatisfied', unitFault: true, notes: '未到现场核实' });
     expect(done.body).toMatchObject({ state: 'done', satisfaction: 'unsatisfied', unitFault: true });
-    const redo = (await t.http.get(`/api/v1/work-orders/${id}`).set(bearer(operator))).body;
+    const redo = (await t.http.get(`/api/v1/work-orders/${id}`).set(bearer(tokens.operator))).body;
     expect(redo.state).toBe('reopened');
     expect(redo.deadlines.filter((d: { milestone: string; state: string }) => d.milestone === 'reply' && d.state === 'open')).toHaveLength(1);
-    expect((await t.http.get('/api/v1/supervision-slips').set(bearer(commander))).body).toEqual([]);
+    expect((await t.http.get('/api/v1/supervision-slips').set(bearer(tokens.commander))).body).toEqual([]);
 
     await act(units['CQ-PS-WENCHANG'], id, 'sign').expect(200);
     await act(units['CQ-PS-WENCHANG'], id, 'reply', { result: 'resolved', text: '已到现场处理' }).expect(200);
     expect((await callbackOf(id)).cycle).toBe(2);
     await call(id, '2026-07-03T10:00:00', { result: 'very_unsatisfied', unitFault: true });
-    const slips = (await t.http.get('/api/v1/supervision-slips').set(bearer(commander))).body;
+    const slips = (await t.http.get('/api/v1/supervision-slips').set(bearer(tokens.commander))).body;
     expect(slips).toEqual([expect.objectContaining({ trigger: 'redo_failed', unit: expect.objectContaining({ code: 'CQ-PS-WENCHANG' }) })]);
-    const actions = (await t.http.get(`/api/v1/work-orders/${id}/events`).set(bearer(operator))).body.map((e: { action: string }) => e.action);
+    const actions = (await t.http.get(`/api/v1/work-orders/${id}/events`).set(bearer(tokens.operator))).body.map((e: { action: string }) => e.action);
     expect(actions.filter((a: string) => a === 'callback')).toHaveLength(2);
   });
 
   test('an unreachable citizen is tried again up to the setting, then counted apart', async () => {
-    await t.http.put('/api/v1/settings/callbacks.maxAttempts').set(bearer(admin)).send({ value: 2 }).expect(200);
+    await t.http.put('/api/v1/settings/callbacks.maxAttempts').set(bearer(tokens.admin)).send({ value: 2 }).expect(200);
     const id = await handled('CQ-PS-WENCHANG', '2026-07-01T09:00:00', '2026-07-01T11:00:00', '2026-07-01T12:00:00');
     expect((await call(id, '2026-07-02T10:00:00', { result: 'unreachable' })).body).toMatchObject({ state: 'pending', attempts: [{ result: 'unreachable' }] });
     const last = (await call(id, '2026-07-02T15:00:00', { result: 'unreachable' })).body;
     expect(last).toMatchObject({ state: 'unreachable', satisfaction: null });
-    const again = await t.http.post(`/api/v1/callbacks/${last.id}/attempts`).set(bearer(operator)).send({ result: 'satisfied' });
+    const again = await t.http.post(`/api/v1/callbacks/${last.id}/attempts`).set(bearer(tokens.operator)).send({ result: 'satisfied' });
     expect({ status: again.status, code: again.body.code }).toEqual({ status: 409, code: 'callback_closed' });
     expect(unit(await ranking('month=2026-07'), 'CQ-PS-WENCHANG')).toMatchObject({ callbacksMade: 1, unreachable: 1, successfulCallbacks: 0, satisfactionRate: null, ranked: false });
   });
@@ -113,7 +98,7 @@ describe(`the monthly assessment (${storage})`, () => {
     expect(unit(report, 'CQ-PS-GUIDE')).toMatchObject({ ranked: false, rank: null, notRankedBecause: 'no orders in the period' });
     expect(report.consequences).toMatchObject({ praised: ['CQ-PS-WENCHANG'], criticised: 'CQ-PS-PINGAN' });
     expect(report.units.slice(0, 2).map((u: { unitCode: string }) => u.unitCode)).toEqual(['CQ-PS-WENCHANG', 'CQ-PS-PINGAN']);
-    expect((await t.http.get('/api/v1/reports/rankings/check?month=2026-07').set(bearer(commander))).body).toEqual({ period: '2026-07', agrees: true, differences: [] });
+    expect((await t.http.get('/api/v1/reports/rankings/check?month=2026-07').set(bearer(tokens.commander))).body).toEqual({ period: '2026-07', agrees: true, differences: [] });
   });
 
   test('an approved exemption takes the order out of the unit\'s figures; the tie that follows is broken by callbacks', async () => {
@@ -124,13 +109,13 @@ describe(`the monthly assessment (${storage})`, () => {
     expect((await t.http.post(`/api/v1/work-orders/${b2}/exemptions`).set(bearer(units['CQ-PS-WENCHANG'])).send({ reason: '不是我的' })).status).toBe(404);
     const race = await Promise.all([1, 2].map(() => t.http.post(`/api/v1/work-orders/${b1}/exemptions`).set(bearer(units['CQ-PS-PINGAN'])).send({ reason: '同时提交' })));
     expect(race.map((r) => r.status).sort()).toEqual([201, 409]);
-    await t.http.post(`/api/v1/exemptions/${asked.body.id}/approve`).set(bearer(operator)).send({ note: '同意核减' }).expect(200);
+    await t.http.post(`/api/v1/exemptions/${asked.body.id}/approve`).set(bearer(tokens.operator)).send({ note: '同意核减' }).expect(200);
     const report = await ranking('month=2026-07');
     expect(unit(report, 'CQ-PS-PINGAN')).toMatchObject({ replyDue: 1, replyRate: 1, closureRate: 1, satisfactionRate: 1, score: 100, rank: 2 });
     expect(unit(report, 'CQ-PS-WENCHANG')).toMatchObject({ score: 100, rank: 1, successfulCallbacks: 2 });
     expect(report.consequences.praised).toEqual(['CQ-PS-WENCHANG', 'CQ-PS-PINGAN']);
-    expect((await t.http.get('/api/v1/reports/rankings/check?month=2026-07').set(bearer(commander))).body.agrees).toBe(true);
-    const decided = await t.http.post(`/api/v1/exemptions/${asked.body.id}/refuse`).set(bearer(operator)).send({});
+    expect((await t.http.get('/api/v1/reports/rankings/check?month=2026-07').set(bearer(tokens.commander))).body.agrees).toBe(true);
+    const decided = await t.http.post(`/api/v1/exemptions/${asked.body.id}/refuse`).set(bearer(tokens.operator)).send({});
     expect(decided.body.code).toBe('exemption_decided');
   });
 
@@ -142,7 +127,7 @@ describe(`the monthly assessment (${storage})`, () => {
     const year = await ranking('year=2026');
     expect(year.consequences).toMatchObject({ excellent: ['CQ-PS-PINGAN', 'CQ-PS-WENCHANG'], yearlyRewarded: [] });
     for (const query of ['month=2026-13', 'month=2026-07&year=2026', '']) {
-      const res = await t.http.get(`/api/v1/reports/rankings?${query}`).set(bearer(commander));
+      const res = await t.http.get(`/api/v1/reports/rankings?${query}`).set(bearer(tokens.commander));
       expect(res.status).toBe(400);
       expect(res.type).toBe('application/problem+json');
     }
@@ -152,7 +137,7 @@ describe(`the monthly assessment (${storage})`, () => {
     await july();
     const res = await t.http
       .get('/api/v1/reports/rankings.xlsx?month=2026-07')
-      .set(bearer(commander))
+      .set(bearer(tokens.commander))
       .buffer(true)
       .parse((r, done) => {
         const chunks: Buffer[] = [];
@@ -182,9 +167,9 @@ describe(`the monthly assessment (${storage})`, () => {
       const day = String(1 + Math.floor(random() * 28)).padStart(2, '0');
       const month = pick(['06', '07']);
       t.clock.set(bj(`2026-${month}-${day}T09:00:00`));
-      const { id } = (await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody({ receivedAt: bj(`2026-${month}-${day}T09:00:00`).toISOString() })).expect(201)).body;
+      const { id } = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ receivedAt: bj(`2026-${month}-${day}T09:00:00`).toISOString() })).expect(201)).body;
       const unitCode = pick(stations);
-      await act(operator, id, 'dispatch', { leadUnitCode: unitCode }).expect(200);
+      await act(tokens.operator, id, 'dispatch', { leadUnitCode: unitCode }).expect(200);
       orders.push({ id, unit: unitCode });
     }
     for (let step = 0; step < 60; step++) {
@@ -199,38 +184,38 @@ describe(`the monthly assessment (${storage})`, () => {
           await act(units[o.unit], o.id, 'reply', { result: pick(['resolved', 'explained'] as const), text: '已办理' });
           break;
         case 'close':
-          await act(operator, o.id, 'close');
+          await act(tokens.operator, o.id, 'close');
           break;
         case 'reopen':
-          await act(operator, o.id, 'reopen', { reason: '重办' });
+          await act(tokens.operator, o.id, 'reopen', { reason: '重办' });
           break;
         case 'return':
           if ((await act(units[o.unit], o.id, 'return', { reason: '非本辖区' })).status === 200) {
-            await act(operator, o.id, 'approve-return', {});
-            if ((await act(operator, o.id, 'dispatch', { leadUnitCode: other })).status === 200) o.unit = other;
+            await act(tokens.operator, o.id, 'approve-return', {});
+            if ((await act(tokens.operator, o.id, 'dispatch', { leadUnitCode: other })).status === 200) o.unit = other;
           }
           break;
         case 'callback': {
-          const c = (await t.http.get('/api/v1/callbacks?state=pending').set(bearer(operator))).body.find((x: { workOrder: { id: string } }) => x.workOrder.id === o.id);
+          const c = (await t.http.get('/api/v1/callbacks?state=pending').set(bearer(tokens.operator))).body.find((x: { workOrder: { id: string } }) => x.workOrder.id === o.id);
           if (c) {
             const result = pick(['very_satisfied', 'satisfied', 'basically_satisfied', 'unsatisfied', 'unreachable'] as const);
-            await t.http.post(`/api/v1/callbacks/${c.id}/attempts`).set(bearer(operator)).send({ result, unitFault: result === 'unsatisfied' ? random() < 0.5 : undefined });
+            await t.http.post(`/api/v1/callbacks/${c.id}/attempts`).set(bearer(tokens.operator)).send({ result, unitFault: result === 'unsatisfied' ? random() < 0.5 : undefined });
           }
           break;
         }
         case 'exempt': {
           const asked = await t.http.post(`/api/v1/work-orders/${o.id}/exemptions`).set(bearer(units[o.unit])).send({ reason: '不合理诉求' });
-          if (asked.status === 201) await t.http.post(`/api/v1/exemptions/${asked.body.id}/${random() < 0.6 ? 'approve' : 'refuse'}`).set(bearer(operator)).send({});
+          if (asked.status === 201) await t.http.post(`/api/v1/exemptions/${asked.body.id}/${random() < 0.6 ? 'approve' : 'refuse'}`).set(bearer(tokens.operator)).send({});
           break;
         }
       }
     }
-    const check = (await t.http.get('/api/v1/reports/rankings/check?year=2026').set(bearer(commander)).expect(200)).body;
+    const check = (await t.http.get('/api/v1/reports/rankings/check?year=2026').set(bearer(tokens.commander)).expect(200)).body;
     expect(check.differences).toEqual([]);
     const [{ n }] = await t.db.read((m) => m.query(`SELECT count(*)::int AS n FROM unit_month_tallies WHERE reply_due + callbacks_made > 0`));
     expect(n).toBeGreaterThan(0);
     const before = await ranking('year=2026');
-    await t.http.post('/api/v1/reports/tallies/rebuild').set(bearer(admin)).expect(200);
+    await t.http.post('/api/v1/reports/tallies/rebuild').set(bearer(tokens.admin)).expect(200);
     expect((await ranking('year=2026')).units).toEqual(before.units);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
-import { bearer, intakeBody, startTestApp, storage, type TestApp } from '../support/app';
+import { bearer, intakeBody, storage, useTestApp } from '../support/app';
 
 /**
  * The commanders' pages in a real headless browser (Debian's chromium through playwright-core).
@@ -15,32 +15,22 @@ if (!haveBrowser && process.env.CI_REQUIRE_BROWSER) throw new Error(`CI_REQUIRE_
 const describeWithBrowser = haveBrowser ? describe : describe.skip;
 const OUT = path.resolve(__dirname, '../../test-output');
 
-let t: TestApp;
+const { t, tokens } = useTestApp({ roles: ['commander', 'admin', 'operator'], settings: { 'assessment.minOrders': 1, 'assessment.minCallbacks': 1 } });
 let browser: Browser;
 let base: string;
-let commander: string;
 
 beforeAll(async () => {
-  t = await startTestApp();
   if (!haveBrowser) return;
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   mkdirSync(OUT, { recursive: true });
 });
-afterAll(async () => {
-  await browser?.close();
-  await t.close();
-});
+afterAll(async () => browser?.close());
 
 const bj = (local: string) => new Date(`${local}+08:00`);
 
 async function month() {
-  await t.reset();
-  commander = await t.token('commander');
-  const admin = await t.token('admin');
-  const operator = await t.token('operator');
-  for (const [key, value] of [['assessment.minOrders', 1], ['assessment.minCallbacks', 1]] as const) await t.http.put(`/api/v1/settings/${key}`).set(bearer(admin)).send({ value });
   for (const [code, replyAt, result] of [
     ['CQ-PS-WENCHANG', '2026-07-01T11:00:00', 'satisfied'],
     ['CQ-PS-PINGAN', '2026-07-20T11:00:00', 'unsatisfied'],
@@ -48,14 +38,14 @@ async function month() {
   ] as const) {
     const unit = await t.token('unit', code);
     t.clock.set(bj('2026-07-01T09:00:00'));
-    const { id } = (await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody({ receivedAt: bj('2026-07-01T09:00:00').toISOString(), category: '噪音扰民' }))).body;
-    await t.http.post(`/api/v1/work-orders/${id}/dispatch`).set(bearer(operator)).send({ leadUnitCode: code });
+    const { id } = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ receivedAt: bj('2026-07-01T09:00:00').toISOString(), category: '噪音扰民' }))).body;
+    await t.http.post(`/api/v1/work-orders/${id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: code });
     await t.http.post(`/api/v1/work-orders/${id}/sign`).set(bearer(unit)).send({});
     t.clock.set(bj(replyAt));
     await t.http.post(`/api/v1/work-orders/${id}/reply`).set(bearer(unit)).send({ result: 'resolved', text: '已处理' });
-    await t.http.post(`/api/v1/work-orders/${id}/close`).set(bearer(operator)).send({});
-    const [callback] = (await t.http.get('/api/v1/callbacks?state=pending').set(bearer(operator))).body;
-    await t.http.post(`/api/v1/callbacks/${callback.id}/attempts`).set(bearer(operator)).send({ result, unitFault: result === 'unsatisfied' ? false : undefined });
+    await t.http.post(`/api/v1/work-orders/${id}/close`).set(bearer(tokens.operator)).send({});
+    const [callback] = (await t.http.get('/api/v1/callbacks?state=pending').set(bearer(tokens.operator))).body;
+    await t.http.post(`/api/v1/callbacks/${callback.id}/attempts`).set(bearer(tokens.operator)).send({ result, unitFault: result === 'unsatisfied' ? false : undefined });
   }
   t.clock.real();
 }
@@ -63,7 +53,7 @@ async function month() {
 describeWithBrowser(`the commanders' pages in a browser (${storage})`, () => {
   test('the bulletin renders in Chinese with the ranking table, the chart of three rates and the consequences', async () => {
     await month();
-    const page = await browser.newPage({ extraHTTPHeaders: bearer(commander), viewport: { width: 1100, height: 900 } });
+    const page = await browser.newPage({ extraHTTPHeaders: bearer(tokens.commander), viewport: { width: 1100, height: 900 } });
     const response = await page.goto(`${base}/api/v1/reports/bulletin?month=2026-07`);
     expect(response?.status()).toBe(200);
     expect(await page.title()).toBe('2026年7月 12345 热线工单办理情况通报');
@@ -80,7 +70,7 @@ describeWithBrowser(`the commanders' pages in a browser (${storage})`, () => {
 
   test('the trends page renders the monthly counts per category and the hot spots', async () => {
     await month();
-    const page = await browser.newPage({ extraHTTPHeaders: bearer(commander), viewport: { width: 1100, height: 900 } });
+    const page = await browser.newPage({ extraHTTPHeaders: bearer(tokens.commander), viewport: { width: 1100, height: 900 } });
     expect((await page.goto(`${base}/api/v1/reports/trends.html?from=2026-05&to=2026-08`))?.status()).toBe(200);
     const categoryRow = page.locator('table').first().locator('tr', { hasText: '噪音扰民' });
     expect(await categoryRow.locator('td').allTextContents()).toEqual(['噪音扰民', '0', '0', '3', '0', '3']);

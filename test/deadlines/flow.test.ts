@@ -1,25 +1,9 @@
 import pino from 'pino';
 import { BullQueue } from '../../src/jobs/bull-queue';
 import { createServices } from '../../src/runtime';
-import { bearer, intakeBody, startTestApp, storage, type TestApp } from '../support/app';
+import { bearer, intakeBody, storage, useTestApp } from '../support/app';
 
-let t: TestApp;
-let operator: string;
-let commander: string;
-let admin: string;
-let cg: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => t.close());
-beforeEach(async () => {
-  await t.reset();
-  operator = await t.token('operator');
-  commander = await t.token('commander');
-  admin = await t.token('admin');
-  cg = await t.token('unit', 'CQ-CG');
-});
+const { t, tokens, units } = useTestApp({ roles: ['operator', 'commander', 'admin'], units: ['CQ-CG'] });
 
 /** An instant written in Beijing time. */
 const bj = (local: string) => new Date(`${local}+08:00`);
@@ -35,13 +19,13 @@ interface Deadline {
 }
 
 async function dispatched(receivedAt: Date, unit = 'CQ-CG', extra: Record<string, unknown> = {}): Promise<string> {
-  const created = await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody({ receivedAt: receivedAt.toISOString(), ...extra })).expect(201);
-  await t.http.post(`/api/v1/work-orders/${created.body.id}/dispatch`).set(bearer(operator)).send({ leadUnitCode: unit }).expect(200);
+  const created = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ receivedAt: receivedAt.toISOString(), ...extra })).expect(201);
+  await t.http.post(`/api/v1/work-orders/${created.body.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: unit }).expect(200);
   return created.body.id;
 }
 
-const order = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}`).set(bearer(operator))).body as { deadlines: Deadline[]; returnDueAt: string; state: string };
-const events = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}/events`).set(bearer(operator))).body as { action: string; details: Record<string, unknown>; actor: { role: string } }[];
+const order = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}`).set(bearer(tokens.operator))).body as { deadlines: Deadline[]; returnDueAt: string; state: string };
+const events = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}/events`).set(bearer(tokens.operator))).body as { action: string; details: Record<string, unknown>; actor: { role: string } }[];
 const deadline = (o: { deadlines: Deadline[] }, milestone: string) => o.deadlines.filter((d) => d.milestone === milestone).at(-1)!;
 
 describe(`deadlines on the working-day calendar (${storage})`, () => {
@@ -70,7 +54,7 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
     expect(notices.filter((n) => n === 'escalate:overdue')).toHaveLength(1);
     const o = await order(id);
     expect(deadline(o, 'sign')).toMatchObject({ overdue: true, late: true, urgeCount: 1 });
-    const slips = (await t.http.get('/api/v1/supervision-slips?state=open').set(bearer(commander))).body;
+    const slips = (await t.http.get('/api/v1/supervision-slips?state=open').set(bearer(tokens.commander))).body;
     expect(slips).toHaveLength(1);
     expect(slips[0]).toMatchObject({ trigger: 'overdue', unit: { code: 'CQ-CG' }, orders: [{ id }], number: expect.stringMatching(/^督办〔2026〕\d+号$/) });
   });
@@ -88,7 +72,7 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
     expect(deadline(await order(id), 'sign').urgeCount).toBe(2);
     const urges = (await events(id)).filter((e) => e.action === 'urge' && e.details.milestone === 'sign').map((e) => e.details.number);
     expect(urges).toEqual([1, 2]);
-    await t.http.post(`/api/v1/work-orders/${id}/sign`).set(bearer(cg)).send({}).expect(200);
+    await t.http.post(`/api/v1/work-orders/${id}/sign`).set(bearer(units['CQ-CG'])).send({}).expect(200);
     const signed = deadline(await order(id), 'sign');
     expect(signed).toMatchObject({ state: 'met', late: true, overdue: false });
     t.clock.set(bj('2026-12-09T09:00:00'));
@@ -129,9 +113,9 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
     t.clock.set(bj('2026-11-24T10:00:00'));
     const enqueue = jest.spyOn(t.jobs, 'enqueue').mockResolvedValue(undefined);
     const id = await dispatched(bj('2026-11-19T09:00:00'));
-    await t.http.post(`/api/v1/work-orders/${id}/return`).set(bearer(cg)).send({ reason: '非本单位职责' }).expect(200);
-    await t.http.post(`/api/v1/work-orders/${id}/approve-return`).set(bearer(operator)).send({}).expect(200);
-    await t.http.post(`/api/v1/work-orders/${id}/dispatch`).set(bearer(operator)).send({ leadUnitCode: 'CQ-ZJ' }).expect(200);
+    await t.http.post(`/api/v1/work-orders/${id}/return`).set(bearer(units['CQ-CG'])).send({ reason: '非本单位职责' }).expect(200);
+    await t.http.post(`/api/v1/work-orders/${id}/approve-return`).set(bearer(tokens.operator)).send({}).expect(200);
+    await t.http.post(`/api/v1/work-orders/${id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: 'CQ-ZJ' }).expect(200);
     enqueue.mockRestore();
     const o = await order(id);
     const signs = o.deadlines.filter((d) => d.milestone === 'sign');
@@ -146,7 +130,7 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
     t.clock.set(bj('2026-11-24T10:00:00'));
     const id = await dispatched(bj('2026-11-24T09:00:00'));
     t.clock.set(bj('2026-11-25T18:00:00'));
-    const res = await t.http.post(`/api/v1/work-orders/${id}/return`).set(bearer(cg)).send({ reason: '非本单位职责' });
+    const res = await t.http.post(`/api/v1/work-orders/${id}/return`).set(bearer(units['CQ-CG'])).send({ reason: '非本单位职责' });
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('return_window_closed');
   });
@@ -154,12 +138,12 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
   test('an approved extension moves the reply and close deadlines by working days; one asked after the deadline is refused', async () => {
     t.clock.set(bj('2026-11-24T10:00:00'));
     const id = await dispatched(bj('2026-11-24T09:00:00'));
-    await t.http.post(`/api/v1/work-orders/${id}/sign`).set(bearer(cg)).send({}).expect(200);
-    await t.http.post(`/api/v1/work-orders/${id}/request-extension`).set(bearer(cg)).send({ workingDays: 3, reason: '需联合执法' }).expect(200);
-    await t.http.post(`/api/v1/work-orders/${id}/approve-extension`).set(bearer(operator)).send({}).expect(200);
+    await t.http.post(`/api/v1/work-orders/${id}/sign`).set(bearer(units['CQ-CG'])).send({}).expect(200);
+    await t.http.post(`/api/v1/work-orders/${id}/request-extension`).set(bearer(units['CQ-CG'])).send({ workingDays: 3, reason: '需联合执法' }).expect(200);
+    await t.http.post(`/api/v1/work-orders/${id}/approve-extension`).set(bearer(tokens.operator)).send({}).expect(200);
     expect(deadline(await order(id), 'reply').dueAt).toBe(bj('2026-12-04T17:30:00').toISOString());
     t.clock.set(bj('2026-12-07T09:00:00'));
-    const late = await t.http.post(`/api/v1/work-orders/${id}/request-extension`).set(bearer(cg)).send({ workingDays: 3, reason: '再延' });
+    const late = await t.http.post(`/api/v1/work-orders/${id}/request-extension`).set(bearer(units['CQ-CG'])).send({ workingDays: 3, reason: '再延' });
     expect(late.status).toBe(409);
     expect(late.body.code).toBe('deadline_passed');
   });
@@ -167,15 +151,15 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
   test('an administrator adds a holiday: open deadlines across it move, and back when removed', async () => {
     t.clock.set(bj('2026-11-24T10:00:00'));
     const id = await dispatched(bj('2026-11-24T09:00:00'));
-    const set = await t.http.put('/api/v1/calendar/2026-11-26').set(bearer(admin)).send({ kind: 'holiday', name: '临时调整' });
+    const set = await t.http.put('/api/v1/calendar/2026-11-26').set(bearer(tokens.admin)).send({ kind: 'holiday', name: '临时调整' });
     expect(set.status).toBe(200);
     expect(set.body.recomputed).toBeGreaterThanOrEqual(2);
     expect(deadline(await order(id), 'reply').dueAt).toBe(bj('2026-12-02T17:30:00').toISOString());
-    const days = (await t.http.get('/api/v1/calendar?from=2026-11-01&to=2026-11-30').set(bearer(operator))).body;
+    const days = (await t.http.get('/api/v1/calendar?from=2026-11-01&to=2026-11-30').set(bearer(tokens.operator))).body;
     expect(days).toContainEqual({ date: '2026-11-26', kind: 'holiday', name: '临时调整' });
-    await t.http.delete('/api/v1/calendar/2026-11-26').set(bearer(admin)).expect(200);
+    await t.http.delete('/api/v1/calendar/2026-11-26').set(bearer(tokens.admin)).expect(200);
     expect(deadline(await order(id), 'reply').dueAt).toBe(bj('2026-12-01T17:30:00').toISOString());
-    expect((await t.http.put('/api/v1/calendar/2026-11-27').set(bearer(operator)).send({ kind: 'holiday', name: 'x' })).status).toBe(403);
+    expect((await t.http.put('/api/v1/calendar/2026-11-27').set(bearer(tokens.operator)).send({ kind: 'holiday', name: 'x' })).status).toBe(403);
   });
 
   test('deadline policies are data: a new one for a category applies to orders dispatched after it', async () => {
@@ -190,13 +174,13 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
       escalateAfterWorkingDays: 3,
       maxExtensionWorkingDays: 5,
     };
-    const put = await t.http.put('/api/v1/deadline-policies/噪音').set(bearer(admin)).send({ requestType: null, urgency: null, category: '噪音扰民', rules });
+    const put = await t.http.put('/api/v1/deadline-policies/噪音').set(bearer(tokens.admin)).send({ requestType: null, urgency: null, category: '噪音扰民', rules });
     expect(put.status).toBe(200);
-    const clash = await t.http.put('/api/v1/deadline-policies/噪音2').set(bearer(admin)).send({ requestType: null, urgency: null, category: '噪音扰民', rules });
+    const clash = await t.http.put('/api/v1/deadline-policies/噪音2').set(bearer(tokens.admin)).send({ requestType: null, urgency: null, category: '噪音扰民', rules });
     expect(clash.body.code).toBe('policy_scope_taken');
     const id = await dispatched(bj('2026-11-24T09:00:00'), 'CQ-CG', { category: '噪音扰民' });
     expect(deadline(await order(id), 'sign').dueAt).toBe(bj('2026-11-24T10:00:00').toISOString());
-    const catchAll = await t.http.put('/api/v1/deadline-policies/默认').set(bearer(admin)).send({ requestType: null, urgency: null, category: null, rules, active: false });
+    const catchAll = await t.http.put('/api/v1/deadline-policies/默认').set(bearer(tokens.admin)).send({ requestType: null, urgency: null, category: null, rules, active: false });
     expect(catchAll.body.code).toBe('catch_all_required');
   });
 });
@@ -205,19 +189,19 @@ describe(`director supervision slips (${storage})`, () => {
   test('a commander raises a slip; the unit notes progress, the chief calls back, the result goes in; only a commander closes it', async () => {
     t.clock.set(bj('2026-11-24T10:00:00'));
     const id = await dispatched(bj('2026-11-24T09:00:00'));
-    const raised = await t.http.post('/api/v1/supervision-slips').set(bearer(commander)).send({ orderIds: [id], reason: '群众反映强烈,局长批示督办' });
+    const raised = await t.http.post('/api/v1/supervision-slips').set(bearer(tokens.commander)).send({ orderIds: [id], reason: '群众反映强烈,局长批示督办' });
     expect(raised.status).toBe(201);
     const slip = raised.body;
     expect(slip).toMatchObject({ trigger: 'commander', state: 'open', leadName: '办公室主任', handlerName: '综合行政执法局主要负责人', unit: { code: 'CQ-CG' } });
     expect(slip.dueAt).toBe(bj('2026-12-01T17:30:00').toISOString());
     const url = `/api/v1/supervision-slips/${slip.id}`;
-    await t.http.post(`${url}/progress`).set(bearer(cg)).send({ text: '已约谈摊主' }).expect(200);
-    expect((await t.http.post(`${url}/result`).set(bearer(cg)).send({ text: '已取缔' })).body.code).toBe('chief_callback_missing');
-    await t.http.post(`${url}/chief-callback`).set(bearer(cg)).send({ calledAt: bj('2026-11-25T10:00:00').toISOString(), satisfaction: 'satisfied', text: '群众表示满意' }).expect(200);
-    await t.http.post(`${url}/result`).set(bearer(cg)).send({ text: '已取缔,现场恢复正常' }).expect(200);
-    expect((await t.http.post(`${url}/close`).set(bearer(operator)).send({ text: '同意' })).status).toBe(403);
-    expect((await t.http.post(`${url}/close`).set(bearer(cg)).send({ text: '同意' })).status).toBe(403);
-    const closed = await t.http.post(`${url}/close`).set(bearer(commander)).send({ text: '同意办结' });
+    await t.http.post(`${url}/progress`).set(bearer(units['CQ-CG'])).send({ text: '已约谈摊主' }).expect(200);
+    expect((await t.http.post(`${url}/result`).set(bearer(units['CQ-CG'])).send({ text: '已取缔' })).body.code).toBe('chief_callback_missing');
+    await t.http.post(`${url}/chief-callback`).set(bearer(units['CQ-CG'])).send({ calledAt: bj('2026-11-25T10:00:00').toISOString(), satisfaction: 'satisfied', text: '群众表示满意' }).expect(200);
+    await t.http.post(`${url}/result`).set(bearer(units['CQ-CG'])).send({ text: '已取缔,现场恢复正常' }).expect(200);
+    expect((await t.http.post(`${url}/close`).set(bearer(tokens.operator)).send({ text: '同意' })).status).toBe(403);
+    expect((await t.http.post(`${url}/close`).set(bearer(units['CQ-CG'])).send({ text: '同意' })).status).toBe(403);
+    const closed = await t.http.post(`${url}/close`).set(bearer(tokens.commander)).send({ text: '同意办结' });
     expect(closed.body).toMatchObject({ state: 'closed', closedBy: expect.any(String) });
     expect(closed.body.notes.map((n: { kind: string }) => n.kind)).toEqual(['progress', 'chief_callback', 'result', 'sign_off']);
     expect((await events(id)).some((e) => e.action === 'escalate')).toBe(true);
@@ -227,53 +211,53 @@ describe(`director supervision slips (${storage})`, () => {
     t.clock.set(bj('2026-11-24T10:00:00'));
     const a = await dispatched(bj('2026-11-24T09:00:00'), 'CQ-CG');
     const b = await dispatched(bj('2026-11-24T09:00:00'), 'CQ-ZJ');
-    await t.http.post(`/api/v1/work-orders/${a}/mark-difficult`).set(bearer(operator)).send({ reason: '涉及多部门,历史遗留' }).expect(200);
-    expect((await t.http.post(`/api/v1/work-orders/${a}/mark-difficult`).set(bearer(operator)).send({ reason: '再次' })).body.code).toBe('already_difficult');
-    await t.http.post('/api/v1/supervision-slips').set(bearer(commander)).send({ orderIds: [b], reason: '督办', workingDays: 1 }).expect(201);
-    const byDue = (await t.http.get('/api/v1/supervision-slips?state=open').set(bearer(commander))).body;
+    await t.http.post(`/api/v1/work-orders/${a}/mark-difficult`).set(bearer(tokens.operator)).send({ reason: '涉及多部门,历史遗留' }).expect(200);
+    expect((await t.http.post(`/api/v1/work-orders/${a}/mark-difficult`).set(bearer(tokens.operator)).send({ reason: '再次' })).body.code).toBe('already_difficult');
+    await t.http.post('/api/v1/supervision-slips').set(bearer(tokens.commander)).send({ orderIds: [b], reason: '督办', workingDays: 1 }).expect(201);
+    const byDue = (await t.http.get('/api/v1/supervision-slips?state=open').set(bearer(tokens.commander))).body;
     expect(byDue.map((s: { trigger: string }) => s.trigger)).toEqual(['commander', 'difficult']);
-    const byUnit = (await t.http.get('/api/v1/supervision-slips?sort=unit').set(bearer(commander))).body;
+    const byUnit = (await t.http.get('/api/v1/supervision-slips?sort=unit').set(bearer(tokens.commander))).body;
     expect(byUnit.map((s: { unit: { code: string } }) => s.unit.code)).toEqual(['CQ-CG', 'CQ-ZJ']);
     const numbers = byDue.map((s: { number: string }) => s.number).sort();
     expect(new Set(numbers).size).toBe(2);
     const wenchang = await t.token('unit', 'CQ-PS-WENCHANG');
     expect((await t.http.get('/api/v1/supervision-slips').set(bearer(wenchang))).body).toEqual([]);
     expect((await t.http.get(`/api/v1/supervision-slips/${byDue[0].id}`).set(bearer(wenchang))).status).toBe(404);
-    expect((await t.http.post('/api/v1/supervision-slips').set(bearer(operator)).send({ orderIds: [a], reason: 'x' })).status).toBe(403);
+    expect((await t.http.post('/api/v1/supervision-slips').set(bearer(tokens.operator)).send({ orderIds: [a], reason: 'x' })).status).toBe(403);
   });
 
   test('a redo that fails raises a slip: the second reopening of one order', async () => {
     t.clock.set(bj('2026-11-24T10:00:00'));
     const id = await dispatched(bj('2026-11-24T09:00:00'));
     const walk = async () => {
-      await t.http.post(`/api/v1/work-orders/${id}/sign`).set(bearer(cg)).send({}).expect(200);
-      await t.http.post(`/api/v1/work-orders/${id}/reply`).set(bearer(cg)).send({ result: 'resolved', text: '已处理' }).expect(200);
-      await t.http.post(`/api/v1/work-orders/${id}/reopen`).set(bearer(operator)).send({ reason: '回访不满意' }).expect(200);
+      await t.http.post(`/api/v1/work-orders/${id}/sign`).set(bearer(units['CQ-CG'])).send({}).expect(200);
+      await t.http.post(`/api/v1/work-orders/${id}/reply`).set(bearer(units['CQ-CG'])).send({ result: 'resolved', text: '已处理' }).expect(200);
+      await t.http.post(`/api/v1/work-orders/${id}/reopen`).set(bearer(tokens.operator)).send({ reason: '回访不满意' }).expect(200);
     };
     await walk();
-    expect((await t.http.get('/api/v1/supervision-slips').set(bearer(commander))).body).toHaveLength(0);
+    expect((await t.http.get('/api/v1/supervision-slips').set(bearer(tokens.commander))).body).toHaveLength(0);
     await walk();
-    const slips = (await t.http.get('/api/v1/supervision-slips').set(bearer(commander))).body;
+    const slips = (await t.http.get('/api/v1/supervision-slips').set(bearer(tokens.commander))).body;
     expect(slips.map((s: { trigger: string }) => s.trigger)).toEqual(['redo_failed']);
   });
 
   test('repeats about one source beyond the setting raise one slip on the original', async () => {
     t.clock.set(bj('2026-11-24T10:00:00'));
-    await t.http.put('/api/v1/settings/supervision.repeatThreshold').set(bearer(admin)).send({ value: 2 }).expect(200);
-    expect((await t.http.put('/api/v1/settings/supervision.repeatThreshold').set(bearer(admin)).send({ value: 0 })).body.code).toBe('invalid_setting');
-    expect((await t.http.put('/api/v1/settings/no.such.setting').set(bearer(admin)).send({ value: 1 })).status).toBe(404);
+    await t.http.put('/api/v1/settings/supervision.repeatThreshold').set(bearer(tokens.admin)).send({ value: 2 }).expect(200);
+    expect((await t.http.put('/api/v1/settings/supervision.repeatThreshold').set(bearer(tokens.admin)).send({ value: 0 })).body.code).toBe('invalid_setting');
+    expect((await t.http.put('/api/v1/settings/no.such.setting').set(bearer(tokens.admin)).send({ value: 1 })).status).toBe(404);
     const original = await dispatched(bj('2026-11-24T09:00:00'));
     for (let i = 0; i < 3; i++) {
-      const repeat = await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody()).expect(201);
-      await t.http.post(`/api/v1/work-orders/${repeat.body.id}/merge`).set(bearer(operator)).send({ originalId: original }).expect(200);
+      const repeat = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody()).expect(201);
+      await t.http.post(`/api/v1/work-orders/${repeat.body.id}/merge`).set(bearer(tokens.operator)).send({ originalId: original }).expect(200);
     }
-    const slips = (await t.http.get('/api/v1/supervision-slips').set(bearer(commander))).body;
+    const slips = (await t.http.get('/api/v1/supervision-slips').set(bearer(tokens.commander))).body;
     expect(slips.map((s: { trigger: string; orders: { id: string }[] }) => [s.trigger, s.orders[0].id])).toEqual([['repeats', original]]);
   });
 
   test('a slip over an order no unit holds is refused', async () => {
-    const created = await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody()).expect(201);
-    const res = await t.http.post('/api/v1/supervision-slips').set(bearer(commander)).send({ orderIds: [created.body.id], reason: '督办' });
+    const created = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody()).expect(201);
+    const res = await t.http.post('/api/v1/supervision-slips').set(bearer(tokens.commander)).send({ orderIds: [created.body.id], reason: '督办' });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('slip_needs_one_unit');
   });

@@ -1,32 +1,19 @@
-import { bearer, intakeBody, startTestApp, storage, type TestApp } from '../support/app';
+import { bearer, intakeBody, storage, useTestApp } from '../support/app';
 
-let t: TestApp;
-let operator: string;
-let admin: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => t.close());
-beforeEach(async () => {
-  await t.reset();
-  operator = await t.token('operator');
-  admin = await t.token('admin');
-  await t.http.put('/api/v1/settings/routing.autoDispatchThreshold').set(bearer(admin)).send({ value: 0.8 }).expect(200);
-});
+const { t, tokens } = useTestApp({ roles: ['operator', 'admin'], settings: { 'routing.autoDispatchThreshold': 0.8 } });
 
 /** Takes an order in and waits for the routing job that follows it. */
 const intake = async (content: string, address: string) => {
-  const created = (await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody({ content, address })).expect(201)).body;
+  const created = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ content, address })).expect(201)).body;
   await t.jobs.settled();
-  return (await t.http.get(`/api/v1/work-orders/${created.id}`).set(bearer(operator))).body;
+  return (await t.http.get(`/api/v1/work-orders/${created.id}`).set(bearer(tokens.operator))).body;
 };
 
 describe(`routing on intake (${storage})`, () => {
   test('a confident decision dispatches the order at once, recorded as the router\'s event with its reasons', async () => {
     const order = await intake('小区楼下广场舞音响太吵,晚上十点还在跳', '长清区大学路');
     expect(order).toMatchObject({ state: 'dispatched', leadUnit: { code: 'CQ-PS-DAXUELU' } });
-    const events = (await t.http.get(`/api/v1/work-orders/${order.id}/events`).set(bearer(operator))).body;
+    const events = (await t.http.get(`/api/v1/work-orders/${order.id}/events`).set(bearer(tokens.operator))).body;
     expect(events.map((e: { action: string }) => e.action)).toEqual(['create', 'dispatch']);
     expect(events[1]).toMatchObject({ actor: { name: 'router', role: 'system' } });
     expect(events[1].reason).toContain('广场舞');
@@ -40,33 +27,33 @@ describe(`routing on intake (${storage})`, () => {
   test('an unsure decision waits in the triage queue; the operator\'s dispatch takes it out as a correction', async () => {
     const order = await intake('你好,我想反映一个情况,请尽快联系我', '长清区');
     expect(order.state).toBe('received');
-    const queue = (await t.http.get('/api/v1/triage').set(bearer(operator))).body;
+    const queue = (await t.http.get('/api/v1/triage').set(bearer(tokens.operator))).body;
     expect(queue.map((i: { workOrderId: string }) => i.workOrderId)).toEqual([order.id]);
     expect(queue[0].decision).toMatchObject({ confidence: 0, leadUnitCode: null });
-    await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(operator)).send({ leadUnitCode: 'CQ-SD-WENCHANG' }).expect(200);
-    expect((await t.http.get('/api/v1/triage').set(bearer(operator))).body).toEqual([]);
+    await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: 'CQ-SD-WENCHANG' }).expect(200);
+    expect((await t.http.get('/api/v1/triage').set(bearer(tokens.operator))).body).toEqual([]);
     const [row] = await t.db.read((m) => m.query(`SELECT outcome, resolved_unit_code FROM routing_decisions WHERE work_order_id = $1`, [order.id]));
     expect(row).toEqual({ outcome: 'corrected', resolved_unit_code: 'CQ-SD-WENCHANG' });
   });
 
   test('a routing job that was lost is done by the sweep, once', async () => {
     const enqueue = jest.spyOn(t.jobs, 'enqueue').mockResolvedValue(undefined);
-    const created = (await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody({ content: '小区楼下广场舞音响太吵', address: '长清区大学路' })).expect(201)).body;
+    const created = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ content: '小区楼下广场舞音响太吵', address: '长清区大学路' })).expect(201)).body;
     enqueue.mockRestore();
-    expect((await t.http.get(`/api/v1/work-orders/${created.id}`).set(bearer(operator))).body.state).toBe('received');
+    expect((await t.http.get(`/api/v1/work-orders/${created.id}`).set(bearer(tokens.operator))).body.state).toBe('received');
     expect(await t.app.services.routing.sweep()).toBe(1);
     await t.jobs.settled();
     await Promise.all([t.app.services.routing.routeOrder(created.id), t.app.services.routing.routeOrder(created.id)]);
-    const events = (await t.http.get(`/api/v1/work-orders/${created.id}/events`).set(bearer(operator))).body;
+    const events = (await t.http.get(`/api/v1/work-orders/${created.id}/events`).set(bearer(tokens.operator))).body;
     expect(events.map((e: { action: string }) => e.action)).toEqual(['create', 'dispatch']);
     expect(await t.app.services.routing.sweep()).toBe(0);
   });
 
   test('with the threshold above 1 every order goes to triage; units may not read the queue', async () => {
-    await t.http.put('/api/v1/settings/routing.autoDispatchThreshold').set(bearer(admin)).send({ value: 1.01 }).expect(200);
+    await t.http.put('/api/v1/settings/routing.autoDispatchThreshold').set(bearer(tokens.admin)).send({ value: 1.01 }).expect(200);
     const order = await intake('小区楼下广场舞音响太吵,晚上十点还在跳', '长清区大学路');
     expect(order.state).toBe('received');
-    const queue = (await t.http.get('/api/v1/triage').set(bearer(operator))).body;
+    const queue = (await t.http.get('/api/v1/triage').set(bearer(tokens.operator))).body;
     expect(queue[0].decision).toMatchObject({ leadUnitCode: 'CQ-PS-DAXUELU', leadUnitName: '大学路派出所' });
     const unit = await t.token('unit', 'CQ-CG');
     expect((await t.http.get('/api/v1/triage').set(bearer(unit))).status).toBe(403);

@@ -1,18 +1,6 @@
-import { bearer, intakeBody, startTestApp, storage, type TestApp } from '../support/app';
+import { bearer, intakeBody, storage, useTestApp } from '../support/app';
 
-let t: TestApp;
-let admin: string;
-let operator: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => t.close());
-beforeEach(async () => {
-  await t.reset();
-  admin = await t.token('admin');
-  operator = await t.token('operator');
-});
+const { t, tokens } = useTestApp({ roles: ['admin', 'operator'] });
 
 /** History the duty lists know nothing about: peacocks go to culture and tourism, dolphins to agriculture. */
 const HISTORY = [
@@ -25,11 +13,11 @@ const HISTORY = [
   '海豚 饲料 养殖,CQ-NY',
 ].join('\n');
 
-const importCsv = (csv: string, token = admin) => t.http.post('/api/v1/routing/examples').set(bearer(token)).set('content-type', 'text/csv').send(csv);
-const preview = async (content: string) => (await t.http.post('/api/v1/routing/preview').set(bearer(operator)).send({ content }).expect(200)).body;
-const models = async () => (await t.http.get('/api/v1/routing/models').set(bearer(admin)).expect(200)).body as { version: string; active: boolean; trainedOn: number }[];
+const importCsv = (csv: string, token = tokens.admin) => t.http.post('/api/v1/routing/examples').set(bearer(token)).set('content-type', 'text/csv').send(csv);
+const preview = async (content: string) => (await t.http.post('/api/v1/routing/preview').set(bearer(tokens.operator)).send({ content }).expect(200)).body;
+const models = async () => (await t.http.get('/api/v1/routing/models').set(bearer(tokens.admin)).expect(200)).body as { version: string; active: boolean; trainedOn: number }[];
 const trainNow = async () => {
-  await t.http.post('/api/v1/routing/models/train').set(bearer(admin)).expect(202);
+  await t.http.post('/api/v1/routing/models/train').set(bearer(tokens.admin)).expect(202);
   await t.jobs.settled();
   return (await models()).find((m) => m.active)!;
 };
@@ -49,7 +37,7 @@ describe(`learning from history (${storage})`, () => {
   test('intake records the knowledge and model versions each decision used', async () => {
     await importCsv(HISTORY).expect(201);
     const model = await trainNow();
-    const order = (await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody({ content: '池塘里的海豚饲料不够' })).expect(201)).body;
+    const order = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ content: '池塘里的海豚饲料不够' })).expect(201)).body;
     await t.jobs.settled();
     const [row] = await t.db.read((m) => m.query(`SELECT suggested_unit_code, model_version, knowledge_version FROM routing_decisions WHERE work_order_id = $1`, [order.id]));
     expect(row).toMatchObject({ suggested_unit_code: 'CQ-NY', model_version: model.version, knowledge_version: expect.any(String) });
@@ -62,28 +50,28 @@ describe(`learning from history (${storage})`, () => {
     const second = await trainNow();
     expect(second.version).not.toBe(first.version);
     expect((await models()).map((m) => [m.version, m.active])).toEqual([[second.version, true], [first.version, false]]);
-    await t.http.post(`/api/v1/routing/models/${first.version}/activate`).set(bearer(admin)).expect(200);
+    await t.http.post(`/api/v1/routing/models/${first.version}/activate`).set(bearer(tokens.admin)).expect(200);
     expect((await preview('孔雀表演')).modelVersion).toBe(first.version);
-    await t.http.post('/api/v1/routing/models/deactivate').set(bearer(admin)).expect(204);
+    await t.http.post('/api/v1/routing/models/deactivate').set(bearer(tokens.admin)).expect(204);
     expect((await preview('孔雀表演')).modelVersion).toBeNull();
-    expect((await t.http.post('/api/v1/routing/models/nb-000000000000/activate').set(bearer(admin))).status).toBe(404);
+    expect((await t.http.post('/api/v1/routing/models/nb-000000000000/activate').set(bearer(tokens.admin))).status).toBe(404);
   });
 
   test('the operators\' corrections are learned from', async () => {
     // Every order waits in triage (the tests' threshold is above 1); the operator's dispatch is the label.
     for (const [content, unit] of [['孔雀园区表演太少', 'CQ-WL'], ['孔雀表演门口排队', 'CQ-WL'], ['海豚池塘饲料', 'CQ-NY'], ['海豚养殖池塘', 'CQ-NY']]) {
-      const order = (await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody({ content })).expect(201)).body;
+      const order = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ content })).expect(201)).body;
       await t.jobs.settled();
-      await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(operator)).send({ leadUnitCode: unit }).expect(200);
+      await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: unit }).expect(200);
     }
-    const queued = await t.http.post('/api/v1/routing/models/train').set(bearer(admin)).expect(202);
+    const queued = await t.http.post('/api/v1/routing/models/train').set(bearer(tokens.admin)).expect(202);
     expect(queued.body.examples).toEqual({ imported: 0, corrections: 4, closedOrders: 0 });
     await t.jobs.settled();
     expect((await preview('孔雀表演')).leadUnitCode).toBe('CQ-WL');
   });
 
   test('training with nothing labelled is refused', async () => {
-    const res = await t.http.post('/api/v1/routing/models/train').set(bearer(admin)).expect(422);
+    const res = await t.http.post('/api/v1/routing/models/train').set(bearer(tokens.admin)).expect(422);
     expect(res.body.code).toBe('too_few_examples');
   });
 
@@ -97,30 +85,30 @@ describe(`learning from history (${storage})`, () => {
   ])('an import with %s is refused whole and writes nothing', async (_what, csv, code) => {
     const res = await importCsv(csv);
     expect({ status: res.status, code: res.body.code, type: res.type }).toEqual({ status: 422, code, type: 'application/problem+json' });
-    expect((await t.http.get('/api/v1/routing/examples').set(bearer(admin)).expect(200)).body).toEqual([]);
+    expect((await t.http.get('/api/v1/routing/examples').set(bearer(tokens.admin)).expect(200)).body).toEqual([]);
   });
 
   test('an imported batch is listed and can be taken out again', async () => {
     const { batch } = (await importCsv(HISTORY).expect(201)).body;
-    expect((await t.http.get('/api/v1/routing/examples').set(bearer(admin))).body).toEqual([expect.objectContaining({ batch, examples: 6 })]);
-    await t.http.delete(`/api/v1/routing/examples/${batch}`).set(bearer(admin)).expect(204);
-    await t.http.delete(`/api/v1/routing/examples/${batch}`).set(bearer(admin)).expect(404);
+    expect((await t.http.get('/api/v1/routing/examples').set(bearer(tokens.admin))).body).toEqual([expect.objectContaining({ batch, examples: 6 })]);
+    await t.http.delete(`/api/v1/routing/examples/${batch}`).set(bearer(tokens.admin)).expect(204);
+    await t.http.delete(`/api/v1/routing/examples/${batch}`).set(bearer(tokens.admin)).expect(404);
   });
 });
 
 describe(`routing knowledge edited through the API (${storage})`, () => {
-  const current = async () => (await t.http.get('/api/v1/routing/knowledge').set(bearer(admin)).expect(200)).body;
+  const current = async () => (await t.http.get('/api/v1/routing/knowledge').set(bearer(tokens.admin)).expect(200)).body;
 
   test('an administrator adds a duty term in a new version; the router uses it, and the old version can be switched back to', async () => {
     const seed = await current();
     expect((await preview('孔雀表演太少了')).leadUnitCode).toBeNull();
     const edited = { ...seed, version: 'test-2', note: '文旅局新增职责', agencies: { ...seed.agencies, 'CQ-WL': [...seed.agencies['CQ-WL'], { term: '孔雀', weight: 3 }] } };
-    const saved = await t.http.post('/api/v1/routing/knowledge/versions').set(bearer(admin)).send(edited).expect(201);
+    const saved = await t.http.post('/api/v1/routing/knowledge/versions').set(bearer(tokens.admin)).send(edited).expect(201);
     expect(saved.body).toMatchObject({ version: 'test-2', active: true, note: '文旅局新增职责' });
     expect(await preview('孔雀表演太少了')).toMatchObject({ leadUnitCode: 'CQ-WL', knowledgeVersion: 'test-2' });
-    const versions = (await t.http.get('/api/v1/routing/knowledge/versions').set(bearer(admin))).body;
+    const versions = (await t.http.get('/api/v1/routing/knowledge/versions').set(bearer(tokens.admin))).body;
     expect(versions.map((v: { version: string; active: boolean }) => [v.version, v.active])).toEqual([['test-2', true], [seed.version, false]]);
-    await t.http.post(`/api/v1/routing/knowledge/versions/${seed.version}/activate`).set(bearer(admin)).expect(200);
+    await t.http.post(`/api/v1/routing/knowledge/versions/${seed.version}/activate`).set(bearer(tokens.admin)).expect(200);
     expect(await preview('孔雀表演太少了')).toMatchObject({ leadUnitCode: null, knowledgeVersion: seed.version });
   });
 
@@ -131,7 +119,7 @@ describe(`routing knowledge edited through the API (${storage})`, () => {
     ['a field the format does not have', (k: Record<string, any>) => ({ ...k, version: 'bad-3', extra: 1 }), 400, 'validation_failed'],
   ])('a document with %s is refused and the knowledge stays as it was', async (_what, change, status, code) => {
     const seed = await current();
-    const res = await t.http.post('/api/v1/routing/knowledge/versions').set(bearer(admin)).send(change(seed));
+    const res = await t.http.post('/api/v1/routing/knowledge/versions').set(bearer(tokens.admin)).send(change(seed));
     expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
     expect((await current()).version).toBe(seed.version);
   });

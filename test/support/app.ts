@@ -104,6 +104,42 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
   return t;
 }
 
+export interface TestAppOptions<R extends Role> {
+  /** Config overrides, as environment variables (`{ BODY_LIMIT_BYTES: '4096' }`). */
+  config?: Record<string, string>;
+  /** Roles that get a fresh token before each test, in `tokens`. */
+  roles?: readonly R[];
+  /** Unit codes whose staff get a fresh token before each test, in `units`. */
+  units?: readonly string[];
+  /** Settings an administrator puts through the settings API before each test. */
+  settings?: Record<string, unknown>;
+}
+
+/**
+ * The hooks of a test file on the app: one app for the file, reset before each test, then the tokens and settings asked for.
+ * The hooks fill in what it returns, so read it in tests and hooks, not at the top level of the file.
+ */
+export function useTestApp<R extends Role = never>(options: TestAppOptions<R> = {}) {
+  // One object for the whole file: the closures of the tests hold it from the start.
+  const t = {} as TestApp;
+  const tokens = {} as Record<R, string>;
+  const units: Record<string, string> = {};
+  beforeAll(async () => {
+    Object.assign(t, await startTestApp(options.config));
+  });
+  afterAll(async () => t.close());
+  beforeEach(async () => {
+    await t.reset();
+    for (const role of options.roles ?? []) tokens[role] = await t.token(role);
+    for (const code of options.units ?? []) units[code] = await t.token('unit', code);
+    const settings = Object.entries(options.settings ?? {});
+    if (settings.length === 0) return;
+    const admin = (tokens as Partial<Record<Role, string>>).admin ?? (await t.token('admin'));
+    for (const [key, value] of settings) await t.http.put(`/api/v1/settings/${key}`).set(bearer(admin)).send({ value }).expect(200);
+  });
+  return { t, tokens, units };
+}
+
 let counter = 0;
 
 /** A valid intake body with random defaults. */
