@@ -79,9 +79,22 @@ describeWithBrowser(`the commanders' pages in a browser (${storage})`, () => {
     await page.close();
   });
 
-  test('without a token the page is refused', async () => {
-    const page = await browser.newPage();
-    expect((await page.goto(`${base}/api/v1/reports/bulletin?month=2026-07`))?.status()).toBe(401);
+  test('without a session the browser is sent to sign in; a wrong token is refused there, the right one opens the bulletin', async () => {
+    await month();
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(`${base}/api/v1/reports/bulletin?month=2026-07`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(await page.title()).toBe('登录 · 12345 热线工单');
+    await page.fill('#token', 'hot_not-a-real-token');
+    await page.click('button[type=submit]');
+    await page.locator('#error', { hasText: '令牌无效' }).waitFor();
+    await page.screenshot({ path: path.join(OUT, 'login.png') });
+    await page.fill('#token', tokens.commander);
+    await Promise.all([page.waitForURL(/\/api\/v1\/reports\/bulletin\?month=2026-07$/), page.click('button[type=submit]')]);
+    expect(await page.title()).toBe('2026年7月 12345 热线工单办理情况通报');
+    // The cookie opens the spreadsheet too, as a download from the same browser.
+    const xlsx = await page.request.get(`${base}/api/v1/reports/rankings.xlsx?month=2026-07`);
+    expect(xlsx.status()).toBe(200);
     await page.close();
   });
 });
