@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import metrics from 'fastify-metrics';
 import Redis from 'ioredis';
 import type { Config } from './config';
+import { logOptions } from './logging';
 import { principalRoutes } from './modules/auth/principal.routes';
 import { sessionRoutes } from './modules/auth/session.routes';
 import { directoryRoutes } from './modules/directory/directory.routes';
@@ -35,9 +36,9 @@ declare module 'fastify' {
 
 /** Never log a query string (a search may hold a phone number) nor a header but the few we need. */
 export const loggerOptions = (level: string): FastifyServerOptions['logger'] => ({
-  level,
-  redact: { paths: ['req.headers.authorization', '*.citizen', '*.citizenName', '*.citizenPhone', '*.phone', '*.name'], remove: true },
+  ...logOptions(level),
   serializers: {
+    ...logOptions(level).serializers,
     req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
   },
 });

@@ -1,5 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
+import { logOptions } from './logging';
 import { buildApp, loggerOptions } from './app';
 import { ConfigError, loadConfig } from './config';
 import { seedDemo, seedDemoHistory } from './demo';
@@ -8,7 +9,7 @@ import { openAdapters } from './runtime';
 /** Runs migrations, then serves the API; `--demo` (or DEMO=true) loads the demo data. */
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, ...(process.argv.includes('--demo') ? { DEMO: 'true' } : {}) });
-  const log = pino({ level: config.LOG_LEVEL });
+  const log = pino(logOptions(config.LOG_LEVEL));
   const adapters = await openAdapters(config, log);
   await adapters.db.migrate();
   const app = await buildApp(config, adapters, { logger: loggerOptions(config.LOG_LEVEL) });

@@ -1,5 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
+import { logOptions } from './logging';
 import { ConfigError, loadConfig } from './config';
 import { createServices, openAdapters, startJobs } from './runtime';
 
@@ -7,7 +8,7 @@ import { createServices, openAdapters, startJobs } from './runtime';
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.REDIS_URL) throw new ConfigError('REDIS_URL: a separate worker needs Redis; on the embedded default the API runs the jobs itself');
-  const log = pino({ level: config.LOG_LEVEL });
+  const log = pino(logOptions(config.LOG_LEVEL));
   const { db, jobs } = await openAdapters(config, log);
   await db.migrate();
   const services = createServices(config, db, jobs, log);

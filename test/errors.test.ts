@@ -16,6 +16,7 @@ describe(`bad input gets a clear 4xx problem, never a 500, and writes nothing ($
     ['a bad date', () => post({ ...intakeBody(), receivedAt: 'yesterday' }), 400, 'validation_failed'],
     ['an oversize body', () => post({ ...intakeBody(), content: '很'.repeat(3000) }), 413, 'body_too_large'],
     ['another media type', () => post('externalNo=1', 'application/x-www-form-urlencoded'), 415, 'unsupported_media_type'],
+    ['a NUL character in a text', () => post({ ...intakeBody(), citizen: { name: '欧阳\u0000秘密', phone: '13998765432' } }), 400, 'invalid_value'],
   ])('%s', async (_what, send, status, code) => {
     const res = await send();
     expect(res.status).toBe(status);
@@ -47,10 +48,35 @@ describe(`bad input gets a clear 4xx problem, never a 500, and writes nothing ($
     expect(route.body.code).toBe('route_not_found');
   });
 
-  test('a bad cursor is a 400', async () => {
-    const res = await t.http.get('/api/v1/work-orders?cursor=garbage').set(bearer(tokens.operator));
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe('invalid_cursor');
+  test('a bad cursor is a 400, a crafted one too', async () => {
+    const cursor = (first: string) => Buffer.from(`${first}|00000000-0000-4000-8000-000000000000`).toString('base64url');
+    for (const query of ['cursor=garbage', `cursor=${cursor('275761')}`, `cursor=${cursor('2026-13-45T99:00:00Z')}`]) {
+      const res = await t.http.get(`/api/v1/work-orders?${query}`).set(bearer(tokens.operator));
+      expect({ query, status: res.status, code: res.body.code }).toEqual({ query, status: 400, code: 'invalid_cursor' });
+    }
+    const unit = await t.token('unit', 'CQ-CG');
+    const inbox = await t.http.get(`/api/v1/inbox?cursor=${cursor('2026-07-01T00:00:00.000Z')}`).set(bearer(unit));
+    expect({ status: inbox.status, code: inbox.body.code }).toEqual({ status: 400, code: 'invalid_cursor' });
+  });
+
+  test('a change that committed is answered as done even when queueing its follow-up jobs fails', async () => {
+    // Received weeks ago: its deadlines have passed, so the dispatch queues their checks at once.
+    const order = (await post(intakeBody({ receivedAt: new Date(Date.now() - 30 * 86_400_000).toISOString() }))).body;
+    const enqueue = jest.spyOn(t.jobs, 'enqueue').mockRejectedValue(new Error('queue unreachable'));
+    try {
+      const res = await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: 'CQ-CG' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ state: 'dispatched', version: 2 });
+      expect(enqueue).toHaveBeenCalled();
+    } finally {
+      enqueue.mockRestore();
+    }
+    const actions = async () => (await t.http.get(`/api/v1/work-orders/${order.id}/events`).set(bearer(tokens.operator))).body.map((e: { action: string }) => e.action);
+    expect(await actions()).toEqual(['create', 'dispatch']);
+    // The deadline checks it could not queue are found again by the sweep: sign, reply and close are overdue once each.
+    expect(await t.app.services.deadlines.sweep()).toBe(3);
+    await t.jobs.settled();
+    expect((await actions()).filter((a: string) => a === 'overdue')).toHaveLength(3);
   });
 
   test('a failure inside a transaction leaves nothing half-written', async () => {

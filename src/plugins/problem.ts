@@ -74,9 +74,15 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (known) return sendProblem(reply, known[0], known[1], error.message);
     if (error instanceof SyntaxError) return sendProblem(reply, 400, 'malformed_json', error.message);
-    const race = RACES[postgresCode(error) ?? ''];
+    const pgCode = postgresCode(error) ?? '';
+    const race = RACES[pgCode];
     // The transaction was rolled back whole: nothing is half-written, and the client may try again.
     if (race) return sendProblem(reply, 409, race, 'another change to the same records happened at the same moment; reload and try again');
+    // Class 22, data exception: a value the database cannot take (a NUL character in a text, a date out of range).
+    if (pgCode.startsWith('22')) {
+      request.log.warn({ err: error }, 'a value the database refused');
+      return sendProblem(reply, 400, 'invalid_value', 'a value in the request cannot be stored (for example a NUL character in a text, or a date out of range); nothing was written');
+    }
     const status = error.statusCode ?? 500;
     if (status === 429) return sendProblem(reply, 429, 'rate_limited', error.message);
     if (status >= 400 && status < 500) return sendProblem(reply, status, 'bad_request', error.message);

@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { hydrate, returnedRows, type Database } from '../../db/database';
@@ -64,6 +65,7 @@ export class WorkOrderService {
   constructor(
     private readonly db: Database,
     private readonly now: () => Date = () => new Date(),
+    private readonly log?: Pick<FastifyBaseLogger, 'warn'>,
   ) {}
 
   /** The deadlines module shows each order's milestones in its view. */
@@ -145,7 +147,7 @@ export class WorkOrderService {
       if (query.receivedTo) qb.andWhere('w.received_at < :to', { to: new Date(query.receivedTo) });
       if (query.q) qb.andWhere("(w.content ILIKE :q ESCAPE '\\' OR w.address ILIKE :q ESCAPE '\\')", { q: `%${query.q.replace(/[\\%_]/g, '\\$&')}%` });
       if (query.cursor) {
-        const [receivedAt, id] = decodeCursor(query.cursor, 2);
+        const [receivedAt, id] = decodeCursor(query.cursor, 'time');
         qb.andWhere('(w.received_at, w.id) < (:cra, :cid)', { cra: new Date(receivedAt), cid: id });
       }
       const rows = await qb.orderBy('w.received_at', 'DESC').addOrderBy('w.id', 'DESC').limit(limit + 1).getMany();
@@ -174,7 +176,7 @@ export class WorkOrderService {
         .andWhere('w.state IN (:...states)', { states: INBOX_STATES })
         .andWhere('w.change_xid < pg_snapshot_xmin(pg_current_snapshot())');
       if (cursor) {
-        const [xid, id] = decodeCursor(cursor, 2);
+        const [xid, id] = decodeCursor(cursor, 'xid');
         if (!/^\d+$/.test(xid)) throw badRequest('invalid_cursor', 'the cursor is not one this service gave');
         qb.andWhere('(w.change_xid, w.id) > (CAST(:xid AS xid8), :cid)', { xid, cid: id });
       }
@@ -237,7 +239,15 @@ export class WorkOrderService {
   async unitOfWork<T>(work: (tx: OrderTx) => Promise<T>): Promise<T> {
     const tasks: (() => Promise<void>)[] = [];
     const result = await this.db.write((m) => work({ m, now: this.now(), afterCommit: (task) => tasks.push(task) }));
-    for (const task of tasks) await task();
+    for (const task of tasks) {
+      try {
+        await task();
+      } catch (err) {
+        // The change is committed and answered as such: what the task would have queued
+        // (a deadline check, a delivery, a routing job) the next sweep finds in the database.
+        this.log?.warn({ err }, 'an after-commit task failed; the sweep will pick its work up');
+      }
+    }
     return result;
   }
 
@@ -476,12 +486,11 @@ function encodeCursor(parts: string[]): string {
   return Buffer.from(parts.join('|')).toString('base64url');
 }
 
-function decodeCursor(cursor: string, count: number): string[] {
+/** A cursor this service gave: its first part a time (the list) or a transaction number (the inbox), then an id. */
+function decodeCursor(cursor: string, first: 'time' | 'xid'): [string, string] {
   const parts = Buffer.from(cursor, 'base64url').toString().split('|');
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  if (parts.length !== count || !uuid.test(parts[count - 1]) || (count === 2 && !parts[0])) {
-    throw badRequest('invalid_cursor', 'the cursor is not one this service gave');
-  }
-  if (!/^\d+$/.test(parts[0]) && Number.isNaN(Date.parse(parts[0]))) throw badRequest('invalid_cursor', 'the cursor is not one this service gave');
-  return parts;
+  const firstOk = first === 'xid' ? /^\d{1,19}$/.test(parts[0]) : /^\d{4}-\d\d-\d\dT/.test(parts[0]) && !Number.isNaN(Date.parse(parts[0]));
+  if (parts.length !== 2 || !uuid.test(parts[1]) || !firstOk) throw badRequest('invalid_cursor', 'the cursor is not one this service gave');
+  return [parts[0], parts[1]];
 }
