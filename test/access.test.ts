@@ -59,6 +59,7 @@ const ROUTES: Route[] = [
   { method: 'post', path: `/api/v1/supervision-slips/${ZERO}/send-back`, body: { text: '退回' }, through: ['commander'] },
   { method: 'post', path: '/api/v1/routing/preview', body: { content: '广场舞噪音扰民' }, through: ['operator', 'commander', 'admin'] },
   { method: 'get', path: '/api/v1/triage', through: CENTRE },
+  { method: 'get', path: `/api/v1/work-orders/${order}/routing`, through: ['operator', 'commander', 'admin'] },
   { method: 'get', path: '/api/v1/routing/knowledge', through: ['operator', 'commander', 'admin'] },
   { method: 'get', path: '/api/v1/routing/knowledge/versions', through: ['operator', 'commander', 'admin'] },
   { method: 'post', path: '/api/v1/routing/knowledge/versions', body: {}, through: ['admin'] },

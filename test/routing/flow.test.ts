@@ -36,6 +36,45 @@ describe(`routing on intake (${storage})`, () => {
     expect(row).toEqual({ outcome: 'corrected', resolved_unit_code: 'CQ-SD-WENCHANG' });
   });
 
+  test('merging or cancelling an order in triage withdraws it from the queue; a repeat there names the order it repeats', async () => {
+    const caller = { name: '赵女士', phone: '13700000009' };
+    const body = (content: string) => intakeBody({ content, address: '长清区文昌街道幸福小区3号楼', citizen: caller });
+    const first = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(body('幸福小区东门广场舞音响太吵,晚上十点还在跳')).expect(201)).body;
+    await t.jobs.settled();
+    const repeat = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(body('幸福小区东门广场舞音响太吵,晚上十点多还在跳')).expect(201)).body;
+    const unclear = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ content: '你好,我想反映一个情况', address: '长清区' })).expect(201)).body;
+    await t.jobs.settled();
+    const queue = async () => (await t.http.get('/api/v1/triage').set(bearer(tokens.operator))).body as { workOrderId: string; repeatOf: { id: string; externalNo: string } | null }[];
+    expect((await queue()).find((i) => i.workOrderId === repeat.id)?.repeatOf).toEqual({ id: first.id, externalNo: first.externalNo });
+    await t.http.post(`/api/v1/work-orders/${repeat.id}/merge`).set(bearer(tokens.operator)).send({ originalId: first.id }).expect(200);
+    await t.http.post(`/api/v1/work-orders/${unclear.id}/cancel`).set(bearer(tokens.operator)).send({ reason: '无效来电' }).expect(200);
+    expect((await queue()).map((i) => i.workOrderId)).toEqual([]);
+    const record = (await t.http.get(`/api/v1/work-orders/${repeat.id}/routing`).set(bearer(tokens.operator)).expect(200)).body;
+    expect(record).toMatchObject({ workOrderId: repeat.id, outcome: 'withdrawn', resolvedUnitCode: null });
+  });
+
+  test('an order a unit gave back waits in triage again; the operator\'s new dispatch corrects the router, and the record says so', async () => {
+    const order = await intake('小区楼下广场舞音响太吵,晚上十点还在跳', '长清区大学路');
+    const record = (await t.http.get(`/api/v1/work-orders/${order.id}/routing`).set(bearer(tokens.operator)).expect(200)).body;
+    expect(record).toMatchObject({ outcome: 'auto_dispatched', decision: { leadUnitCode: 'CQ-PS-DAXUELU', leadUnitName: '大学路派出所', police: true } });
+    expect(record.decision.knowledgeVersion).toBeTruthy();
+    expect(record.decision.alternatives.length).toBeGreaterThan(0);
+    const station = await t.token('unit', 'CQ-PS-DAXUELU');
+    await t.http.post(`/api/v1/work-orders/${order.id}/return`).set(bearer(station)).send({ reason: '地址在文昌辖区' }).expect(200);
+    expect((await t.http.get('/api/v1/triage').set(bearer(tokens.operator))).body).toEqual([]);
+    await t.http.post(`/api/v1/work-orders/${order.id}/approve-return`).set(bearer(tokens.operator)).send({}).expect(200);
+    const queue = (await t.http.get('/api/v1/triage').set(bearer(tokens.operator))).body;
+    expect(queue).toEqual([expect.objectContaining({ workOrderId: order.id, returned: true, repeatOf: null })]);
+    await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: 'CQ-PS-WENCHANG' }).expect(200);
+    expect((await t.http.get('/api/v1/triage').set(bearer(tokens.operator))).body).toEqual([]);
+    const after = (await t.http.get(`/api/v1/work-orders/${order.id}/routing`).set(bearer(tokens.operator))).body;
+    expect(after).toMatchObject({ outcome: 'corrected', resolvedUnitCode: 'CQ-PS-WENCHANG' });
+    expect(after.resolvedBy).toMatch(/^operator/);
+    const unit = await t.token('unit', 'CQ-PS-WENCHANG');
+    expect((await t.http.get(`/api/v1/work-orders/${order.id}/routing`).set(bearer(unit))).status).toBe(403);
+    expect((await t.http.get('/api/v1/work-orders/00000000-0000-4000-8000-000000000000/routing').set(bearer(tokens.operator))).status).toBe(404);
+  });
+
   test('a routing job that was lost is done by the sweep, once', async () => {
     const enqueue = jest.spyOn(t.jobs, 'enqueue').mockResolvedValue(undefined);
     const created = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ content: '小区楼下广场舞音响太吵', address: '长清区大学路' })).expect(201)).body;

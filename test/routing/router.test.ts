@@ -44,6 +44,21 @@ describe('police or not, and which unit (domain.md §5)', () => {
     expect(at('公司拖欠工资三个月不发,住在小区里').assistingUnitCodes).toEqual([]);
   });
 
+  test('emergency help is a police matter even when a utility is named: a gas leak with someone unconscious', () => {
+    const d = at('楼道里燃气泄漏,有人晕倒了', '长清区文昌街道');
+    expect({ police: d.police, lead: d.leadUnitCode }).toEqual({ police: true, lead: 'CQ-PS-WENCHANG' });
+    expect(at('家里老人走失了,有老年痴呆', '孝里镇大街村')).toMatchObject({ police: true, leadUnitCode: 'CQ-PS-XIAOLI' });
+  });
+
+  test('with evidence on both sides of police-or-not, the confidence is bounded by the winning side\'s share, so a near tie goes to an operator', () => {
+    const clear = at('楼上邻居半夜噪音扰民,音响太吵', '长清区文昌街道');
+    const mixed = at('楼上邻居装修噪音扰民,物业不管,物业费照收', '长清区文昌街道');
+    expect(clear.confidence).toBeGreaterThanOrEqual(0.8);
+    expect(mixed.confidence).toBeLessThan(0.8);
+    expect(mixed.reasons.join(' ')).toMatch(/police or not: (police|partner) terms weigh \d+% of the evidence/);
+    expect(clear.reasons.join(' ')).not.toMatch(/police or not/);
+  });
+
   test('an unclear message gets no unit and no confidence: an operator decides', () => {
     expect(at('你好,我想反映一个情况')).toMatchObject({ leadUnitCode: null, confidence: 0 });
   });

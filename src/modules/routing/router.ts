@@ -263,6 +263,13 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   // Evidence matters as much as the spread: one weak term is not enough to be sure.
   const evidence = lead ? (candidates.get(lead) ?? 0) : 0;
   if (!model || police) confidence *= Math.min(1, evidence / 4);
+  // Police or not is a decision too: with evidence on both sides, the winner's share of it bounds
+  // the confidence, so that a near tie goes to an operator (domain.md §5), never silently to a guess.
+  if (policeScore > 0 && agencyScore > 0) {
+    const share = Math.max(policeScore, agencyScore) / (policeScore + agencyScore);
+    confidence *= share;
+    reasons.push(`police or not: ${police ? 'police' : 'partner'} terms weigh ${(share * 100).toFixed(0)}% of the evidence`);
+  }
 
   if (lead && police && knowledge.stationMatters.includes(lead)) {
     const place = findPlace(compiled, true, address, input.content);

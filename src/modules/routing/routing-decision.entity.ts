@@ -2,7 +2,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { TextModelData } from './model';
 import type { Knowledge, RoutingDecision } from './router';
 
-export const ROUTING_OUTCOMES = ['auto_dispatched', 'triage', 'confirmed', 'corrected'] as const;
+export const ROUTING_OUTCOMES = ['auto_dispatched', 'triage', 'confirmed', 'corrected', 'withdrawn'] as const;
 export type RoutingOutcome = (typeof ROUTING_OUTCOMES)[number];
 
 /** What the router said about an order on intake, and what became of it. */
@@ -15,7 +15,7 @@ export class RoutingDecisionRow {
   @Column('jsonb') decision!: RoutingDecision;
   @Column('text', { name: 'knowledge_version' }) knowledgeVersion!: string;
   @Column('text', { name: 'model_version', nullable: true }) modelVersion!: string | null;
-  /** auto_dispatched; triage (waiting for an operator); confirmed or corrected by the operator's dispatch. */
+  /** auto_dispatched; triage (waiting for an operator); confirmed or corrected by the operator's dispatch; withdrawn (merged or cancelled first). */
   @Column('text') outcome!: RoutingOutcome;
   @Column('timestamptz', { name: 'decided_at' }) decidedAt!: Date;
   @Column('text', { name: 'resolved_unit_code', nullable: true }) resolvedUnitCode!: string | null;

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../../plugins/problem';
-import { Decision, ExampleBatch, KnowledgeBody, KnowledgeDocument, KnowledgeVersion, KnowledgeVersionView, ModelView, TriageItem } from './routing.schemas';
+import { Decision, DecisionRecord, ExampleBatch, KnowledgeBody, KnowledgeDocument, KnowledgeVersion, KnowledgeVersionView, ModelView, TriageItem } from './routing.schemas';
 import type { RoutingService } from './routing.service';
 
 /** The largest CSV import, in bytes. */
@@ -32,12 +32,24 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
     config: { access: ['operator', 'admin'] },
     schema: {
       tags: ['routing'],
-      summary: 'Orders the router was not sure about, oldest first, with its suggestion and reasons',
-      description: 'Dispatch one (POST /api/v1/work-orders/{id}/dispatch) to take it out of the queue; the choice is recorded as a confirmation or a correction.',
+      summary: 'Orders waiting for an operator to dispatch them, oldest first, with the router\'s suggestion and reasons',
+      description:
+        'Those the router was not sure about, repeats of earlier orders, and orders a unit gave back. Dispatch one (POST /api/v1/work-orders/{id}/dispatch) to take it out of the queue; the choice is recorded as a confirmation or a correction. Merging or cancelling one withdraws it.',
       querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) }, { additionalProperties: false }),
       response: { 200: Type.Array(TriageItem), ...problems(400, 401, 403) },
     },
     handler: async (request) => routing.triage(request.query.limit ?? 100),
+  });
+
+  app.get('/api/v1/work-orders/:id/routing', {
+    config: { access: ['operator', 'commander', 'admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'What the router said about an order (unit, confidence, alternatives, reasons, versions) and what became of it',
+      params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+      response: { 200: DecisionRecord, ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request) => routing.decisionOf(request.params.id),
   });
 
   app.get('/api/v1/routing/knowledge', {

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable } from '../../schemas/common';
 import { UnitCode } from '../directory/directory.schemas';
+import { ROUTING_OUTCOMES } from './routing-decision.entity';
 
 export const Decision = Type.Object({
   police: Type.Boolean({ description: '涉警: a police matter handled inside the bureau' }),
@@ -22,8 +23,22 @@ export const TriageItem = Type.Object({
   requestType: Type.String(),
   content: Type.String(),
   address: Type.String(),
+  returned: Type.Boolean({ description: 'A unit gave the order back and the centre approved: it waits to be dispatched again' }),
+  repeatOf: Nullable(Type.Object({ id: Type.String({ format: 'uuid' }), externalNo: Type.String() }, { description: 'The earlier order this one repeats, to merge into' })),
   decidedAt: Type.String({ format: 'date-time' }),
   decision: Decision,
+});
+
+export const DecisionRecord = Type.Object({
+  workOrderId: Type.String({ format: 'uuid' }),
+  outcome: Type.Union(ROUTING_OUTCOMES.map((o) => Type.Literal(o)), {
+    description: 'auto_dispatched; triage (waiting for an operator); confirmed or corrected by an operator\'s dispatch; withdrawn (merged or cancelled first)',
+  }),
+  decidedAt: Type.String({ format: 'date-time' }),
+  decision: Decision,
+  resolvedUnitCode: Nullable(Type.String({ description: 'The unit an operator dispatched to' })),
+  resolvedBy: Nullable(Type.String()),
+  resolvedAt: Nullable(Type.String({ format: 'date-time' })),
 });
 
 const Term = Type.Object(

@@ -14,7 +14,7 @@ import { parseCsv } from './csv';
 import seedKnowledge from './data/knowledge.json';
 import { TextModel, train, type TrainingExample } from './model';
 import { compileKnowledge, route, type CompiledKnowledge, type Knowledge, type RoutingDecision, type RoutingInput } from './router';
-import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow, type TrainingSources } from './routing-decision.entity';
+import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow, type RoutingOutcome, type TrainingSources } from './routing-decision.entity';
 import type { KnowledgeBody } from './routing.schemas';
 
 /** A model's columns without its weights. */
@@ -57,8 +57,22 @@ export interface TriageItem {
   requestType: string;
   content: string;
   address: string;
+  /** A unit gave the order back and the centre approved: it waits to be dispatched again. */
+  returned: boolean;
+  /** The earlier order this one repeats, for the operator to merge. */
+  repeatOf: { id: string; externalNo: string } | null;
   decidedAt: string;
   decision: RoutingDecision & { leadUnitName: string | null };
+}
+
+export interface DecisionRecord {
+  workOrderId: string;
+  outcome: RoutingOutcome;
+  decidedAt: string;
+  decision: RoutingDecision & { leadUnitName: string | null };
+  resolvedUnitCode: string | null;
+  resolvedBy: string | null;
+  resolvedAt: string | null;
 }
 
 /**
@@ -92,8 +106,13 @@ export class RoutingService {
       }
     },
     orderChanged: async (tx, { after, action, actor }) => {
+      if (action === 'merge' || action === 'cancel') {
+        await tx.m.update(RoutingDecisionRow, { workOrderId: after.id, outcome: 'triage' }, { outcome: 'withdrawn' });
+        return;
+      }
       if (action !== 'dispatch' || actor.role === 'system') return;
-      const row = await tx.m.findOneBy(RoutingDecisionRow, { workOrderId: after.id, outcome: 'triage' });
+      // An operator's dispatch, first or after a unit gave the order back, is what the router should have said.
+      const row = await tx.m.findOneBy(RoutingDecisionRow, { workOrderId: after.id });
       if (!row) return;
       const lead = await tx.m.findOneByOrFail(Unit, { id: after.leadUnitId! });
       await tx.m.update(
@@ -314,27 +333,57 @@ export class RoutingService {
     return modelView(await m.findOneOrFail(RoutingModelRow, { where: { version }, select: MODEL_LISTING }));
   }
 
-  /** Orders waiting for an operator's routing, oldest first. */
+  /**
+   * Orders waiting for an operator's routing, oldest first: those the router was unsure of, and
+   * those a unit gave back (the centre approved the return), each with the router's suggestion.
+   */
   triage(limit: number): Promise<TriageItem[]> {
     return this.db.read(async (m) => {
-      const rows = await m.find(RoutingDecisionRow, { where: { outcome: 'triage' }, order: { decidedAt: 'ASC' }, take: limit });
-      const orders = new Map((await m.findBy(WorkOrder, { id: In(rows.map((r) => r.workOrderId)) })).map((o) => [o.id, o]));
-      const names = await unitNames(m, rows.map((r) => r.suggestedUnitCode));
-      return rows
-        .filter((r) => orders.get(r.workOrderId)?.state === 'received')
-        .map((r) => {
-          const o = orders.get(r.workOrderId)!;
-          return {
-            workOrderId: o.id,
-            externalNo: o.externalNo,
-            receivedAt: o.receivedAt.toISOString(),
-            requestType: o.requestType,
-            content: o.content,
-            address: o.address,
-            decidedAt: r.decidedAt.toISOString(),
-            decision: { ...r.decision, leadUnitName: r.suggestedUnitCode ? (names.get(r.suggestedUnitCode) ?? null) : null },
-          };
-        });
+      type Row = { id: string; decided_at: Date; repeat_of_external_no: string | null };
+      const rows = (await m.query(
+        `SELECT w.id, r.decided_at, o.external_no AS repeat_of_external_no
+         FROM work_orders w JOIN routing_decisions r ON r.work_order_id = w.id LEFT JOIN work_orders o ON o.id = w.repeat_of_id
+         WHERE w.state = 'received' ORDER BY r.decided_at, w.id LIMIT $1`,
+        [limit],
+      )) as Row[];
+      const ids = rows.map((r) => r.id);
+      const orders = new Map((await m.findBy(WorkOrder, { id: In(ids) })).map((o) => [o.id, o]));
+      const decisions = new Map((await m.findBy(RoutingDecisionRow, { workOrderId: In(ids) })).map((d) => [d.workOrderId, d]));
+      const names = await unitNames(m, [...decisions.values()].map((d) => d.suggestedUnitCode));
+      return rows.map((r) => {
+        const o = orders.get(r.id)!;
+        const d = decisions.get(r.id)!;
+        return {
+          workOrderId: o.id,
+          externalNo: o.externalNo,
+          receivedAt: o.receivedAt.toISOString(),
+          requestType: o.requestType,
+          content: o.content,
+          address: o.address,
+          returned: o.dispatchCount > 0,
+          repeatOf: o.repeatOfId ? { id: o.repeatOfId, externalNo: r.repeat_of_external_no! } : null,
+          decidedAt: d.decidedAt.toISOString(),
+          decision: { ...d.decision, leadUnitName: d.suggestedUnitCode ? (names.get(d.suggestedUnitCode) ?? null) : null },
+        };
+      });
+    });
+  }
+
+  /** What the router said about an order and what became of it. */
+  decisionOf(workOrderId: string): Promise<DecisionRecord> {
+    return this.db.read(async (m) => {
+      const row = await m.findOneBy(RoutingDecisionRow, { workOrderId });
+      if (!row) throw notFound('routing decision of order', workOrderId);
+      const names = await unitNames(m, [row.suggestedUnitCode]);
+      return {
+        workOrderId,
+        outcome: row.outcome,
+        decidedAt: row.decidedAt.toISOString(),
+        decision: { ...row.decision, leadUnitName: row.suggestedUnitCode ? (names.get(row.suggestedUnitCode) ?? null) : null },
+        resolvedUnitCode: row.resolvedUnitCode,
+        resolvedBy: row.resolvedBy,
+        resolvedAt: row.resolvedAt?.toISOString() ?? null,
+      };
     });
   }
 
