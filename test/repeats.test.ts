@@ -6,7 +6,10 @@ describe('repeat complaints as rules (domain.md §11)', () => {
     ['长清区文昌街道清河街幸福小区3号楼2单元', '文昌街道清河街幸福小区'],
     ['山东省济南市长清区 文昌街道清河街幸福小区', '文昌街道清河街幸福小区'],
     ['孝里镇大街村', '孝里镇大街村'],
-    ['长清区大学路１２号', '大学路'],
+    ['长清区大学路１２号', '大学路12号'],
+    ['长清区大学路12号3楼', '大学路12号'],
+    ['长清区文昌街道清河街4号院2单元301', '文昌街道清河街4号院'],
+    ['长清区文昌街道清河街3号楼2单元', '文昌街道清河街'],
     ['长清区', ''],
   ])('the place key of %s is %s', (address, key) => {
     expect(placeKey(address)).toBe(key);
@@ -57,8 +60,12 @@ describe(`repeat complaints on intake (${storage})`, () => {
     expect(triage[0].decision.reasons.join(' ')).toContain('repeat of an earlier order');
   });
 
-  test('another caller about the same place and matter is linked too; another matter, or an order older than the window, is not', async () => {
+  test('another caller about the same place and matter is linked too; another matter, or a closed order older than the window, is not', async () => {
     const old = await intake({ content: DANCE, address: '长清区文昌街道幸福小区1号楼', receivedAt: new Date(Date.now() - 40 * 86400_000).toISOString() });
+    const station = await t.token('unit', 'CQ-PS-WENCHANG');
+    await t.http.post(`/api/v1/work-orders/${old.id}/sign`).set(bearer(station)).send({}).expect(200);
+    await t.http.post(`/api/v1/work-orders/${old.id}/reply`).set(bearer(station)).send({ result: 'resolved', text: '已约谈' }).expect(200);
+    await t.http.post(`/api/v1/work-orders/${old.id}/close`).set(bearer(tokens.operator)).send({}).expect(200);
     const first = await intake({ content: DANCE, address: '长清区文昌街道幸福小区2号楼' });
     expect(first.repeatOfId).toBeNull();
     const neighbour = await intake({ content: '幸福小区广场舞太吵了,晚上十点还在跳舞', address: '长清区文昌街道幸福小区5号楼' });
@@ -66,6 +73,13 @@ describe(`repeat complaints on intake (${storage})`, () => {
     const other = await intake({ content: '幸福小区物业乱收停车费', address: '长清区文昌街道幸福小区5号楼' });
     expect(other.repeatOfId).toBeNull();
     expect(old.repeatOfId).toBeNull();
+  });
+
+  test('an order still open is repeated however long ago it came in', async () => {
+    const open = await intake({ content: DANCE, address: '长清区文昌街道幸福小区1号楼', receivedAt: new Date(Date.now() - 40 * 86400_000).toISOString() });
+    expect(open.state).toBe('dispatched');
+    const again = await intake({ content: '幸福小区广场舞太吵了,晚上十点还在跳舞', address: '长清区文昌街道幸福小区2号楼' });
+    expect(again.repeatOfId).toBe(open.id);
   });
 
   test('the repeat group counts repeats and callers; merging keeps the order in the group; the top sources list it', async () => {
@@ -107,6 +121,21 @@ describe(`the noise-source register (${storage})`, () => {
     expect(full.checks).toHaveLength(1);
     await t.http.post(`/api/v1/work-orders/${order.id}/noise-source`).set(bearer(tokens.operator)).send({ noiseSourceId: null }).expect(200);
     expect((await t.http.get(`/api/v1/noise-sources/${source.id}`).set(bearer(tokens.operator))).body.orders).toBe(0);
+  });
+
+  test('only orders about noise or dogs join a source; registering one takes in the open ones already at its place', async () => {
+    const before = await intake({ content: '东门广场的广场舞音响每晚开到十点', address: '长清区平安街道阳光小区东门广场' });
+    const fee = await intake({ content: '阳光小区物业乱收停车费', address: '长清区平安街道阳光小区8号楼' });
+    const source = (await t.http.post('/api/v1/noise-sources').set(bearer(tokens.operator)).send({ place: '长清区平安街道阳光小区', kind: 'square_dance' }).expect(201)).body;
+    const orderOf = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}`).set(bearer(tokens.operator))).body;
+    expect((await orderOf(before.id)).noiseSourceId).toBe(source.id);
+    expect((await events(before.id)).find((e) => e.action === 'link-noise-source')).toBeDefined();
+    expect((await orderOf(fee.id)).noiseSourceId).toBeNull();
+    const later = await intake({ content: '阳光小区有人在楼道里堆放杂物', address: '长清区平安街道阳光小区3号楼' });
+    expect(later.noiseSourceId).toBeNull();
+    const dogs = await intake({ content: '阳光小区有人遛狗不拴绳,狗晚上一直叫', address: '长清区平安街道阳光小区3号楼' });
+    expect(dogs.noiseSourceId).toBe(source.id);
+    expect((await t.http.get(`/api/v1/noise-sources/${source.id}`).set(bearer(tokens.operator))).body.orders).toBe(2);
   });
 
   test('bad input is refused: an unknown kind, an unknown source, a stale edit', async () => {

@@ -8,10 +8,12 @@ import type { SettingsService } from '../settings/settings.service';
 import { WorkOrder } from '../work-orders/work-order.entity';
 import type { OrderTx, WorkOrderService } from '../work-orders/work-order.service';
 import { NoiseSource, NoiseSourceCheck, type NoiseKind } from './noise-source.entity';
-import { findRepeat, placeKey, type RepeatCandidate, type RepeatMatch } from './similarity';
+import { findRepeat, isNoiseMatter, placeKey, type RepeatCandidate, type RepeatMatch } from './similarity';
 
 /** Earlier orders a new one is compared with, at most: the newest about its place or from its caller. */
 const MAX_CANDIDATES = 200;
+/** Open orders a newly registered noise source takes in at most. */
+const MAX_BACKLINKS = 500;
 
 export interface OrderSummary {
   id: string;
@@ -87,7 +89,8 @@ export class RepeatService {
     const rows = (await tx.m.query(
       `SELECT id, content, place_key, ($2 <> '' AND citizen_phone = $2) AS same_caller, COALESCE(merged_into_id, repeat_of_id) AS root_id
        FROM work_orders
-       WHERE id <> $1 AND received_at >= $3 AND created_at <= $4 AND state <> 'cancelled'
+       WHERE id <> $1 AND created_at <= $4 AND state <> 'cancelled'
+         AND (received_at >= $3 OR state NOT IN ('closed', 'merged'))
          AND (($2 <> '' AND citizen_phone = $2) OR ($5 <> '' AND place_key = $5))
        ORDER BY received_at DESC LIMIT ${MAX_CANDIDATES}`,
       [order.id, order.citizenPhone, subDays(order.receivedAt, windowDays), order.createdAt, order.placeKey],
@@ -102,7 +105,7 @@ export class RepeatService {
       }[];
       noiseSourceId = root?.noise_source_id ?? null;
     }
-    if (!noiseSourceId && order.placeKey) {
+    if (!noiseSourceId && order.placeKey && isNoiseMatter(order.content)) {
       const [source] = (await tx.m.query(
         `SELECT id FROM noise_sources WHERE active AND place_key <> '' AND left($1, length(place_key)) = place_key ORDER BY length(place_key) DESC LIMIT 1`,
         [order.placeKey],
@@ -167,14 +170,16 @@ export class RepeatService {
 
   // ---- the noise-source register ----
 
+  /** Registers a noise source; the open orders about noise at its place are linked to it at once. */
   createSource(actor: Actor, input: NoiseSourceInput): Promise<NoiseSourceView> {
-    return this.db.write(async (m) => {
-      const now = new Date();
+    return this.workOrders.unitOfWork(async (tx) => {
+      const { m, now } = tx;
       const id = randomUUID();
+      const key = placeKey(input.place);
       await m.insert(NoiseSource, {
         id,
         place: input.place,
-        placeKey: placeKey(input.place),
+        placeKey: key,
         kind: input.kind,
         organiser: input.organiser ?? '',
         contact: input.contact ?? '',
@@ -185,8 +190,22 @@ export class RepeatService {
         updatedBy: actor.name,
         updatedAt: now,
       });
+      if (key && (input.active ?? true)) await this.linkOpenOrders(tx, actor, id, key);
       return this.sourceView(m, await m.findOneByOrFail(NoiseSource, { id }));
     });
+  }
+
+  /** Open orders about noise or dogs at the place (its key a prefix of theirs), not yet linked to a source. */
+  private async linkOpenOrders(tx: OrderTx, actor: Actor, sourceId: string, key: string): Promise<void> {
+    const rows = (await tx.m.query(
+      `SELECT * FROM work_orders WHERE noise_source_id IS NULL AND state NOT IN ('closed', 'merged', 'cancelled')
+         AND left(place_key, length($1)) = $1 ORDER BY received_at LIMIT ${MAX_BACKLINKS}`,
+      [key],
+    )) as Record<string, unknown>[];
+    for (const order of rows.map((r) => hydrate(tx.m, WorkOrder, r)).filter((o) => isNoiseMatter(o.content))) {
+      await tx.m.query(`UPDATE work_orders SET noise_source_id = $2, updated_at = $3 WHERE id = $1`, [order.id, sourceId, tx.now]);
+      await this.workOrders.recordEvent(tx, order, actor, 'link-noise-source', order.state, { reason: '噪音源登记', details: { noiseSourceId: sourceId } });
+    }
   }
 
   listSources(query: { active?: boolean; kind?: NoiseKind }): Promise<NoiseSourceView[]> {

@@ -6,21 +6,35 @@
 /** Prefixes every address in the district shares; they say nothing about the place. */
 const REGION_PREFIXES = /^(中国)?(山东省|山东)?(济南市|济南)?(长清区|长清)?/;
 /** Where the place ends: an estate, a community, a village, a square... House numbers after it vary from caller to caller. */
-const PLACE_END = /(小区|社区|花园|家园|公寓|大厦|广场|市场|公园|学校|医院|村|苑)/;
+const PLACE_END = /(小区|社区|花园|家园|公寓|大厦|广场|市场|公园|学校|医院|号院|村|苑)/;
+/** A street's house number ("清河街88号"), not a building inside an estate ("3号楼"). */
+const HOUSE_NUMBER = /\d+号(?![楼院])/;
+/** Social-life noise and dogs: the matters a noise source is about (domain.md §5, §11). */
+const NOISE_MATTER = /噪音|噪声|扰民|太吵|吵闹|喧哗|广场舞|音响|喇叭|高音|狗|犬|吠/;
+
+/** Whether a message is about noise or dogs, the matters the noise-source register follows. */
+export function isNoiseMatter(text: string): boolean {
+  return NOISE_MATTER.test(text);
+}
 
 const toHalfWidth = (s: string) => s.replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
 
 /**
  * The place key of an address: without the region, punctuation and spaces, cut after the
- * estate or village it names ("长清区文昌街道清河街幸福小区3号楼" → "文昌街道清河街幸福小区").
- * Empty when the address names nothing more than the district.
+ * estate or village it names ("长清区文昌街道清河街幸福小区3号楼" → "文昌街道清河街幸福小区",
+ * "清河街4号院2单元301" → "清河街4号院"), else after the street's house number ("清河街88号3楼"
+ * → "清河街88号"), else before the first number. Empty when the address names nothing more than the district.
  */
 export function placeKey(address: string): string {
   const plain = toHalfWidth(address)
     .replace(/[\s,，。.、;；:：()（）\-—#]/g, '')
     .replace(REGION_PREFIXES, '');
   const end = plain.match(PLACE_END);
-  const key = end && end.index !== undefined && end.index > 0 ? plain.slice(0, end.index + end[0].length) : plain.replace(/\d+(号楼|号|栋|单元|室|楼|层)?$/g, '');
+  const house = plain.match(HOUSE_NUMBER);
+  let key: string;
+  if (end?.index) key = plain.slice(0, end.index + end[0].length);
+  else if (house?.index) key = plain.slice(0, house.index + house[0].length);
+  else key = plain.replace(/\d.*$/, '');
   return key.length >= 2 ? key : '';
 }
 
