@@ -42,7 +42,7 @@ export async function openAdapters(config: Config, log: FastifyBaseLogger): Prom
 /** The services on the adapters; `now` is the clock every rule reads (tests move it). */
 export function createServices(config: Config, db: Database, jobs: JobQueue, log: FastifyBaseLogger, now: () => Date = () => new Date()): Services {
   const webhooks = new WebhookService(db, jobs, config, log, now);
-  const workOrders = new WorkOrderService(db, now);
+  const workOrders = new WorkOrderService(db, now, log);
   const settings = new SettingsService(db);
   const deadlines: DeadlineService = new DeadlineService(db, workOrders, jobs, webhooks, () => supervision, config, log, now);
   const supervision = new SupervisionService(db, workOrders, settings, deadlines, webhooks, config.TZ_BUREAU, now);
@@ -51,7 +51,7 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
   const repeats = new RepeatService(db, workOrders, settings);
   const routing = new RoutingService(db, workOrders, settings, jobs, repeats);
   workOrders.observe(routing.observer);
-  const callbacks = new CallbackService(db, workOrders, settings);
+  const callbacks = new CallbackService(db, workOrders, settings, supervision);
   workOrders.observe(callbacks.observer);
   workOrders.observe(webhooks.observer);
   workOrders.showDeadlines((m, ids, now) => deadlines.milestonesOf(m, ids, now));

@@ -63,6 +63,23 @@ describe(`callbacks (${storage})`, () => {
     expect(actions.filter((a: string) => a === 'callback')).toHaveLength(2);
   });
 
+  test('a redo the citizen is still unsatisfied with raises a supervision slip, whoever was at fault the second time', async () => {
+    const id = await handled('CQ-PS-WENCHANG', '2026-07-01T09:00:00', '2026-07-01T11:00:00');
+    await call(id, '2026-07-02T10:00:00', { result: 'unsatisfied', unitFault: true });
+    await act(units['CQ-PS-WENCHANG'], id, 'sign').expect(200);
+    await act(units['CQ-PS-WENCHANG'], id, 'reply', { result: 'explained', text: '已解释政策' }).expect(200);
+    await call(id, '2026-07-03T10:00:00', { result: 'unsatisfied', unitFault: false, notes: '诉求超出政策范围' });
+    expect((await t.http.get(`/api/v1/work-orders/${id}`).set(bearer(tokens.operator))).body.state).toBe('replied');
+    const slips = (await t.http.get('/api/v1/supervision-slips').set(bearer(tokens.commander))).body;
+    expect(slips).toEqual([expect.objectContaining({ trigger: 'redo_failed', unit: expect.objectContaining({ code: 'CQ-PS-WENCHANG' }) })]);
+  });
+
+  test('an unsatisfied first callback the unit did not cause raises no slip', async () => {
+    const id = await handled('CQ-PS-WENCHANG', '2026-07-01T09:00:00', '2026-07-01T11:00:00');
+    await call(id, '2026-07-02T10:00:00', { result: 'very_unsatisfied', unitFault: false });
+    expect((await t.http.get('/api/v1/supervision-slips').set(bearer(tokens.commander))).body).toEqual([]);
+  });
+
   test('an unreachable citizen is tried again up to the setting, then counted apart', async () => {
     await t.http.put('/api/v1/settings/callbacks.maxAttempts').set(bearer(tokens.admin)).send({ value: 2 }).expect(200);
     const id = await handled('CQ-PS-WENCHANG', '2026-07-01T09:00:00', '2026-07-01T11:00:00', '2026-07-01T12:00:00');
@@ -117,6 +134,19 @@ describe(`the monthly assessment (${storage})`, () => {
     expect((await t.http.get('/api/v1/reports/rankings/check?month=2026-07').set(bearer(tokens.commander))).body.agrees).toBe(true);
     const decided = await t.http.post(`/api/v1/exemptions/${asked.body.id}/refuse`).set(bearer(tokens.operator)).send({});
     expect(decided.body.code).toBe('exemption_decided');
+  });
+
+  test('an exempted order stays out of the unit\'s figures when the unit gets it back as a redo', async () => {
+    const id = await handled('CQ-PS-PINGAN', '2026-07-01T09:00:00', '2026-07-01T11:00:00');
+    const asked = await t.http.post(`/api/v1/work-orders/${id}/exemptions`).set(bearer(units['CQ-PS-PINGAN'])).send({ reason: '诉求人要求不合理' }).expect(201);
+    await t.http.post(`/api/v1/exemptions/${asked.body.id}/approve`).set(bearer(tokens.operator)).send({}).expect(200);
+    await call(id, '2026-07-02T10:00:00', { result: 'unsatisfied', unitFault: true });
+    t.clock.set(bj('2026-07-06T10:00:00'));
+    await act(units['CQ-PS-PINGAN'], id, 'sign').expect(200);
+    await act(units['CQ-PS-PINGAN'], id, 'reply', { result: 'resolved', text: '重办完毕' }).expect(200);
+    const report = await ranking('month=2026-07');
+    expect(unit(report, 'CQ-PS-PINGAN')).toMatchObject({ replyDue: 0, closeDue: 0, callbacksMade: 0, ranked: false });
+    expect((await t.http.get('/api/v1/reports/rankings/check?month=2026-07').set(bearer(tokens.commander))).body.agrees).toBe(true);
   });
 
   test('the quarter and the year add up their months; bad periods are refused', async () => {

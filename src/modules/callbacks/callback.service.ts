@@ -7,6 +7,7 @@ import type { Actor } from '../../plugins/auth';
 import { unitRefs, type UnitRef } from '../directory/directory.service';
 import { MilestoneRow } from '../deadlines/deadline.entities';
 import type { SettingsService } from '../settings/settings.service';
+import type { SupervisionService } from '../supervision/supervision.service';
 import type { SatisfactionLevel } from '../settings/settings.catalogue';
 import { WorkOrder } from '../work-orders/work-order.entity';
 import type { OrderObserver, WorkOrderService } from '../work-orders/work-order.service';
@@ -64,6 +65,7 @@ export class CallbackService {
     private readonly db: Database,
     private readonly workOrders: WorkOrderService,
     private readonly settings: SettingsService,
+    private readonly supervision: Pick<SupervisionService, 'raiseByRule'>,
   ) {}
 
   readonly observer: OrderObserver = {
@@ -83,8 +85,18 @@ export class CallbackService {
           exempt: await tx.m.existsBy(Exemption, { workOrderId: after.id, unitId: after.reply.unitId, state: 'approved' }),
           createdAt: tx.now,
         });
-      } else if (action === 'reopen' || action === 'cancel' || action === 'merge') {
+      }
+      if (action === 'reopen' || action === 'cancel' || action === 'merge') {
         await tx.m.update(Callback, { workOrderId: after.id, state: 'pending' }, { state: 'cancelled' });
+      }
+      if (action === 'dispatch' || action === 'reopen') {
+        // The deadlines just opened (this observer follows the deadlines'): an order exempted for
+        // a unit stays out of its figures when the unit gets it again, as a redo or a re-dispatch.
+        await tx.m.query(
+          `UPDATE work_order_milestones ms SET exempt = true FROM exemptions e
+           WHERE ms.work_order_id = $1 AND NOT ms.exempt AND e.work_order_id = ms.work_order_id AND e.unit_id = ms.unit_id AND e.state = 'approved'`,
+          [after.id],
+        );
       }
     },
   };
@@ -137,6 +149,11 @@ export class CallbackService {
       });
       const satisfied = await this.settings.get(tx.m, 'assessment.satisfiedLevels');
       const redo = state === 'done' && unitFault === true && !(satisfied as string[]).includes(input.result) && (order.state === 'replied' || order.state === 'closed');
+      const unsatisfied = state === 'done' && !(satisfied as string[]).includes(input.result);
+      if (unsatisfied && callback.cycle >= 2 && (await this.settings.get(tx.m, 'supervision.slipOnFailedRedo'))) {
+        // The call after a redo (重办) and the citizen still unsatisfied, whoever's the fault: the director supervises.
+        await this.supervision.raiseByRule(tx, order, 'redo_failed', `重办后回访仍${LABELS[input.result]}${input.notes ? `: ${input.notes}` : ''}`.slice(0, 2000));
+      }
       if (redo) {
         order = await this.workOrders.transition(tx, actor, order, 'reopen', { reason: `回访${LABELS[input.result]},责任在承办单位,重办${input.notes ? `: ${input.notes}` : ''}`.slice(0, 2000) });
       }
