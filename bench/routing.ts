@@ -4,6 +4,7 @@ import knowledge from '../src/modules/routing/data/knowledge.json';
 import { parseCsv } from '../src/modules/routing/csv';
 import { train, type TextModel } from '../src/modules/routing/model';
 import { compileKnowledge, route, type Knowledge, type RoutingDecision } from '../src/modules/routing/router';
+import { SETTINGS } from '../src/modules/settings/settings.catalogue';
 import { percentile } from './support';
 
 /**
@@ -13,7 +14,8 @@ import { percentile } from './support';
  * (duty lists only) and after training; then routing throughput on one core.
  */
 const DATA = path.resolve(process.cwd(), process.env.ROUTING_DATA ?? '../shared/data');
-const THRESHOLD = Number(process.env.ROUTING_THRESHOLD ?? 0.5);
+/** The service's own auto-dispatch threshold unless ROUTING_THRESHOLD says otherwise. */
+const THRESHOLD = Number(process.env.ROUTING_THRESHOLD ?? SETTINGS['routing.autoDispatchThreshold'].default);
 
 /** The units that count as a correct lead for each topic label (data README). */
 const ACCEPTED: Record<string, string[]> = {

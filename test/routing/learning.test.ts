@@ -70,6 +70,29 @@ describe(`learning from history (${storage})`, () => {
     expect((await preview('孔雀表演')).leadUnitCode).toBe('CQ-WL');
   });
 
+  test('corrections toward police units teach police or not too: a station\'s orders teach its matters, the address picks the station', async () => {
+    const csv = [
+      'text,unit_code',
+      '小区 门口 有人 吸 笑气 满地 小钢瓶,CQ-JD',
+      '年轻人 在 车里 吸 笑气,CQ-JD',
+      '笑气 钢瓶 扔 一地,CQ-JD',
+      '楼下 麻将馆 通宵 营业 聚集 闹事,CQ-PS-WENCHANG',
+      '麻将馆 深夜 聚集 闹事,CQ-PS-GUIDE',
+      '麻将馆 通宵 营业 人员 聚集,CQ-PS-PINGAN',
+      '孔雀 园区 表演 太少,CQ-WL',
+      '孔雀 表演 门口,CQ-WL',
+      '海豚 养殖 池塘,CQ-NY',
+      '海豚 池塘 饲料,CQ-NY',
+    ].join('\n');
+    await importCsv(csv).expect(201);
+    const model = await trainNow();
+    expect(model.labels).toEqual(['CQ-JD', 'CQ-NY', 'CQ-WL', 'CQ-ZA']);
+    const decision = (await t.http.post('/api/v1/routing/preview').set(bearer(tokens.operator)).send({ content: '麻将馆通宵营业,一群人聚集', address: '长清区孝里镇' }).expect(200)).body;
+    expect(decision).toMatchObject({ police: true, leadUnitCode: 'CQ-PS-XIAOLI' });
+    expect((await preview('楼下有人吸笑气')).leadUnitCode).toBe('CQ-JD');
+    expect((await preview('孔雀表演太少了')).police).toBe(false);
+  });
+
   test('training with nothing labelled is refused', async () => {
     const res = await t.http.post('/api/v1/routing/models/train').set(bearer(tokens.admin)).expect(422);
     expect(res.body.code).toBe('too_few_examples');

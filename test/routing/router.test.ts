@@ -102,6 +102,22 @@ describe('the learned model', () => {
     expect(tokenize('小区 物业 乱收费')).toEqual(['小区', '物业', '乱收费']);
   });
 
+  test('a model that learned police units too decides police or not with the rules: matters the duty lists miss', () => {
+    const examples = [
+      ...['小区门口有人吸笑气满地小钢瓶', '年轻人在车里吸笑气', '笑气钢瓶扔了一地有人吸食', '公园里有人吸食笑气', '吸笑气的人半夜聚集'].map((text) => ({ text, unitCode: 'CQ-JD' })),
+      ...['公司拖欠工资不发', '老板拖欠农民工工资', '工资拖欠三个月', '拖欠工资讨薪无门', '单位拖欠工资'].map((text) => ({ text, unitCode: 'CQ-RS' })),
+      ...['物业乱收物业费', '物业费上涨不合理', '物业公司不作为物业费', '物业费收费标准', '物业收费乱'].map((text) => ({ text, unitCode: 'CQ-ZJ' })),
+    ];
+    const model = train(examples, { minCount: 1 });
+    const text = '楼下总有年轻人吸笑气,满地小钢瓶';
+    expect(at(text)).toMatchObject({ police: false, leadUnitCode: null });
+    const learned = route({ content: text, address: '长清区文昌街道' }, compiled, model);
+    expect(learned).toMatchObject({ police: true, leadUnitCode: 'CQ-JD' });
+    expect(learned.reasons.join(' ')).toContain('a police matter');
+    // The partner matters stay with the partners.
+    expect(route({ content: '公司拖欠工资三个月', address: '' }, compiled, model)).toMatchObject({ police: false, leadUnitCode: 'CQ-RS' });
+  });
+
   test('with a model, the router mixes learned and duty-list evidence and says so', () => {
     const model = train(examples, { minCount: 1 });
     const d = route({ content: '开发商延期交房,房产证办不下来' }, compiled, model);

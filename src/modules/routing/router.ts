@@ -232,27 +232,42 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   const policeScore = Math.max(0, ...matches.filter((m) => m.police).map((m) => ruleScores.get(m.unit) ?? 0));
   const agencyScore = Math.max(0, ...matches.filter((m) => !m.police).map((m) => ruleScores.get(m.unit) ?? 0));
 
-  // Police or not: the rules decide, for the model learns agencies from the platform's history.
-  const policeProbability = policeScore + agencyScore === 0 ? 0.1 : policeScore / (policeScore + agencyScore + 1);
-  const police = policeScore > 0 && policeScore >= agencyScore;
+  // Police or not: the rules, and the model too once it has learned police units as well as partners
+  // (from the centre's own dispatches and corrections); a model of partners only leaves it to the rules.
+  const isPoliceUnit = (unit: string) => unit in knowledge.police;
+  const tokens = model ? tokenize(text) : [];
+  const learned = model ? model.predictTokens(tokens) : null;
+  let policeProbability = policeScore + agencyScore === 0 ? 0.1 : policeScore / (policeScore + agencyScore + 1);
+  let police = policeScore > 0 && policeScore >= agencyScore;
+  const learnedPolice = learned ? [...learned].filter(([unit]) => isPoliceUnit(unit)).reduce((sum, [, p]) => sum + p, 0) : 0;
+  const modelKnowsBothSides = learned !== null && [...learned.keys()].some(isPoliceUnit) && [...learned.keys()].some((u) => !isPoliceUnit(u));
+  if (modelKnowsBothSides) {
+    const ruleSaid = police;
+    policeProbability = (1 - MODEL_SHARE) * (policeScore + agencyScore === 0 ? learnedPolice : policeProbability) + MODEL_SHARE * learnedPolice;
+    police = policeProbability >= 0.5;
+    if (police !== ruleSaid) reasons.push(`learned model ${model!.version}: ${police ? 'a police matter' : 'not a police matter'} (${(learnedPolice * 100).toFixed(0)}% police)`);
+  }
 
   const candidates = new Map<string, number>();
   for (const [unit, score] of ruleScores) {
-    const isPolice = unit in knowledge.police;
-    if (isPolice === police) candidates.set(unit, score);
+    if (isPoliceUnit(unit) === police) candidates.set(unit, score);
   }
   let probabilities = candidates.size ? softmax(candidates, 2) : new Map<string, number>();
-  if (!police && model) {
-    const tokens = tokenize(text);
-    const learned = model.predictTokens(tokens);
-    const mixed = new Map<string, number>();
-    for (const unit of new Set([...probabilities.keys(), ...learned.keys()])) {
-      const rule = probabilities.get(unit) ?? NO_MATCH_SCORE;
-      mixed.set(unit, probabilities.size ? (1 - MODEL_SHARE) * rule + MODEL_SHARE * (learned.get(unit) ?? 0) : (learned.get(unit) ?? 0));
+  if (learned && (!police || modelKnowsBothSides)) {
+    // The model's view of this side only, renormalised.
+    const side = new Map([...learned].filter(([unit]) => isPoliceUnit(unit) === police));
+    const total = [...side.values()].reduce((a, b) => a + b, 0);
+    if (total > 0) {
+      for (const [unit, p] of side) side.set(unit, p / total);
+      const mixed = new Map<string, number>();
+      for (const unit of new Set([...probabilities.keys(), ...side.keys()])) {
+        const rule = probabilities.get(unit) ?? NO_MATCH_SCORE;
+        mixed.set(unit, probabilities.size ? (1 - MODEL_SHARE) * rule + MODEL_SHARE * (side.get(unit) ?? 0) : (side.get(unit) ?? 0));
+      }
+      probabilities = mixed;
+      const [top] = [...side].sort((a, b) => b[1] - a[1]);
+      reasons.push(`learned model ${model!.version}: ${top[0]} ${(top[1] * 100).toFixed(0)}% (${model!.explainTokens(tokens, top[0]).join('、')})`);
     }
-    probabilities = mixed;
-    const [top] = [...learned].sort((a, b) => b[1] - a[1]);
-    if (top) reasons.push(`learned model ${model.version}: ${top[0]} ${(top[1] * 100).toFixed(0)}% (${model.explainTokens(tokens, top[0]).join('、')})`);
   }
 
   const ranked = [...probabilities].sort((a, b) => b[1] - a[1]);
@@ -262,7 +277,7 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   if (lead && byUnit(lead).length) reasons.unshift(`${police ? 'police scope' : 'duty list'} ${lead}: ${byUnit(lead).join('、')}`);
   // Evidence matters as much as the spread: one weak term is not enough to be sure.
   const evidence = lead ? (candidates.get(lead) ?? 0) : 0;
-  if (!model || police) confidence *= Math.min(1, evidence / 4);
+  if (!model || (police && !modelKnowsBothSides)) confidence *= Math.min(1, evidence / 4);
   // Police or not is a decision too: with evidence on both sides, the winner's share of it bounds
   // the confidence, so that a near tie goes to an operator (domain.md §5), never silently to a guess.
   if (policeScore > 0 && agencyScore > 0) {

@@ -260,7 +260,7 @@ export class RoutingService {
   async requestTraining(actor: Actor): Promise<{ examples: TrainingSources }> {
     const examples = await this.db.read((m) => this.trainingSet(m));
     if (new Set(examples.examples.map((e) => e.unitCode)).size < 2) {
-      throw unprocessable('too_few_examples', 'training needs labelled examples of at least two partner units (import history, or close and correct orders first)', { sources: examples.sources });
+      throw unprocessable('too_few_examples', 'training needs labelled examples of at least two units (import history, or close and correct orders first)', { sources: examples.sources });
     }
     await this.jobs.enqueue('routing.train', { requestedBy: actor.name }, { jobId: `train:${randomUUID()}` });
     return { examples: examples.sources };
@@ -282,10 +282,16 @@ export class RoutingService {
 
   /**
    * The examples a model learns from: imported history, the operators' choices on orders the
-   * router was unsure of, and closed orders. Partner units only: police or not is the rules' call.
+   * router was dispatched or unsure of, and closed orders. A police station's order teaches the
+   * station matters' unit (the address picks the station, not the words); the command centres
+   * teach nothing.
    */
   private async trainingSet(m: EntityManager): Promise<{ examples: TrainingExample[]; sources: TrainingSources }> {
-    const policeUnits = new Set((await m.findBy(Unit, { kind: In([...POLICE_UNIT_KINDS]) })).map((u) => u.code));
+    const { compiled } = await this.active(m);
+    const policeUnits = await m.findBy(Unit, { kind: In([...POLICE_UNIT_KINDS]) });
+    const asLabel = new Map<string, string | null>(
+      policeUnits.map((u) => [u.code, u.kind === 'station' ? (compiled.knowledge.stationMatters[0] ?? compiled.knowledge.fallbackPoliceUnit) : u.kind === 'brigade' ? u.code : null]),
+    );
     type Row = { text: string; unit_code: string };
     const imported = (await m.query(`SELECT text, unit_code FROM routing_examples ORDER BY id`)) as Row[];
     const corrections = (await m.query(
@@ -298,7 +304,11 @@ export class RoutingService {
        ORDER BY w.closed_at DESC, w.id LIMIT $1`,
       [MAX_CLOSED_ORDERS],
     )) as Row[];
-    const keep = (rows: Row[]) => rows.filter((r) => !policeUnits.has(r.unit_code)).map((r) => ({ text: r.text, unitCode: r.unit_code }));
+    const keep = (rows: Row[]) =>
+      rows.flatMap((r) => {
+        const unitCode = asLabel.has(r.unit_code) ? asLabel.get(r.unit_code) : r.unit_code;
+        return unitCode ? [{ text: r.text, unitCode }] : [];
+      });
     const parts = { imported: keep(imported), corrections: keep(corrections), closedOrders: keep(closed) };
     return {
       examples: [...parts.imported, ...parts.corrections, ...parts.closedOrders],
