@@ -149,6 +149,22 @@ describe(`the monthly assessment (${storage})`, () => {
     expect((await t.http.get('/api/v1/reports/rankings/check?month=2026-07').set(bearer(tokens.commander))).body.agrees).toBe(true);
   });
 
+  test('a unit excellent in three quarters of a year is rewarded at the year\'s end; one excellent twice is not', async () => {
+    await t.http.put('/api/v1/settings/assessment.excellentPerQuarter').set(bearer(tokens.admin)).send({ value: 1 }).expect(200);
+    // 文昌 leads in February, May and August; 平安 only in November.
+    for (const [month, best] of [['02', 'CQ-PS-WENCHANG'], ['05', 'CQ-PS-WENCHANG'], ['08', 'CQ-PS-WENCHANG'], ['11', 'CQ-PS-PINGAN']] as const) {
+      for (const code of ['CQ-PS-WENCHANG', 'CQ-PS-PINGAN']) {
+        const late = code !== best;
+        const id = await handled(code, `2026-${month}-03T09:00:00`, `2026-${month}-${late ? '25' : '03'}T11:00:00`, `2026-${month}-${late ? '25' : '03'}T12:00:00`);
+        await call(id, `2026-${month}-26T10:00:00`, late ? { result: 'unsatisfied', unitFault: false } : { result: 'very_satisfied' });
+      }
+    }
+    const year = await ranking('year=2026');
+    expect(year.consequences.excellent).toEqual(['CQ-PS-PINGAN', 'CQ-PS-WENCHANG']);
+    expect(year.consequences.yearlyRewarded).toEqual(['CQ-PS-WENCHANG']);
+    expect((await ranking('quarter=2026-Q4')).consequences.excellent).toEqual(['CQ-PS-PINGAN']);
+  });
+
   test('the quarter and the year add up their months; bad periods are refused', async () => {
     await july();
     const quarter = await ranking('quarter=2026-Q3');

@@ -74,11 +74,15 @@ export class TextModel {
   explainTokens(tokens: string[], label: string, count = 3): string[] {
     const i = this.data.labels.indexOf(label);
     if (i < 0) return [];
-    const weight = (row: number[]) => row[i] - row.reduce((a, b) => a + b, 0) / row.length;
-    return [...new Set(tokens)]
-      .filter((t) => this.data.words[t])
-      .sort((a, b) => weight(this.data.words[b]) - weight(this.data.words[a]))
-      .slice(0, count);
+    const weighed: [string, number][] = [];
+    for (const t of new Set(tokens)) {
+      const row = this.data.words[t];
+      if (row) weighed.push([t, row[i] - row.reduce((a, b) => a + b, 0) / row.length]);
+    }
+    return weighed
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([t]) => t);
   }
 
   toJSON(): TextModelData {
