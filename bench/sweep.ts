@@ -91,7 +91,9 @@ async function main(): Promise<void> {
        UNION
        (SELECT id FROM work_order_milestones WHERE state = 'open' AND overdue_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT 1000)
        UNION
-       (SELECT id FROM work_order_milestones WHERE state = 'open' AND next_urge_at IS NOT NULL AND next_urge_at <= $1 ORDER BY next_urge_at LIMIT 1000)`,
+       (SELECT id FROM work_order_milestones WHERE state = 'open' AND next_urge_at IS NOT NULL AND next_urge_at <= $1 ORDER BY next_urge_at LIMIT 1000)
+       UNION
+       (SELECT id FROM work_order_milestones WHERE state = 'open' AND escalate_at IS NOT NULL AND escalate_at <= $1 ORDER BY escalate_at LIMIT 1000)`,
       [now],
     );
     const scans = plan.map((r) => r['QUERY PLAN'].trim()).filter((l) => /Scan/.test(l));

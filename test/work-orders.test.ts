@@ -97,7 +97,7 @@ describe(`work orders on ${storage}`, () => {
     const asked = await act(units['CQ-CG'], order.id, 'request-extension', { workingDays: 5, reason: '需协调多部门联合执法' });
     expect(asked.body).toMatchObject({ state: 'signed', pendingExtension: { workingDays: 5, unit: { code: 'CQ-CG' } } });
     expect((await act(units['CQ-CG'], order.id, 'request-extension', { workingDays: 3, reason: '再次申请' })).body.code).toBe('extension_pending');
-    expect((await act(units['CQ-CG'], order.id, 'request-extension', { workingDays: 11, reason: '太长' })).status).toBe(400);
+    expect((await act(units['CQ-CG'], order.id, 'request-extension', { workingDays: 61, reason: '太长' })).status).toBe(400);
     const approved = await act(tokens.operator, order.id, 'approve-extension');
     expect(approved.body).toMatchObject({ state: 'signed', pendingExtension: null });
     const events = await t.http.get(`/api/v1/work-orders/${order.id}/events`).set(bearer(tokens.operator));

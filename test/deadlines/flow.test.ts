@@ -1,5 +1,7 @@
+import Bull from 'bull';
 import pino from 'pino';
 import { BullQueue } from '../../src/jobs/bull-queue';
+import { holidaysFromPackage } from '../../src/modules/deadlines/holidays';
 import { createServices } from '../../src/runtime';
 import { bearer, intakeBody, storage, useTestApp } from '../support/app';
 
@@ -16,6 +18,7 @@ interface Deadline {
   overdue: boolean;
   late: boolean;
   urgeCount: number;
+  extendedDays: number;
 }
 
 async function dispatched(receivedAt: Date, unit = 'CQ-CG', extra: Record<string, unknown> = {}): Promise<string> {
@@ -27,6 +30,29 @@ async function dispatched(receivedAt: Date, unit = 'CQ-CG', extra: Record<string
 const order = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}`).set(bearer(tokens.operator))).body as { deadlines: Deadline[]; returnDueAt: string; state: string };
 const events = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}/events`).set(bearer(tokens.operator))).body as { action: string; details: Record<string, unknown>; actor: { role: string } }[];
 const deadline = (o: { deadlines: Deadline[] }, milestone: string) => o.deadlines.filter((d) => d.milestone === milestone).at(-1)!;
+const systemNotices = async (id: string) => (await events(id)).filter((e) => e.actor.role === 'system').map((e) => `${e.action}:${e.details.milestone ?? e.details.trigger}`);
+const openSlips = async () => (await t.http.get('/api/v1/supervision-slips?state=open').set(bearer(tokens.commander))).body as { trigger: string; reason: string; orders: { id: string }[] }[];
+
+/** Moves the clock and runs the sweep as the worker's timer would, then waits for the checks it queued. */
+async function sweepAt(instant: Date): Promise<number> {
+  t.clock.set(instant);
+  const found = await t.app.services.deadlines.sweep();
+  await t.jobs.settled();
+  return found;
+}
+
+/** Rules like the defaults, with the changes given. */
+const rulesWith = (changes: Record<string, unknown>) => ({
+  sign: { kind: 'working_days', days: 1, startNextDay: true },
+  returnWindow: { kind: 'working_days', days: 1, startNextDay: true },
+  reply: { kind: 'working_days', days: 5, startNextDay: true },
+  close: { kind: 'working_days', days: 5, startNextDay: true },
+  warnAtShare: 0.8,
+  urge: { repeatWorkingDays: 5, maxUrges: 3 },
+  escalateAfterWorkingDays: 5,
+  maxExtensionWorkingDays: 10,
+  ...changes,
+});
 
 describe(`deadlines on the working-day calendar (${storage})`, () => {
   test('dispatch sets sign, reply and close deadlines counted from receipt on working days, charged to the lead unit', async () => {
@@ -94,19 +120,42 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
     expect((await events(id)).filter((e) => e.action === 'overdue' && e.details.milestone === 'sign')).toHaveLength(1);
   });
 
-  test('jobs lost with a Redis flush are found again by the sweep from the database', async () => {
+  test('jobs lost with a Redis flush are found again by the sweep from the database, and each effect happens once', async () => {
     t.clock.set(bj('2026-11-24T10:00:00'));
-    const enqueue = jest.spyOn(t.jobs, 'enqueue').mockResolvedValue(undefined);
-    const id = await dispatched(bj('2026-11-09T09:00:00'));
-    enqueue.mockRestore();
-    if (t.jobs instanceof BullQueue) await t.jobs.obliterate();
+    // Deadlines days ahead: the dispatch queues their checks as delayed jobs, for real.
+    const id = await dispatched(bj('2026-11-24T09:00:00'));
     await t.jobs.settled();
-    expect((await events(id)).filter((e) => e.actor.role === 'system')).toHaveLength(0);
-    expect(await t.app.services.deadlines.sweep()).toBeGreaterThanOrEqual(3);
-    await t.jobs.settled();
-    const notices = (await events(id)).filter((e) => e.actor.role === 'system').map((e) => e.action);
-    expect(notices.filter((a) => a === 'overdue')).toHaveLength(3);
-    expect(notices.filter((a) => a === 'escalate')).toHaveLength(1);
+    if (t.jobs instanceof BullQueue) {
+      const prefix = `${t.config.REDIS_PREFIX}:bull`;
+      const view = new Bull('jobs', t.config.REDIS_URL!, { prefix });
+      try {
+        const delayed = (await view.getDelayed()).filter((j) => j.name === 'deadline.check');
+        expect(delayed.length).toBeGreaterThanOrEqual(6);
+        // The flush: every key of this app's queue goes, as if Redis had lost its data.
+        const keys = await view.client.keys(`${prefix}:*`);
+        expect(keys.length).toBeGreaterThan(0);
+        await view.client.del(...keys);
+        expect(await view.getDelayedCount()).toBe(0);
+      } finally {
+        await view.close();
+      }
+    }
+    // On the embedded default there is nothing to flush: the in-process queue sets no timer further
+    // out than six hours (these are days away) and offers no way to drop one; the sweep alone finds them.
+    expect(await systemNotices(id)).toEqual([]);
+    // Ten working days on, every deadline has passed; nothing but the sweep knows.
+    expect(await sweepAt(bj('2026-12-09T10:00:00'))).toBe(3);
+    const notices = await systemNotices(id);
+    expect(notices.filter((n) => n.startsWith('overdue:'))).toHaveLength(3);
+    expect(notices.filter((n) => n.startsWith('urge:'))).toHaveLength(3);
+    expect(notices.filter((n) => n === 'escalate:overdue')).toHaveLength(1);
+    expect(await openSlips()).toHaveLength(1);
+    // The sweep again, and the checks run twice more by hand: nothing happens twice.
+    await sweepAt(bj('2026-12-09T10:05:00'));
+    const milestones = await t.db.read((m) => m.query(`SELECT id FROM work_order_milestones WHERE work_order_id = $1`, [id]));
+    for (const ms of milestones as { id: string }[]) await Promise.all([t.app.services.deadlines.check(ms.id), t.app.services.deadlines.check(ms.id)]);
+    expect(await systemNotices(id)).toEqual(notices);
+    expect(await openSlips()).toHaveLength(1);
   });
 
   test('a breach stays with the unit that held the order after it is transferred', async () => {
@@ -148,6 +197,35 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
     expect(late.body.code).toBe('deadline_passed');
   });
 
+  test('extensions add up to the policy limit: the refusal says how many days remain; the policy, not a fixed cap, limits one request', async () => {
+    t.clock.set(bj('2026-11-24T10:00:00'));
+    const id = await dispatched(bj('2026-11-24T09:00:00'));
+    await t.http.post(`/api/v1/work-orders/${id}/sign`).set(bearer(units['CQ-CG'])).send({}).expect(200);
+    const ask = (workingDays: number) => t.http.post(`/api/v1/work-orders/${id}/request-extension`).set(bearer(units['CQ-CG'])).send({ workingDays, reason: '需联合执法' });
+    const approve = () => t.http.post(`/api/v1/work-orders/${id}/approve-extension`).set(bearer(tokens.operator)).send({}).expect(200);
+    await ask(6).expect(200);
+    await approve();
+    const tooMuch = await ask(5);
+    expect(tooMuch.status).toBe(422);
+    expect(tooMuch.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(tooMuch.body).toMatchObject({ code: 'extension_too_long', limit: 10, granted: 6, remaining: 4 });
+    expect(tooMuch.body.detail).toMatch(/at most 4 more/);
+    expect((await order(id)).state).toBe('signed');
+    expect((await events(id)).filter((e) => e.action === 'request-extension')).toHaveLength(1);
+    await ask(4).expect(200);
+    await approve();
+    expect(deadline(await order(id), 'reply')).toMatchObject({ extendedDays: 10, dueAt: bj('2026-12-15T17:30:00').toISOString() });
+    expect((await ask(1)).body).toMatchObject({ code: 'extension_too_long', remaining: 0 });
+    // A request above the old fixed cap of 10 is the policy's to judge: 422, not a schema 400.
+    expect((await ask(11)).body.code).toBe('extension_too_long');
+    const rules = rulesWith({ maxExtensionWorkingDays: 30 });
+    await t.http.put('/api/v1/deadline-policies/默认').set(bearer(tokens.admin)).send({ requestType: null, urgency: null, category: null, rules }).expect(200);
+    await ask(15).expect(200);
+    await approve();
+    expect(deadline(await order(id), 'reply').extendedDays).toBe(25);
+    expect((await ask(61)).status).toBe(400);
+  });
+
   test('an administrator adds a holiday: open deadlines across it move, and back when removed', async () => {
     t.clock.set(bj('2026-11-24T10:00:00'));
     const id = await dispatched(bj('2026-11-24T09:00:00'));
@@ -164,16 +242,15 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
 
   test('deadline policies are data: a new one for a category applies to orders dispatched after it', async () => {
     t.clock.set(bj('2026-11-24T10:00:00'));
-    const rules = {
+    const rules = rulesWith({
       sign: { kind: 'clock', minutes: 60 },
-      returnWindow: { kind: 'working_days', days: 1, startNextDay: true },
       reply: { kind: 'working_days', days: 2, startNextDay: true },
       close: { kind: 'working_days', days: 3, startNextDay: true },
       warnAtShare: 0.5,
       urge: { repeatWorkingDays: 2, maxUrges: 2 },
       escalateAfterWorkingDays: 3,
       maxExtensionWorkingDays: 5,
-    };
+    });
     const put = await t.http.put('/api/v1/deadline-policies/噪音').set(bearer(tokens.admin)).send({ requestType: null, urgency: null, category: '噪音扰民', rules });
     expect(put.status).toBe(200);
     const clash = await t.http.put('/api/v1/deadline-policies/噪音2').set(bearer(tokens.admin)).send({ requestType: null, urgency: null, category: '噪音扰民', rules });
@@ -182,6 +259,111 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
     expect(deadline(await order(id), 'sign').dueAt).toBe(bj('2026-11-24T10:00:00').toISOString());
     const catchAll = await t.http.put('/api/v1/deadline-policies/默认').set(bearer(tokens.admin)).send({ requestType: null, urgency: null, category: null, rules, active: false });
     expect(catchAll.body.code).toBe('catch_all_required');
+  });
+
+  test('a return straight from dispatch that the centre rejects meets the sign deadline then: no sign warning, urge or slip follows', async () => {
+    t.clock.set(bj('2026-11-24T10:00:00'));
+    const id = await dispatched(bj('2026-11-24T09:00:00'));
+    await t.http.post(`/api/v1/work-orders/${id}/return`).set(bearer(units['CQ-CG'])).send({ reason: '非本单位职责' }).expect(200);
+    t.clock.set(bj('2026-11-24T11:00:00'));
+    const rejected = await t.http.post(`/api/v1/work-orders/${id}/reject-return`).set(bearer(tokens.operator)).send({ reason: '属于本单位职责' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.state).toBe('signed');
+    expect(deadline(rejected.body, 'sign')).toMatchObject({ state: 'met', late: false, unit: { code: 'CQ-CG' } });
+    expect(rejected.body.deadlines.find((d: Deadline & { metAt: string }) => d.milestone === 'sign').metAt).toBe(bj('2026-11-24T11:00:00').toISOString());
+    await sweepAt(bj('2026-11-25T17:00:00'));
+    await sweepAt(bj('2026-12-02T09:00:00'));
+    const notices = await systemNotices(id);
+    expect(notices.filter((n) => n.endsWith(':sign'))).toEqual([]);
+    // The reply deadline still runs for the unit, as for any signed order.
+    expect(notices).toContain('overdue:reply');
+  });
+
+  test('with urges every 2 working days, at most 2, an order 3 working days late is escalated once, after its urges ran out', async () => {
+    t.clock.set(bj('2026-11-24T10:00:00'));
+    const rules = rulesWith({ reply: { kind: 'working_days', days: 15, startNextDay: true }, close: { kind: 'working_days', days: 15, startNextDay: true }, urge: { repeatWorkingDays: 2, maxUrges: 2 }, escalateAfterWorkingDays: 3 });
+    await t.http.put('/api/v1/deadline-policies/噪音').set(bearer(tokens.admin)).send({ requestType: null, urgency: null, category: '噪音扰民', rules }).expect(200);
+    // Received last Friday: signing was due Monday 17:30, so the order is overdue on dispatch and urged at once.
+    const id = await dispatched(bj('2026-11-20T09:00:00'), 'CQ-CG', { category: '噪音扰民' });
+    await t.jobs.settled();
+    expect(deadline(await order(id), 'sign')).toMatchObject({ dueAt: bj('2026-11-23T17:30:00').toISOString(), urgeCount: 1 });
+    await sweepAt(bj('2026-11-26T09:00:00'));
+    expect(deadline(await order(id), 'sign').urgeCount).toBe(2);
+    // Two working days late and no urge left: nothing yet.
+    await sweepAt(bj('2026-11-26T17:29:00'));
+    expect(await openSlips()).toEqual([]);
+    // Close of business Thursday: three working days late.
+    await sweepAt(bj('2026-11-26T17:30:00'));
+    const slips = await openSlips();
+    expect(slips).toHaveLength(1);
+    expect(slips[0]).toMatchObject({ trigger: 'overdue', orders: [{ id }] });
+    expect(slips[0].reason).toContain('签收超期3个工作日,已催办2次');
+    await sweepAt(bj('2026-11-30T09:00:00'));
+    await sweepAt(bj('2026-12-09T09:00:00'));
+    const notices = await systemNotices(id);
+    expect(notices.filter((n) => n === 'urge:sign')).toHaveLength(2);
+    expect(notices.filter((n) => n === 'escalate:overdue')).toHaveLength(1);
+    expect(await openSlips()).toHaveLength(1);
+  });
+
+  test('the catch-all policy can be neither narrowed nor switched off; should the database hold none, dispatch uses the built-in defaults', async () => {
+    t.clock.set(bj('2026-11-24T10:00:00'));
+    const before = (await t.http.get('/api/v1/deadline-policies').set(bearer(tokens.admin))).body as { name: string }[];
+    const rules = rulesWith({ sign: { kind: 'working_days', days: 2, startNextDay: true } });
+    for (const change of [{ requestType: 'complaint', urgency: null, category: null }, { requestType: null, urgency: 'normal', category: '噪音扰民' }, { requestType: 'help', urgency: null, category: null, active: false }]) {
+      const res = await t.http.put('/api/v1/deadline-policies/默认').set(bearer(tokens.admin)).send({ ...change, rules });
+      expect(res.status).toBe(422);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body.code).toBe('catch_all_required');
+    }
+    expect((await t.http.get('/api/v1/deadline-policies').set(bearer(tokens.admin))).body).toEqual(before);
+    // Changed by hand in the database: no active catch-all.
+    await t.db.write((m) => m.query(`UPDATE deadline_policies SET active = false WHERE name = '默认'`));
+    await t.app.services.deadlines.seed();
+    const id = await dispatched(bj('2026-11-24T09:00:00'));
+    expect(deadline(await order(id), 'sign').dueAt).toBe(bj('2026-11-25T17:30:00').toISOString());
+    // While none is active, only a change that brings one back is taken.
+    expect((await t.http.put('/api/v1/deadline-policies/投诉').set(bearer(tokens.admin)).send({ requestType: 'complaint', urgency: null, category: null, rules })).body.code).toBe('catch_all_required');
+    await t.http.put('/api/v1/deadline-policies/默认').set(bearer(tokens.admin)).send({ requestType: null, urgency: null, category: null, rules }).expect(200);
+    const next = await dispatched(bj('2026-11-24T09:00:00'));
+    expect(deadline(await order(next), 'sign').dueAt).toBe(bj('2026-11-26T17:30:00').toISOString());
+  });
+
+  test("a package upgrade's new year is seeded at start-up; a year with rows, an administrator's edits included, is left as it is", async () => {
+    // A database seeded before the package held 2026, whose 2025 an administrator edited.
+    await t.db.write((m) => m.query(`DELETE FROM calendar_days WHERE day >= '2026-01-01' AND day < '2027-01-01'`));
+    await t.http.delete('/api/v1/calendar/2025-10-08').set(bearer(tokens.admin)).expect(200);
+    await t.http.put('/api/v1/calendar/2025-12-31').set(bearer(tokens.admin)).send({ kind: 'holiday', name: '区内调整' }).expect(200);
+    const calendar = async (from: string, to: string) => (await t.http.get(`/api/v1/calendar?from=${from}&to=${to}`).set(bearer(tokens.operator))).body as { date: string; kind: string; name: string }[];
+    expect(await calendar('2026-01-01', '2026-12-31')).toEqual([]);
+    await t.app.services.deadlines.seed();
+    expect(await calendar('2026-01-01', '2026-12-31')).toEqual(holidaysFromPackage(2026, 2026));
+    const y2025 = await calendar('2025-01-01', '2025-12-31');
+    expect(y2025.map((d) => d.date)).not.toContain('2025-10-08');
+    expect(y2025).toContainEqual({ date: '2025-12-31', kind: 'holiday', name: '区内调整' });
+    expect(y2025).toHaveLength(holidaysFromPackage(2025, 2025).length);
+    await t.app.services.deadlines.seed();
+    expect(await calendar('2025-01-01', '2026-12-31')).toHaveLength(y2025.length + holidaysFromPackage(2026, 2026).length);
+  });
+
+  test('a holiday added after an order went overdue moves its next urge and its escalation by a working day', async () => {
+    t.clock.set(bj('2026-11-24T10:00:00'));
+    // Signing was due Friday 20th: urged once now, again five working days on (Dec 1), escalated five working days late (Nov 27, 17:30).
+    const id = await dispatched(bj('2026-11-19T09:00:00'));
+    await t.jobs.settled();
+    expect(deadline(await order(id), 'sign').urgeCount).toBe(1);
+    const set = await t.http.put('/api/v1/calendar/2026-11-26').set(bearer(tokens.admin)).send({ kind: 'holiday', name: '临时调整' });
+    expect(set.status).toBe(200);
+    // Sign (urge and escalation), reply and close.
+    expect(set.body.recomputed).toBe(3);
+    await sweepAt(bj('2026-11-27T17:45:00'));
+    expect(await openSlips()).toEqual([]);
+    await sweepAt(bj('2026-11-30T17:30:00'));
+    expect(await openSlips()).toHaveLength(1);
+    await sweepAt(bj('2026-12-01T09:00:00'));
+    expect(deadline(await order(id), 'sign').urgeCount).toBe(1);
+    await sweepAt(bj('2026-12-02T09:00:00'));
+    expect(deadline(await order(id), 'sign').urgeCount).toBe(2);
   });
 });
 

@@ -1,5 +1,6 @@
-import { holidaysFromPackage } from '../../src/modules/deadlines/holidays';
-import { DEFAULT_POLICIES, deadlineFor, dueWork, extendDeadline, planMilestones, selectPolicy, type PolicyRules } from '../../src/modules/deadlines/policy';
+import { eachDayOfInterval, format, isWeekend, parseISO } from 'date-fns';
+import { holidaysFromPackage, packageYears } from '../../src/modules/deadlines/holidays';
+import { DEFAULT_POLICIES, deadlineFor, dueWork, escalationAt, extendDeadline, nextCheck, nextUrgeAt, planMilestones, selectPolicy, type PolicyRules } from '../../src/modules/deadlines/policy';
 import { addClockMinutes, addWorkingDays, workingDaysBetween, WorkingCalendar } from '../../src/modules/deadlines/working-time';
 
 const calendar = new WorkingCalendar(holidaysFromPackage(2024, 2026));
@@ -25,6 +26,40 @@ describe('the State Council calendar as the package holds it', () => {
     expect(calendar.isWorkingDay('2024-10-07')).toBe(false);
     expect(calendar.isWorkingDay('2024-09-29')).toBe(true);
     expect(calendar.isWorkingDay('2024-10-12')).toBe(true);
+  });
+
+  test('2026 as the State Council notice has it (国办发明电〔2025〕7号), holiday by holiday, make-up day by make-up day', () => {
+    // The notice: [name, first day off, last day off, make-up working days].
+    const notice: [string, string, string, string[]][] = [
+      ['元旦', '2026-01-01', '2026-01-03', ['2026-01-04']],
+      ['春节', '2026-02-15', '2026-02-23', ['2026-02-14', '2026-02-28']],
+      ['清明', '2026-04-04', '2026-04-06', []],
+      ['劳动节', '2026-05-01', '2026-05-05', ['2026-05-09']],
+      ['端午', '2026-06-19', '2026-06-21', []],
+      ['中秋', '2026-09-25', '2026-09-27', []],
+      ['国庆节', '2026-10-01', '2026-10-07', ['2026-09-20', '2026-10-10']],
+    ];
+    const expected = notice
+      .flatMap(([name, from, to, makeUp]) => [
+        // Days off that fall on a weekend are off anyway: only weekdays are exceptions to the week.
+        ...eachDayOfInterval({ start: parseISO(from), end: parseISO(to) })
+          .filter((d) => !isWeekend(d))
+          .map((d) => ({ date: format(d, 'yyyy-MM-dd'), kind: 'holiday', name })),
+        ...makeUp.map((date) => ({ date, kind: 'workday', name })),
+      ])
+      .sort((a, b) => a.date.localeCompare(b.date));
+    expect(holidaysFromPackage(2026, 2026)).toEqual(expected);
+    for (const [, from, to, makeUp] of notice) {
+      for (const d of eachDayOfInterval({ start: parseISO(from), end: parseISO(to) })) expect(calendar.isWorkingDay(format(d, 'yyyy-MM-dd'))).toBe(false);
+      for (const date of makeUp) expect(calendar.isWorkingDay(date)).toBe(true);
+    }
+  });
+
+  test('the package says which years it covers: a run without gaps up to 2026 at least, each with its holidays', () => {
+    const years = packageYears();
+    expect(years).toContain(2026);
+    expect(years).toEqual(Array.from({ length: years.length }, (_, i) => years[0] + i));
+    for (const year of years) expect(holidaysFromPackage(year, year).some((d) => d.kind === 'holiday')).toBe(true);
   });
 
   test('an ordinary weekend is off and an ordinary weekday worked', () => {
@@ -78,14 +113,20 @@ describe('working days', () => {
 
 describe('deadline policies', () => {
   test('the most specific policy wins: category over urgency over request type', () => {
-    expect(selectPolicy(DEFAULT_POLICIES, { requestType: 'complaint', urgency: 'normal', category: null }).name).toBe('默认');
-    expect(selectPolicy(DEFAULT_POLICIES, { requestType: 'consultation', urgency: 'normal', category: null }).name).toBe('咨询');
-    expect(selectPolicy(DEFAULT_POLICIES, { requestType: 'consultation', urgency: 'critical', category: null }).name).toBe('特急');
-    expect(selectPolicy(DEFAULT_POLICIES, { requestType: 'help', urgency: 'critical', category: '停电停水停气' }).name).toBe('停电停水停气');
+    expect(selectPolicy(DEFAULT_POLICIES, { requestType: 'complaint', urgency: 'normal', category: null })?.name).toBe('默认');
+    expect(selectPolicy(DEFAULT_POLICIES, { requestType: 'consultation', urgency: 'normal', category: null })?.name).toBe('咨询');
+    expect(selectPolicy(DEFAULT_POLICIES, { requestType: 'consultation', urgency: 'critical', category: null })?.name).toBe('特急');
+    expect(selectPolicy(DEFAULT_POLICIES, { requestType: 'help', urgency: 'critical', category: '停电停水停气' })?.name).toBe('停电停水停气');
+  });
+
+  test('without a catch-all policy an order no policy names has none (the service then applies the built-in defaults)', () => {
+    const specific = DEFAULT_POLICIES.filter((p) => p.name !== '默认');
+    expect(selectPolicy(specific, { requestType: 'complaint', urgency: 'normal', category: null })).toBeNull();
+    expect(selectPolicy(specific, { requestType: 'consultation', urgency: 'normal', category: null })?.name).toBe('咨询');
   });
 
   test('a critical order must be signed within 15 minutes, replied within a working day', () => {
-    const rules = selectPolicy(DEFAULT_POLICIES, { requestType: 'help', urgency: 'critical', category: null }).rules;
+    const rules = selectPolicy(DEFAULT_POLICIES, { requestType: 'help', urgency: 'critical', category: null })!.rules;
     const plan = planMilestones(calendar, rules, bj('2026-11-24T23:50:00'));
     expect(plan.find((p) => p.milestone === 'sign')!.dueAt).toEqual(bj('2026-11-25T00:05:00'));
     expect(plan.find((p) => p.milestone === 'reply')!.dueAt).toEqual(bj('2026-11-25T17:30:00'));
@@ -101,7 +142,7 @@ describe('deadline policies', () => {
 
 describe('what is due for a milestone', () => {
   const rules: PolicyRules = DEFAULT_POLICIES[0].rules;
-  const open = { dueAt: bj('2026-11-20T17:30:00'), warnAt: bj('2026-11-20T12:00:00'), warnedAt: null, overdueAt: null, urgeCount: 0, nextUrgeAt: null };
+  const open = { dueAt: bj('2026-11-20T17:30:00'), warnAt: bj('2026-11-20T12:00:00'), warnedAt: null, overdueAt: null, urgeCount: 0, nextUrgeAt: null, escalatedAt: null };
 
   test('nothing before the warning point, a warning after it', () => {
     expect(dueWork(calendar, rules, open, bj('2026-11-20T11:00:00'))).toBeNull();
@@ -112,18 +153,42 @@ describe('what is due for a milestone', () => {
     expect(dueWork(calendar, rules, open, bj('2026-11-20T18:00:00'))).toEqual({ kind: 'overdue', firstUrgeAt: bj('2026-11-23T08:30:00') });
   });
 
-  test('urges are counted, repeated every five working days, and escalate once five working days late', () => {
+  test('urges are counted and repeated every five working days, three in all', () => {
     const overdue = { ...open, warnedAt: bj('2026-11-20T12:00:00'), overdueAt: bj('2026-11-20T18:00:00'), nextUrgeAt: bj('2026-11-23T08:30:00') };
-    expect(dueWork(calendar, rules, overdue, bj('2026-11-23T09:00:00'))).toEqual({
-      kind: 'urge',
-      number: 1,
-      nextUrgeAt: bj('2026-11-30T08:30:00'),
-      escalate: false,
-      workingDaysLate: 0,
-    });
+    expect(dueWork(calendar, rules, overdue, bj('2026-11-23T09:00:00'))).toEqual({ kind: 'urge', number: 1, nextUrgeAt: bj('2026-11-30T08:30:00'), workingDaysLate: 0 });
     const second = { ...overdue, urgeCount: 1, nextUrgeAt: bj('2026-11-30T08:30:00') };
-    expect(dueWork(calendar, rules, second, bj('2026-11-30T09:00:00'))).toMatchObject({ kind: 'urge', number: 2, escalate: true, workingDaysLate: 5 });
+    expect(dueWork(calendar, rules, second, bj('2026-11-30T09:00:00'))).toMatchObject({ kind: 'urge', number: 2, workingDaysLate: 5 });
     const last = { ...overdue, urgeCount: 2, nextUrgeAt: bj('2026-12-07T08:30:00') };
     expect(dueWork(calendar, rules, last, bj('2026-12-07T09:00:00'))).toMatchObject({ number: 3, nextUrgeAt: null });
+  });
+
+  test('escalation is due of its own at close of business of the fifth working day late, once, whether or not urges remain', () => {
+    expect(escalationAt(calendar, rules, open.dueAt)).toEqual(bj('2026-11-27T17:30:00'));
+    const urgedOut = { ...open, warnedAt: bj('2026-11-20T12:00:00'), overdueAt: bj('2026-11-20T18:00:00'), urgeCount: 3, nextUrgeAt: null };
+    expect(dueWork(calendar, rules, urgedOut, bj('2026-11-27T17:29:00'))).toBeNull();
+    expect(dueWork(calendar, rules, urgedOut, bj('2026-11-27T17:30:00'))).toEqual({ kind: 'escalate', workingDaysLate: 5 });
+    expect(dueWork(calendar, rules, { ...urgedOut, escalatedAt: bj('2026-11-27T17:30:00') }, bj('2026-12-30T09:00:00'))).toBeNull();
+  });
+
+  test('a clock deadline in the middle of a working day counts that day: escalated at its close of business N-1 working days later', () => {
+    const critical = { ...rules, escalateAfterWorkingDays: 2 };
+    expect(escalationAt(calendar, critical, bj('2026-11-24T10:15:00'))).toEqual(bj('2026-11-25T17:30:00'));
+    expect(workingDaysBetween(calendar, bj('2026-11-24T10:15:00'), bj('2026-11-25T17:30:00'))).toBe(2);
+  });
+
+  test('the next check of a milestone is the earliest of its warning, deadline, next urge and escalation', () => {
+    expect(nextCheck(calendar, rules, open)).toEqual({ at: open.warnAt, what: 'warn' });
+    expect(nextCheck(calendar, rules, { ...open, warnedAt: open.warnAt })).toEqual({ at: open.dueAt, what: 'due' });
+    const tight = { ...rules, urge: { repeatWorkingDays: 2, maxUrges: 2 }, escalateAfterWorkingDays: 3 };
+    const urgedOut = { ...open, warnedAt: open.warnAt, overdueAt: bj('2026-11-20T18:00:00'), urgeCount: 2, nextUrgeAt: null };
+    expect(nextCheck(calendar, tight, urgedOut)).toEqual({ at: bj('2026-11-25T17:30:00'), what: 'escalate' });
+    expect(nextCheck(calendar, tight, { ...urgedOut, escalatedAt: bj('2026-11-25T17:30:00') })).toBeNull();
+  });
+
+  test('the next urge follows the last one on the calendar: across the National Day holiday and its make-up Saturday', () => {
+    const due = bj('2025-09-29T17:30:00');
+    expect(nextUrgeAt(calendar, rules, { dueAt: due, urgeCount: 0, lastUrgeAt: null })).toEqual(bj('2025-09-30T08:30:00'));
+    expect(nextUrgeAt(calendar, rules, { dueAt: due, urgeCount: 1, lastUrgeAt: bj('2025-09-30T08:30:00') })).toEqual(bj('2025-10-14T08:30:00'));
+    expect(nextUrgeAt(calendar, rules, { dueAt: due, urgeCount: 3, lastUrgeAt: bj('2025-10-20T08:30:00') })).toBeNull();
   });
 });

@@ -51,6 +51,8 @@ export class MilestoneRow {
   @Column('timestamptz', { name: 'overdue_at', nullable: true }) overdueAt!: Date | null;
   @Column('integer', { name: 'urge_count' }) urgeCount!: number;
   @Column('timestamptz', { name: 'next_urge_at', nullable: true }) nextUrgeAt!: Date | null;
+  /** When an overdue milestone not yet escalated is escalated (a supervision slip); null otherwise. */
+  @Column('timestamptz', { name: 'escalate_at', nullable: true }) escalateAt!: Date | null;
   @Column('timestamptz', { name: 'escalated_at', nullable: true }) escalatedAt!: Date | null;
   /** 核减: an approved exemption takes the milestone out of the unit's assessment. */
   @Column('boolean') exempt!: boolean;

@@ -10,14 +10,31 @@ import type { SupervisionService, WorkingClock } from '../supervision/supervisio
 import { WorkOrder } from '../work-orders/work-order.entity';
 import type { OrderChange, OrderObserver, OrderTx, WorkOrderService } from '../work-orders/work-order.service';
 import { CalendarDayRow, DeadlinePolicyRow, MilestoneRow, UrgeRow } from './deadline.entities';
-import { holidaysFromPackage } from './holidays';
-import { DEFAULT_POLICIES, deadlineFor, dueWork, extendDeadline, planMilestones, selectPolicy, warningFor, type Milestone, type PolicyRules } from './policy';
+import { holidaysFromPackage, packageYears } from './holidays';
+import {
+  DEFAULT_POLICIES,
+  deadlineFor,
+  dueWork,
+  escalationAt,
+  extendDeadline,
+  isCatchAll,
+  nextCheck,
+  nextUrgeAt,
+  planMilestones,
+  selectPolicy,
+  warningFor,
+  type Milestone,
+  type MilestoneState,
+  type PolicyRules,
+} from './policy';
 import { addWorkingDays, WorkingCalendar, type CalendarDay } from './working-time';
 
 const MILESTONE_NAMES: Record<Milestone, string> = { sign: '签收', reply: '回复', close: '办结' };
 
-/** Years of holidays seeded from the chinese-days package (it covers 2004–2026 in version 1.5). */
-const SEEDED_YEARS = [2020, 2026] as const;
+/** The built-in catch-all rules (domain.md §7), for an order no policy in the database takes. */
+const BUILT_IN_RULES = DEFAULT_POLICIES.find(isCatchAll)!.rules;
+/** Calendar rows per insert statement when seeding (five parameters each). */
+const SEED_CHUNK = 1000;
 /** How long a process keeps the calendar and the policies before reading them again, in milliseconds. */
 const CACHE_MS = 30_000;
 /** Timers further out than this are not set in-process; the sweep finds the work when it is due. */
@@ -60,12 +77,24 @@ export class DeadlineService implements WorkingClock {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Seeds the holidays of the package's years and the default policies when the tables are empty. */
+  /**
+   * Seeds the holidays of every year the package covers that has no calendar rows yet (a
+   * package upgrade brings next year's notice; a year with rows, seeded or entered by an
+   * administrator, is left as it is), and the default policies when there are none.
+   */
   async seed(): Promise<void> {
-    await this.db.write(async (m) => {
-      if (!(await m.existsBy(CalendarDayRow, { source: 'package' }))) {
-        const days = holidaysFromPackage(...SEEDED_YEARS);
-        await m.createQueryBuilder().insert().into(CalendarDayRow).values(days.map((d) => ({ day: d.date, kind: d.kind, name: d.name, source: 'package' as const, updatedAt: this.now() }))).orIgnore().execute();
+    const seededYears = await this.db.write(async (m) => {
+      const present = new Set(((await m.query(`SELECT DISTINCT extract(year FROM day)::int AS year FROM calendar_days`)) as { year: number }[]).map((r) => Number(r.year)));
+      const missing = packageYears().filter((year) => !present.has(year));
+      const days = missing.flatMap((year) => holidaysFromPackage(year, year));
+      for (let i = 0; i < days.length; i += SEED_CHUNK) {
+        await m
+          .createQueryBuilder()
+          .insert()
+          .into(CalendarDayRow)
+          .values(days.slice(i, i + SEED_CHUNK).map((d) => ({ day: d.date, kind: d.kind, name: d.name, source: 'package' as const, updatedAt: this.now() })))
+          .orIgnore()
+          .execute();
       }
       if ((await m.count(DeadlinePolicyRow)) === 0) {
         await m
@@ -76,7 +105,9 @@ export class DeadlineService implements WorkingClock {
           .orIgnore()
           .execute();
       }
+      return missing;
     });
+    if (seededYears.length > 0) this.log.info({ years: seededYears }, 'holidays seeded from the package');
     this.forget();
   }
 
@@ -109,29 +140,54 @@ export class DeadlineService implements WorkingClock {
         return this.meet(m, after.id, ['sign', 'reply'], now);
       case 'close':
         return this.meet(m, after.id, ['sign', 'reply', 'close'], now);
+      case 'reject-return':
+        // The unit keeps the order, signed by the centre's decision: one returned straight
+        // from dispatch has nothing left to sign, so its sign deadline is met now.
+        return this.meet(m, after.id, ['sign'], now);
       case 'approve-return':
       case 'cancel':
       case 'merge':
         return this.end(m, before.id, now);
       case 'request-extension': {
-        const open = await m.findBy(MilestoneRow, { workOrderId: after.id, state: 'open', milestone: In(['reply', 'close']) });
+        const open = await this.extensible(m, after.id);
         const passed = open.find((ms) => ms.dueAt.getTime() <= now.getTime());
         if (passed) throw conflict('deadline_passed', `the ${passed.milestone} deadline passed at ${passed.dueAt.toISOString()}: an extension is asked for before it`);
-        const { rules } = await this.rulesFor(m, after);
-        if ((input.workingDays ?? 0) > rules.maxExtensionWorkingDays) {
-          throw unprocessable('extension_too_long', `an extension may add at most ${rules.maxExtensionWorkingDays} working days`);
-        }
+        await this.assertExtensionFits(m, open, input.workingDays ?? 0);
         return;
       }
-      case 'approve-extension':
-        return this.extend(tx, after.id, before.pendingExtension?.workingDays ?? 0);
+      case 'approve-extension': {
+        // Checked again: the policy may have been tightened since the request.
+        const workingDays = before.pendingExtension?.workingDays ?? 0;
+        await this.assertExtensionFits(m, await this.extensible(m, after.id), workingDays);
+        return this.extend(tx, after.id, workingDays);
+      }
       default:
         return;
     }
   }
 
+  /** The deadlines an extension moves: the open reply and close. */
+  private extensible(m: EntityManager, orderId: string): Promise<MilestoneRow[]> {
+    return m.findBy(MilestoneRow, { workOrderId: orderId, state: 'open', milestone: In(['reply', 'close']) });
+  }
+
+  /** Extensions add up: the working days already granted on these deadlines and those asked stay within the policy's limit. */
+  private async assertExtensionFits(m: EntityManager, open: MilestoneRow[], workingDays: number): Promise<void> {
+    if (open.length === 0) return;
+    const { maxExtensionWorkingDays: limit } = await this.rulesById(m, open[0].policyId);
+    const granted = Math.max(...open.map((ms) => ms.extendedDays));
+    const remaining = Math.max(0, limit - granted);
+    if (workingDays > remaining) {
+      throw unprocessable(
+        'extension_too_long',
+        `extensions may add at most ${limit} working days in all; ${granted} already granted, so at most ${remaining} more may be asked for, not ${workingDays}`,
+        { limit, granted, remaining },
+      );
+    }
+  }
+
   /** Opens sign, reply and close for the lead unit; the previous set of the order ends. */
-  private async open(tx: OrderTx, order: WorkOrder, policy: DeadlinePolicyRow, start: Date): Promise<void> {
+  private async open(tx: OrderTx, order: WorkOrder, policy: { id: string | null; rules: PolicyRules }, start: Date): Promise<void> {
     const { m, now } = tx;
     await this.end(m, order.id, now);
     const calendar = await this.calendar(m);
@@ -170,7 +226,7 @@ export class DeadlineService implements WorkingClock {
 
   private async meet(m: EntityManager, orderId: string, which: Milestone[], now: Date): Promise<void> {
     await m.query(
-      `UPDATE work_order_milestones SET state = 'met', met_at = $2, ended_at = $2, late_ms = greatest(0, floor(extract(epoch FROM ($2 - due_at)) * 1000)), next_urge_at = NULL
+      `UPDATE work_order_milestones SET state = 'met', met_at = $2, ended_at = $2, late_ms = greatest(0, floor(extract(epoch FROM ($2 - due_at)) * 1000)), next_urge_at = NULL, escalate_at = NULL
        WHERE work_order_id = $1 AND state = 'open' AND milestone = ANY($3)`,
       [orderId, now, which],
     );
@@ -179,41 +235,47 @@ export class DeadlineService implements WorkingClock {
   /** The unit stops holding the order: its open milestones end; one already overdue stays a breach. */
   private async end(m: EntityManager, orderId: string, now: Date): Promise<void> {
     await m.query(
-      `UPDATE work_order_milestones SET state = 'cancelled', ended_at = $2, late_ms = greatest(0, floor(extract(epoch FROM ($2 - due_at)) * 1000)), next_urge_at = NULL
+      `UPDATE work_order_milestones SET state = 'cancelled', ended_at = $2, late_ms = greatest(0, floor(extract(epoch FROM ($2 - due_at)) * 1000)), next_urge_at = NULL, escalate_at = NULL
        WHERE work_order_id = $1 AND state = 'open'`,
       [orderId, now],
     );
   }
 
   private async extend(tx: OrderTx, orderId: string, workingDays: number): Promise<void> {
-    const { m } = tx;
-    const calendar = await this.calendar(m);
-    const open = await m.findBy(MilestoneRow, { workOrderId: orderId, state: 'open', milestone: In(['reply', 'close']) });
-    for (const ms of open) {
-      const dueAt = extendDeadline(calendar, ms.dueAt, workingDays);
-      await this.moveDeadline(tx, ms, dueAt, ms.extendedDays + workingDays);
+    const calendar = await this.calendar(tx.m);
+    for (const ms of await this.extensible(tx.m, orderId)) {
+      await this.reschedule(tx, calendar, ms, extendDeadline(calendar, ms.dueAt, workingDays), ms.extendedDays + workingDays);
     }
   }
 
-  /** A new deadline for an open milestone: its warning and overdue mark are taken again from it. */
-  private async moveDeadline(tx: OrderTx, ms: MilestoneRow, dueAt: Date, extendedDays: number): Promise<void> {
-    const warnAt = warningFor(ms.startsAt, dueAt, (await this.rulesById(tx.m, ms.policyId)).warnAtShare);
-    const stillDue = dueAt.getTime() > tx.now.getTime();
-    await tx.m.update(
+  /**
+   * An open milestone's deadline (new, or the same on a changed calendar) and what follows
+   * from it: the warning; if it is due again, no overdue mark; if it stays overdue, the next
+   * urge and the escalation taken again on the calendar. Returns whether anything moved.
+   */
+  private async reschedule(tx: OrderTx, calendar: WorkingCalendar, ms: MilestoneRow, dueAt: Date, extendedDays: number): Promise<boolean> {
+    const { m, now } = tx;
+    const rules = await this.rulesById(m, ms.policyId);
+    const warnAt = warningFor(ms.startsAt, dueAt, rules.warnAtShare);
+    const next: MilestoneState & { escalateAt: Date | null } = { ...ms, dueAt, warnAt };
+    if (dueAt.getTime() > now.getTime()) {
+      Object.assign(next, { overdueAt: null, nextUrgeAt: null, escalateAt: null }, warnAt.getTime() > now.getTime() && { warnedAt: null });
+    } else if (ms.overdueAt !== null) {
+      const lastUrgeAt = ms.urgeCount > 0 ? ((await m.findOneBy(UrgeRow, { milestoneId: ms.id, number: ms.urgeCount }))?.at ?? null) : null;
+      next.nextUrgeAt = ms.nextUrgeAt === null ? null : nextUrgeAt(calendar, rules, { dueAt, urgeCount: ms.urgeCount, lastUrgeAt });
+      next.escalateAt = ms.escalatedAt === null ? escalationAt(calendar, rules, dueAt) : null;
+    }
+    const same = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+    const moved = !same(dueAt, ms.dueAt) || !same(next.nextUrgeAt, ms.nextUrgeAt) || !same(next.escalateAt, ms.escalateAt);
+    if (!moved && same(warnAt, ms.warnAt) && extendedDays === ms.extendedDays && same(next.warnedAt, ms.warnedAt) && same(next.overdueAt, ms.overdueAt)) return false;
+    await m.update(
       MilestoneRow,
       { id: ms.id },
-      {
-        dueAt,
-        warnAt,
-        extendedDays,
-        ...(stillDue && { overdueAt: null, nextUrgeAt: null }),
-        ...(stillDue && warnAt.getTime() > tx.now.getTime() && { warnedAt: null }),
-      },
+      { dueAt, warnAt, extendedDays, warnedAt: next.warnedAt, overdueAt: next.overdueAt, nextUrgeAt: next.nextUrgeAt, escalateAt: next.escalateAt },
     );
-    tx.afterCommit(async () => {
-      await this.schedule(ms.id, 'warn', warnAt);
-      await this.schedule(ms.id, 'due', dueAt);
-    });
+    const check = nextCheck(calendar, rules, next);
+    if (check) tx.afterCommit(() => this.schedule(ms.id, check.what, check.at));
+    return true;
   }
 
   // ---- jobs -----------------------------------------------------------------------------
@@ -238,6 +300,7 @@ export class DeadlineService implements WorkingClock {
       const ms = await m.findOneByOrFail(MilestoneRow, { id: milestoneId });
       const rules = await this.rulesById(m, ms.policyId);
       const calendar = await this.calendar(m);
+      // At most one of each kind: warning, overdue mark, urge, escalation.
       for (let step = 0; step < 4; step++) {
         const work = dueWork(calendar, rules, ms, now);
         if (!work) break;
@@ -252,7 +315,7 @@ export class DeadlineService implements WorkingClock {
           await m.update(MilestoneRow, { id: ms.id }, { overdueAt: now, nextUrgeAt: work.firstUrgeAt, ...(ms.warnedAt === null && { warnedAt: now }) });
           ms.warnedAt ??= now;
           await this.notice(tx, order, ms, 'overdue', { dueAt: ms.dueAt.toISOString() });
-        } else {
+        } else if (work.kind === 'urge') {
           const urged = await m.createQueryBuilder().insert().into(UrgeRow).values({ milestoneId: ms.id, workOrderId: ms.workOrderId, unitId: ms.unitId, number: work.number, at: now }).orIgnore().returning(['id']).execute();
           ms.urgeCount = work.number;
           ms.nextUrgeAt = work.nextUrgeAt;
@@ -260,27 +323,28 @@ export class DeadlineService implements WorkingClock {
           if (returnedRows(urged.raw).length > 0) {
             await this.notice(tx, order, ms, 'urge', { number: work.number, workingDaysLate: work.workingDaysLate });
           }
-          if (work.escalate && ms.escalatedAt === null) {
-            ms.escalatedAt = now;
-            await m.update(MilestoneRow, { id: ms.id }, { escalatedAt: now });
-            await this.supervision().raiseByRule(tx, order, 'overdue', `${MILESTONE_NAMES[ms.milestone]}超期${work.workingDaysLate}个工作日,已催办${work.number}次`);
-          }
+        } else {
+          ms.escalatedAt = now;
+          ms.escalateAt = null;
+          await m.update(MilestoneRow, { id: ms.id }, { escalatedAt: now, escalateAt: null });
+          // One slip per order for being overdue, however many of its milestones escalate.
+          await this.supervision().raiseByRule(tx, order, 'overdue', `${MILESTONE_NAMES[ms.milestone]}超期${work.workingDaysLate}个工作日,已催办${ms.urgeCount}次`);
         }
       }
-      next = [
-        ms.warnedAt === null ? { at: ms.warnAt, what: 'warn' } : null,
-        ms.overdueAt === null ? { at: ms.dueAt, what: 'due' } : null,
-        ms.nextUrgeAt ? { at: ms.nextUrgeAt, what: `urge${ms.urgeCount + 1}` } : null,
-      ]
-        .filter((x): x is { at: Date; what: string } => x !== null)
-        .sort((a, b) => a.at.getTime() - b.at.getTime())[0] ?? null;
+      // The sweep finds an escalation through this column; the instant follows the deadline and the calendar.
+      const escalateAt = ms.overdueAt !== null && ms.escalatedAt === null ? escalationAt(calendar, rules, ms.dueAt) : null;
+      if ((escalateAt?.getTime() ?? null) !== (ms.escalateAt?.getTime() ?? null)) {
+        ms.escalateAt = escalateAt;
+        await m.update(MilestoneRow, { id: ms.id }, { escalateAt });
+      }
+      next = nextCheck(calendar, rules, ms);
     });
     const upcoming = next as { at: Date; what: string } | null;
     if (upcoming) await this.schedule(milestoneId, upcoming.what, upcoming.at);
   }
 
   /**
-   * The sweep: every open milestone with work due now, found through three small partial
+   * The sweep: every open milestone with work due now, found through four small partial
    * indexes (an index range scan each, not a table scan), queued for a check.
    */
   async dueMilestones(now: Date, limit = 1000): Promise<string[]> {
@@ -289,7 +353,9 @@ export class DeadlineService implements WorkingClock {
        UNION
        (SELECT id FROM work_order_milestones WHERE state = 'open' AND overdue_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT $2)
        UNION
-       (SELECT id FROM work_order_milestones WHERE state = 'open' AND next_urge_at IS NOT NULL AND next_urge_at <= $1 ORDER BY next_urge_at LIMIT $2)`,
+       (SELECT id FROM work_order_milestones WHERE state = 'open' AND next_urge_at IS NOT NULL AND next_urge_at <= $1 ORDER BY next_urge_at LIMIT $2)
+       UNION
+       (SELECT id FROM work_order_milestones WHERE state = 'open' AND escalate_at IS NOT NULL AND escalate_at <= $1 ORDER BY escalate_at LIMIT $2)`,
       [now, limit],
     );
     return rows.map((r) => r.id);
@@ -382,23 +448,28 @@ export class DeadlineService implements WorkingClock {
     return { recomputed };
   }
 
-  /** Open working-day milestones whose span covers the changed day get their deadline again from their rule. */
+  /**
+   * Open milestones whose span covers the changed day: a working-day deadline is taken again
+   * from its rule; the next urge and the escalation of an overdue one (counted in working
+   * days, whatever its limit) are taken again too.
+   */
   private async recompute(tx: OrderTx, date: string): Promise<number> {
     const { m } = tx;
     const calendar = await this.calendar(m);
     const dayStart = calendar.at(date, '00:00');
     const affected = await m
       .createQueryBuilder(MilestoneRow, 'ms')
-      .where("ms.state = 'open' AND ms.starts_at < :dayEnd AND ms.due_at >= :dayStart", { dayStart, dayEnd: new Date(dayStart.getTime() + 86_400_000) })
-      .andWhere("ms.limit_rule->>'kind' = 'working_days'")
+      .where("ms.state = 'open' AND ms.starts_at < :dayEnd", { dayEnd: new Date(dayStart.getTime() + 86_400_000) })
+      .andWhere('(ms.due_at >= :dayStart OR ms.next_urge_at >= :dayStart OR ms.escalate_at >= :dayStart)', { dayStart })
       .getMany();
     let changed = 0;
     for (const ms of affected) {
-      let dueAt = deadlineFor(calendar, ms.startsAt, ms.limitRule);
-      if (ms.extendedDays > 0) dueAt = extendDeadline(calendar, dueAt, ms.extendedDays);
-      if (dueAt.getTime() === ms.dueAt.getTime()) continue;
-      await this.moveDeadline(tx, ms, dueAt, ms.extendedDays);
-      changed++;
+      let dueAt = ms.dueAt;
+      if (ms.limitRule.kind === 'working_days') {
+        dueAt = deadlineFor(calendar, ms.startsAt, ms.limitRule);
+        if (ms.extendedDays > 0) dueAt = extendDeadline(calendar, dueAt, ms.extendedDays);
+      }
+      if (await this.reschedule(tx, calendar, ms, dueAt, ms.extendedDays)) changed++;
     }
     return changed;
   }
@@ -415,16 +486,22 @@ export class DeadlineService implements WorkingClock {
     return this.db.read((m) => m.find(DeadlinePolicyRow, { order: { name: 'ASC' } }));
   }
 
-  /** Creates or changes a policy by name; it applies to deadlines set from now on. */
+  /**
+   * Creates or changes a policy by name; it applies to deadlines set from now on. An active
+   * catch-all policy must remain, so that every order has deadlines.
+   */
   async putPolicy(input: { name: string; requestType: string | null; urgency: string | null; category: string | null; rules: PolicyRules; active: boolean }): Promise<DeadlinePolicyRow> {
     const saved = await this.db.write(async (m) => {
       const existing = await m.findOneBy(DeadlinePolicyRow, { name: input.name });
-      const clash = (await m.findBy(DeadlinePolicyRow, { active: true })).find(
-        (p) => p.name !== input.name && p.requestType === input.requestType && p.urgency === input.urgency && p.category === input.category,
-      );
+      const others = (await m.findBy(DeadlinePolicyRow, { active: true })).filter((p) => p.name !== input.name);
+      const clash = others.find((p) => p.requestType === input.requestType && p.urgency === input.urgency && p.category === input.category);
       if (input.active && clash) throw conflict('policy_scope_taken', `policy ${clash.name} already covers this request type, urgency and category`);
-      if (!input.active && input.requestType === null && input.urgency === null && input.category === null) {
-        throw unprocessable('catch_all_required', 'the catch-all policy (no request type, urgency or category) must stay active');
+      if (!others.some(isCatchAll) && !(input.active && isCatchAll(input))) {
+        const detail =
+          existing?.active && isCatchAll(existing)
+            ? `policy ${input.name} is the active catch-all (no request type, urgency or category): it keeps that scope and stays active`
+            : 'no active catch-all policy (no request type, urgency or category) would remain: create one first';
+        throw unprocessable('catch_all_required', detail);
       }
       const row = existing ?? m.create(DeadlinePolicyRow, { name: input.name, version: 0 });
       Object.assign(row, input, { version: row.version + 1, updatedAt: new Date() });
@@ -434,13 +511,21 @@ export class DeadlineService implements WorkingClock {
     return saved;
   }
 
-  private async rulesFor(m: EntityManager, order: WorkOrder): Promise<DeadlinePolicyRow> {
-    return selectPolicy(await this.policies(m), { requestType: order.requestType, urgency: order.urgency, category: order.category });
+  /**
+   * The policy that sets an order's deadlines. The API keeps an active catch-all policy; should
+   * the database hold none (changed by hand), the built-in defaults apply rather than the
+   * dispatch failing.
+   */
+  private async rulesFor(m: EntityManager, order: WorkOrder): Promise<{ id: string | null; rules: PolicyRules }> {
+    const policy = selectPolicy(await this.policies(m), { requestType: order.requestType, urgency: order.urgency, category: order.category });
+    if (policy) return policy;
+    this.log.warn({ workOrderId: order.id }, 'no deadline policy applies to the order: the built-in defaults apply; restore a catch-all policy');
+    return { id: null, rules: BUILT_IN_RULES };
   }
 
   private async rulesById(m: EntityManager, id: string | null): Promise<PolicyRules> {
     const policy = (await this.policies(m)).find((p) => p.id === id) ?? (id ? await m.findOneBy(DeadlinePolicyRow, { id }) : null);
-    return (policy ?? (await this.policies(m)).find((p) => !p.requestType && !p.urgency && !p.category))?.rules ?? DEFAULT_POLICIES[0].rules;
+    return (policy ?? (await this.policies(m)).find(isCatchAll))?.rules ?? BUILT_IN_RULES;
   }
 
   private forget(): void {

@@ -17,9 +17,9 @@ export interface PolicyRules {
   warnAtShare: number;
   /** The first urge comes the working day after expiry; then again every `repeatWorkingDays`, at most `maxUrges` in all. */
   urge: { repeatWorkingDays: number; maxUrges: number };
-  /** Overdue by this many working days: a director supervision slip is raised. */
+  /** Overdue by this many working days: a director supervision slip is raised, once, whatever the urges. */
   escalateAfterWorkingDays: number;
-  /** The most an extension may add. */
+  /** The most extensions may add to a deadline in all, in working days. */
   maxExtensionWorkingDays: number;
 }
 
@@ -57,8 +57,16 @@ export const DEFAULT_POLICIES: DeadlinePolicy[] = [
   { id: null, name: '疑难复杂', requestType: null, urgency: null, category: '疑难复杂', rules: { ...base, returnWindow: wd(2), close: wd(15) } },
 ];
 
-/** The policy for an order: the one whose scope matches most specifically (category, then urgency, then request type). */
-export function selectPolicy<P extends DeadlinePolicy>(policies: readonly P[], order: PolicyScope): P {
+/** The catch-all policy names no request type, urgency or category: it applies to any order no other policy takes. */
+export function isCatchAll(scope: PolicyScope): boolean {
+  return scope.requestType === null && scope.urgency === null && scope.category === null;
+}
+
+/**
+ * The policy for an order: the one whose scope matches most specifically (category, then
+ * urgency, then request type); null when none does (no active catch-all policy).
+ */
+export function selectPolicy<P extends DeadlinePolicy>(policies: readonly P[], order: PolicyScope): P | null {
   let best: { policy: P; score: number } | null = null;
   for (const policy of policies) {
     if (policy.requestType !== null && policy.requestType !== order.requestType) continue;
@@ -67,8 +75,7 @@ export function selectPolicy<P extends DeadlinePolicy>(policies: readonly P[], o
     const score = (policy.category !== null ? 4 : 0) + (policy.urgency !== null ? 2 : 0) + (policy.requestType !== null ? 1 : 0);
     if (!best || score > best.score || (score === best.score && policy.name < best.policy.name)) best = { policy, score };
   }
-  if (!best) throw new Error('no deadline policy applies: keep a catch-all policy (no request type, urgency or category)');
-  return best.policy;
+  return best?.policy ?? null;
 }
 
 export function deadlineFor(calendar: WorkingCalendar, start: Date, limit: Limit): Date {
@@ -102,6 +109,24 @@ export function extendDeadline(calendar: WorkingCalendar, due: Date, workingDays
   return addWorkingDays(calendar, due, workingDays, { startNextDay: true });
 }
 
+/**
+ * When an overdue milestone is escalated: at close of business of the working day that
+ * makes it `escalateAfterWorkingDays` working days late (as `workingDaysBetween` counts them).
+ */
+export function escalationAt(calendar: WorkingCalendar, rules: PolicyRules, dueAt: Date): Date {
+  return addWorkingDays(calendar, dueAt, rules.escalateAfterWorkingDays, { startNextDay: false });
+}
+
+/**
+ * When the next urge of an overdue milestone is due: the first the working day after expiry,
+ * each further one `repeatWorkingDays` after the last (at opening time); null once all are sent.
+ */
+export function nextUrgeAt(calendar: WorkingCalendar, rules: PolicyRules, m: { dueAt: Date; urgeCount: number; lastUrgeAt: Date | null }): Date | null {
+  if (m.urgeCount === 0) return openingOfNextWorkingDay(calendar, m.dueAt);
+  if (m.urgeCount >= rules.urge.maxUrges || m.lastUrgeAt === null) return null;
+  return openingAfterWorkingDays(calendar, m.lastUrgeAt, rules.urge.repeatWorkingDays);
+}
+
 /** What is due for an open milestone at `now`: a warning, the overdue mark, an urge, an escalation. */
 export interface MilestoneState {
   dueAt: Date;
@@ -110,12 +135,14 @@ export interface MilestoneState {
   overdueAt: Date | null;
   urgeCount: number;
   nextUrgeAt: Date | null;
+  escalatedAt: Date | null;
 }
 
 export type DueWork =
   | { kind: 'warn' }
   | { kind: 'overdue'; firstUrgeAt: Date }
-  | { kind: 'urge'; number: number; nextUrgeAt: Date | null; escalate: boolean; workingDaysLate: number };
+  | { kind: 'urge'; number: number; nextUrgeAt: Date | null; workingDaysLate: number }
+  | { kind: 'escalate'; workingDaysLate: number };
 
 export function dueWork(calendar: WorkingCalendar, rules: PolicyRules, m: MilestoneState, now: Date): DueWork | null {
   const t = now.getTime();
@@ -123,14 +150,22 @@ export function dueWork(calendar: WorkingCalendar, rules: PolicyRules, m: Milest
   if (m.warnedAt === null && m.overdueAt === null && t >= m.warnAt.getTime()) return { kind: 'warn' };
   if (m.nextUrgeAt !== null && t >= m.nextUrgeAt.getTime()) {
     const number = m.urgeCount + 1;
-    const workingDaysLate = workingDaysBetween(calendar, m.dueAt, now);
-    return {
-      kind: 'urge',
-      number,
-      nextUrgeAt: number < rules.urge.maxUrges ? openingAfterWorkingDays(calendar, now, rules.urge.repeatWorkingDays) : null,
-      escalate: workingDaysLate >= rules.escalateAfterWorkingDays,
-      workingDaysLate,
-    };
+    return { kind: 'urge', number, nextUrgeAt: nextUrgeAt(calendar, rules, { dueAt: m.dueAt, urgeCount: number, lastUrgeAt: now }), workingDaysLate: workingDaysBetween(calendar, m.dueAt, now) };
+  }
+  if (m.overdueAt !== null && m.escalatedAt === null && t >= escalationAt(calendar, rules, m.dueAt).getTime()) {
+    return { kind: 'escalate', workingDaysLate: workingDaysBetween(calendar, m.dueAt, now) };
   }
   return null;
+}
+
+export type CheckKind = 'warn' | 'due' | 'urge' | 'escalate';
+
+/** When an open milestone must be checked next, and for what; null when nothing more can come due. */
+export function nextCheck(calendar: WorkingCalendar, rules: PolicyRules, m: MilestoneState): { at: Date; what: CheckKind } | null {
+  const candidates: { at: Date; what: CheckKind }[] = [];
+  if (m.warnedAt === null && m.overdueAt === null) candidates.push({ at: m.warnAt, what: 'warn' });
+  if (m.overdueAt === null) candidates.push({ at: m.dueAt, what: 'due' });
+  if (m.nextUrgeAt !== null) candidates.push({ at: m.nextUrgeAt, what: 'urge' });
+  if (m.overdueAt !== null && m.escalatedAt === null) candidates.push({ at: escalationAt(calendar, rules, m.dueAt), what: 'escalate' });
+  return candidates.sort((a, b) => a.at.getTime() - b.at.getTime())[0] ?? null;
 }
