@@ -22,7 +22,10 @@ export class BullQueue implements JobQueue {
       jobId: options.jobId,
       delay: options.delayMs,
       removeOnComplete: true,
-      removeOnFail: 1000,
+      // A failed job kept under its fixed id would make bull drop the re-queue under that id as
+      // a duplicate, and its work would wait forever; the failure is logged, and the sweep or
+      // the next request queues the work again (handlers are safe to run twice).
+      removeOnFail: true,
     });
   }
 

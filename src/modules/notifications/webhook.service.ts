@@ -90,17 +90,24 @@ export class WebhookService {
     }
   }
 
-  /** The sweep: queue every pending delivery whose time has come (after a lost job or a Redis flush). */
+  /**
+   * The sweep: queue every pending delivery whose time has come (after a lost job, a job
+   * that failed before it could claim its row, or a Redis flush). Its job ids carry the
+   * minute, not the attempt count, so that they never collide with a job that failed
+   * under an id of its own; two sweeps in one minute still queue a delivery once.
+   */
   async sweep(limit = 500): Promise<number> {
+    const now = this.now();
     const due = await this.db.read((m) =>
       m.find(WebhookDelivery, {
-        select: { id: true, attempts: true },
-        where: { status: 'pending', nextAttemptAt: LessThanOrEqual(this.now()) },
+        select: { id: true },
+        where: { status: 'pending', nextAttemptAt: LessThanOrEqual(now) },
         order: { nextAttemptAt: 'ASC' },
         take: limit,
       }),
     );
-    for (const d of due) await this.jobs.enqueue('webhook.deliver', { deliveryId: d.id }, { jobId: `webhook:${d.id}:${d.attempts}` });
+    const bucket = Math.floor(now.getTime() / 60_000);
+    for (const d of due) await this.jobs.enqueue('webhook.deliver', { deliveryId: d.id }, { jobId: `webhook:${d.id}:sweep:${bucket}` });
     return due.length;
   }
 
@@ -124,7 +131,8 @@ export class WebhookService {
       const unit = await m.findOneByOrFail(Unit, { id: delivery.unitId });
       const event = await m.findOneByOrFail(WorkOrderEvent, { id: delivery.eventId });
       const order = await m.findOneByOrFail(WorkOrder, { id: event.workOrderId });
-      return { attempts: rows[0].attempts, unit, body: JSON.stringify(payload(event, order, delivery.id)) };
+      const actorUnit = event.actorUnitId ? await m.findOne(Unit, { select: { code: true }, where: { id: event.actorUnitId } }) : null;
+      return { attempts: rows[0].attempts, unit, body: JSON.stringify(webhookPayload(delivery.id, event, order, actorUnit?.code ?? null)) };
     });
     if (!claimed) return;
     const { unit, body, attempts } = claimed;
@@ -185,12 +193,36 @@ export class WebhookService {
   }
 }
 
-/** What a unit receives: the event and the order's identity, never the citizen's name or phone. */
-function payload(event: WorkOrderEvent, order: WorkOrder, deliveryId: string) {
+/**
+ * What a unit receives: the event as the order's history records it (its details say which
+ * milestone, deadline, urge or slip it is about) and the order's identity. Citizen data is
+ * left out of every payload, confidential order or not: a receiving system reads the
+ * citizen, masked as the unit may see it, from GET /api/v1/work-orders/{id}.
+ */
+export function webhookPayload(deliveryId: string, event: WorkOrderEvent, order: WorkOrder, actorUnitCode: string | null) {
   return {
     deliveryId,
-    event: { id: String(event.id), action: event.action, fromState: event.fromState, toState: event.toState, reason: event.reason, at: event.at.toISOString() },
-    workOrder: { id: order.id, externalNo: order.externalNo, state: order.state, version: order.version, urgency: order.urgency, requestType: order.requestType },
+    event: {
+      id: String(event.id),
+      version: event.version,
+      action: event.action,
+      fromState: event.fromState,
+      toState: event.toState,
+      reason: event.reason,
+      details: event.details,
+      actor: { name: event.actorName, role: event.actorRole, unitCode: actorUnitCode },
+      at: event.at.toISOString(),
+    },
+    workOrder: {
+      id: order.id,
+      externalNo: order.externalNo,
+      source: order.source,
+      state: order.state,
+      version: order.version,
+      urgency: order.urgency,
+      requestType: order.requestType,
+      confidential: order.confidential,
+    },
   };
 }
 

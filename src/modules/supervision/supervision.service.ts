@@ -8,7 +8,8 @@ import { Unit } from '../directory/unit.entity';
 import type { WebhookService } from '../notifications/webhook.service';
 import type { SettingsService } from '../settings/settings.service';
 import { WorkOrder } from '../work-orders/work-order.entity';
-import type { OrderObserver, OrderTx, WorkOrderService } from '../work-orders/work-order.service';
+import type { OrderObserver, OrderTx, SystemAction, WorkOrderService } from '../work-orders/work-order.service';
+import type { OrderSlip } from '../work-orders/work-order.views';
 import { SupervisionSlip, SupervisionSlipNote, SupervisionSlipOrder, SupervisionTrigger, type SlipState, type SlipTrigger } from './slip.entity';
 
 /** Working-day arithmetic on the bureau's calendar, as the deadlines module provides it. */
@@ -40,6 +41,19 @@ export interface SlipView {
   version: number;
 }
 
+/** Events a slip records on the orders it covers: raised (escalate), closed, sent back. */
+type SlipAction = Extract<SystemAction, 'escalate' | 'close-slip' | 'send-back-slip'>;
+
+interface SlipOfOrderRow {
+  order_id: string;
+  id: string;
+  year: number;
+  number: number;
+  trigger: SlipTrigger;
+  state: SlipState;
+  due_at: Date | string;
+}
+
 /** 督办〔2026〕7号 */
 export function slipNumber(year: number, number: number): string {
   return `督办〔${year}〕${number}号`;
@@ -58,7 +72,39 @@ export class SupervisionService {
     private readonly webhooks: WebhookService,
     private readonly timeZone: string,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    workOrders.showSlips((m, orderIds, now, actor) => this.slipsOf(m, orderIds, now, actor));
+  }
+
+  /**
+   * The slips over each of these orders, oldest first, in one query whatever the number of
+   * orders; unit staff see only their own unit's slips, as on GET /api/v1/supervision-slips.
+   */
+  async slipsOf(m: EntityManager, orderIds: string[], now: Date, actor: Actor): Promise<Map<string, OrderSlip[]>> {
+    const byOrder = new Map<string, OrderSlip[]>();
+    if (orderIds.length === 0) return byOrder;
+    const qb = m
+      .createQueryBuilder(SupervisionSlipOrder, 'so')
+      .innerJoin(SupervisionSlip, 's', 's.id = so.slip_id')
+      .select(['so.work_order_id AS order_id', 's.id AS id', 's.year AS year', 's.number AS number', 's.trigger AS trigger', 's.state AS state', 's.due_at AS due_at'])
+      .where('so.work_order_id IN (:...orderIds)', { orderIds });
+    if (actor.role === 'unit') qb.andWhere('s.unit_id = :own', { own: actor.unitId });
+    const rows = await qb.orderBy('s.created_at', 'ASC').addOrderBy('s.number', 'ASC').getRawMany<SlipOfOrderRow>();
+    for (const r of rows) {
+      const dueAt = new Date(r.due_at);
+      const list = byOrder.get(r.order_id) ?? [];
+      list.push({
+        id: r.id,
+        number: slipNumber(Number(r.year), Number(r.number)),
+        trigger: r.trigger,
+        state: r.state,
+        dueAt: dueAt.toISOString(),
+        overdue: r.state !== 'closed' && dueAt.getTime() < now.getTime(),
+      });
+      byOrder.set(r.order_id, list);
+    }
+    return byOrder;
+  }
 
   /** The rules that raise slips as orders change: a difficult order, a failed redo, repeats about one source. */
   readonly observer: OrderObserver = {
@@ -162,23 +208,35 @@ export class SupervisionService {
     });
   }
 
-  /** A commander's sign-off closes the slip. */
+  /** A commander's sign-off closes the slip; each order it covers records it and the handling unit is told. */
   close(actor: Actor, id: string, text: string): Promise<SlipView> {
-    return this.change(actor, id, ['result_submitted'], async (m, slip, now) => {
-      slip.state = 'closed';
-      slip.closedBy = actor.name;
-      slip.closedAt = now;
-      await this.note(m, slip, actor, 'sign_off', text);
-    });
+    return this.change(
+      actor,
+      id,
+      ['result_submitted'],
+      async (m, slip, now) => {
+        slip.state = 'closed';
+        slip.closedBy = actor.name;
+        slip.closedAt = now;
+        await this.note(m, slip, actor, 'sign_off', text);
+      },
+      { action: 'close-slip', reason: text },
+    );
   }
 
-  /** A commander sends the result back: the slip is open again. */
+  /** A commander sends the result back: the slip is open again, recorded on its orders and told to the unit. */
   sendBack(actor: Actor, id: string, reason: string): Promise<SlipView> {
-    return this.change(actor, id, ['result_submitted'], async (m, slip) => {
-      slip.state = 'open';
-      slip.result = null;
-      await this.note(m, slip, actor, 'reopen', reason);
-    });
+    return this.change(
+      actor,
+      id,
+      ['result_submitted'],
+      async (m, slip) => {
+        slip.state = 'open';
+        slip.result = null;
+        await this.note(m, slip, actor, 'reopen', reason);
+      },
+      { action: 'send-back-slip', reason },
+    );
   }
 
   private async raise(
@@ -220,14 +278,20 @@ export class SupervisionService {
     });
     await m.insert(SupervisionSlip, slip);
     await m.insert(SupervisionSlipOrder, orders.map((o) => ({ slipId: slip.id, workOrderId: o.id })));
-    for (const order of orders) {
-      const eventId = await this.workOrders.recordEvent(tx, order, input.raisedBy, 'escalate', order.state, {
-        reason: input.reason,
-        details: { slip: slipNumber(year, number), slipId: slip.id, trigger: input.trigger },
-      });
-      await this.webhooks.notify(tx, eventId, [unit.id]);
-    }
+    await this.announce(tx, slip, orders, input.raisedBy, 'escalate', input.reason);
     return slip;
+  }
+
+  /**
+   * Records a slip event on each order the slip covers (the order itself does not change)
+   * and owes it to the handling unit's webhook, in the same transaction as the slip.
+   */
+  private async announce(tx: OrderTx, slip: SupervisionSlip, orders: WorkOrder[], actor: Actor, action: SlipAction, reason: string): Promise<void> {
+    const details = { slip: slipNumber(slip.year, slip.number), slipId: slip.id, trigger: slip.trigger, slipState: slip.state, dueAt: slip.dueAt.toISOString() };
+    for (const order of orders) {
+      const eventId = await this.workOrders.recordEvent(tx, order, actor, action, order.state, { reason, details });
+      await this.webhooks.notify(tx, eventId, [slip.unitId]);
+    }
   }
 
   private async change(
@@ -235,12 +299,14 @@ export class SupervisionService {
     id: string,
     from: SlipState[],
     apply: (m: EntityManager, slip: SupervisionSlip, now: Date) => Promise<void>,
+    event?: { action: SlipAction; reason: string },
   ): Promise<SlipView> {
-    return this.db.write(async (m) => {
+    return this.workOrders.unitOfWork(async (tx) => {
+      const { m } = tx;
       const slip = await this.visible(m, actor, id);
       if (!from.includes(slip.state)) throw conflict('slip_state', `the slip is ${slip.state}; this needs it ${from.join(' or ')}`, { state: slip.state });
       const version = slip.version;
-      await apply(m, slip, this.now());
+      await apply(m, slip, tx.now);
       const saved = await m
         .createQueryBuilder()
         .update(SupervisionSlip)
@@ -249,6 +315,11 @@ export class SupervisionService {
         .returning(['id'])
         .execute();
       if (returnedRows(saved.raw).length === 0) throw conflict('version_conflict', 'someone else changed the slip at the same moment; reload it');
+      if (event) {
+        const links = await m.findBy(SupervisionSlipOrder, { slipId: id });
+        const orders = await m.find(WorkOrder, { where: { id: In(links.map((l) => l.workOrderId)) }, order: { receivedAt: 'ASC' } });
+        await this.announce(tx, slip, orders, actor, event.action, event.reason);
+      }
       return this.view(m, await m.findOneByOrFail(SupervisionSlip, { id }));
     });
   }

@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { literals, Nullable } from '../../schemas/common';
 import { ACTIONS, STATES } from './lifecycle';
 import { REPLY_RESULTS, REQUEST_TYPES, SOURCES, URGENCIES } from './work-order.entity';
+import { SLIP_STATES, SLIP_TRIGGERS } from '../supervision/slip.entity';
 
 
 export const StateSchema = literals(STATES);
@@ -67,6 +68,17 @@ export const WorkOrderView = Type.Object({
   repeatOfId: Nullable(Type.String({ format: 'uuid', description: '重复件: the earlier order this one repeats (GET /api/v1/work-orders/{id}/repeats)' })),
   noiseSourceId: Nullable(Type.String({ format: 'uuid', description: 'The registered noise source the order is about' })),
   difficult: Type.Boolean({ description: '疑难: marked difficult, under a supervision slip' }),
+  slips: Type.Array(
+    Type.Object({
+      id: Type.String({ format: 'uuid' }),
+      number: Type.String({ description: 'e.g. 督办〔2026〕7号' }),
+      trigger: literals(SLIP_TRIGGERS),
+      state: literals(SLIP_STATES),
+      dueAt: Type.String({ format: 'date-time' }),
+      overdue: Type.Boolean(),
+    }),
+    { description: "督办单: the director supervision slips over the order, oldest first (unit staff see their own unit's); GET /api/v1/supervision-slips/{id}" },
+  ),
   returnDueAt: Nullable(Type.String({ format: 'date-time', description: 'Until when the lead unit may return the order' })),
   deadlines: Type.Array(
     Type.Object({
@@ -154,7 +166,7 @@ export const ACTION_BODIES = {
   return: body({ reason: Reason }),
   'approve-return': body({ note: Note }),
   'reject-return': body({ reason: Reason }),
-  'request-extension': body({ workingDays: Type.Integer({ minimum: 1, maximum: 10 }), reason: Reason }),
+  'request-extension': body({ workingDays: Type.Integer({ minimum: 1, maximum: 60, description: 'Working days to add; the policy caps what all extensions of a deadline add up to' }), reason: Reason }),
   'approve-extension': body({ note: Note }),
   'refuse-extension': body({ reason: Reason }),
   reply: body({ result: ReplyResultSchema, text: Type.String({ minLength: 1, maxLength: 5000 }) }),

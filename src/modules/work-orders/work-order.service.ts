@@ -10,7 +10,7 @@ import { placeKey } from '../repeats/similarity';
 import { allowedActions, check, isDesignated, TRANSITIONS, type Action, type OrderFacts, type Side, type State } from './lifecycle';
 import type { ActionInput, IntakeBody, ListQuery, WorkOrderView } from './work-order.schemas';
 import { WorkOrder, WorkOrderEvent } from './work-order.entity';
-import { toEventView, toOrderView, type EventView } from './work-order.views';
+import { toEventView, toOrderView, type EventView, type OrderSlip } from './work-order.views';
 import type { MilestoneView } from '../deadlines/deadline.service';
 
 export type Changes = Partial<
@@ -37,9 +37,10 @@ export interface OrderChange {
 }
 
 export type MilestoneSource = (m: EntityManager, orderIds: string[], now: Date) => Promise<Map<string, MilestoneView[]>>;
+export type SlipSource = (m: EntityManager, orderIds: string[], now: Date, actor: Actor) => Promise<Map<string, OrderSlip[]>>;
 
 /** Events the system records on an order without changing it. */
-export type SystemAction = 'create' | 'warn' | 'overdue' | 'urge' | 'escalate' | 'link-repeat' | 'link-noise-source' | 'callback' | 'request-exemption' | 'approve-exemption' | 'refuse-exemption';
+export type SystemAction = 'create' | 'warn' | 'overdue' | 'urge' | 'escalate' | 'link-repeat' | 'link-noise-source' | 'callback' | 'request-exemption' | 'approve-exemption' | 'refuse-exemption' | 'close-slip' | 'send-back-slip';
 
 /**
  * A module that follows orders (notifications, deadlines, routing). It runs inside the
@@ -61,6 +62,7 @@ const INBOX_STATES: State[] = ['dispatched', 'signed', 'returned', 'reopened'];
 export class WorkOrderService {
   private readonly observers: OrderObserver[] = [];
   private milestoneSource?: MilestoneSource;
+  private slipSource?: SlipSource;
 
   constructor(
     private readonly db: Database,
@@ -71,6 +73,11 @@ export class WorkOrderService {
   /** The deadlines module shows each order's milestones in its view. */
   showDeadlines(source: MilestoneSource): void {
     this.milestoneSource = source;
+  }
+
+  /** The supervision module shows each order's slips in its view. */
+  showSlips(source: SlipSource): void {
+    this.slipSource = source;
   }
 
   /** Another module follows every order created or changed, inside the same transaction. */
@@ -375,7 +382,8 @@ export class WorkOrderService {
       ...orders.flatMap((o) => [o.leadUnitId, ...o.assistingUnitIds, o.pendingReturn?.unitId ?? null, o.pendingExtension?.unitId ?? null, o.reply?.unitId ?? null]),
       ...[...milestones.values()].flat().map((ms) => ms.unitId),
     ]);
-    return orders.map((o) => toOrderView(o, refs, actor, actionsFor(o, actor, now), milestones.get(o.id) ?? []));
+    const slips = this.slipSource ? await this.slipSource(m, orders.map((o) => o.id), now, actor) : new Map<string, OrderSlip[]>();
+    return orders.map((o) => toOrderView(o, refs, actor, actionsFor(o, actor, now), milestones.get(o.id) ?? [], slips.get(o.id) ?? []));
   }
 }
 

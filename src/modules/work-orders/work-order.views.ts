@@ -29,7 +29,10 @@ export function maskPhone(phone: string): string {
   return digits.length >= 7 ? `${digits.slice(0, 3)}****${digits.slice(-4)}` : '****';
 }
 
-export function toOrderView(o: WorkOrder, refs: Map<string, UnitRef>, actor: Actor, allowed: Action[], milestones: MilestoneView[]): WorkOrderView {
+/** A supervision slip as an order's view shows it. */
+export type OrderSlip = WorkOrderView['slips'][number];
+
+export function toOrderView(o: WorkOrder, refs: Map<string, UnitRef>, actor: Actor, allowed: Action[], milestones: MilestoneView[], slips: OrderSlip[] = []): WorkOrderView {
   const ref = (id: string | null | undefined) => (id ? (refs.get(id) ?? null) : null);
   const masked = o.confidential && actor.role === 'unit';
   return {
@@ -64,6 +67,7 @@ export function toOrderView(o: WorkOrder, refs: Map<string, UnitRef>, actor: Act
     repeatOfId: o.repeatOfId,
     noiseSourceId: o.noiseSourceId,
     difficult: o.difficult,
+    slips,
     returnDueAt: o.returnDueAt ? o.returnDueAt.toISOString() : null,
     deadlines: milestones.map(({ unitId, ...ms }) => ({ ...ms, unit: ref(unitId) })),
     version: o.version,
