@@ -15,7 +15,7 @@ const HISTORY = [
 
 const importCsv = (csv: string, token = tokens.admin) => t.http.post('/api/v1/routing/examples').set(bearer(token)).set('content-type', 'text/csv').send(csv);
 const preview = async (content: string) => (await t.http.post('/api/v1/routing/preview').set(bearer(tokens.operator)).send({ content }).expect(200)).body;
-const models = async () => (await t.http.get('/api/v1/routing/models').set(bearer(tokens.admin)).expect(200)).body as { version: string; active: boolean; trainedOn: number }[];
+const models = async () => (await t.http.get('/api/v1/routing/models').set(bearer(tokens.admin)).expect(200)).body as { version: string; active: boolean; trainedOn: number; labels: string[] }[];
 const trainNow = async () => {
   await t.http.post('/api/v1/routing/models/train').set(bearer(tokens.admin)).expect(202);
   await t.jobs.settled();
