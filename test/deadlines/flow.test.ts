@@ -238,6 +238,21 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
     await t.http.delete('/api/v1/calendar/2026-11-26').set(bearer(tokens.admin)).expect(200);
     expect(deadline(await order(id), 'reply').dueAt).toBe(bj('2026-12-01T17:30:00').toISOString());
     expect((await t.http.put('/api/v1/calendar/2026-11-27').set(bearer(tokens.operator)).send({ kind: 'holiday', name: 'x' })).status).toBe(403);
+
+    // Each move is an event on the order, by the system, saying which deadlines moved and where.
+    const moves = async () =>
+      ((await t.http.get(`/api/v1/work-orders/${id}/events`).set(bearer(tokens.operator))).body as { action: string; actor: { name: string }; details: Record<string, unknown> }[]).filter(
+        (e) => e.action === 'deadlines-moved',
+      );
+    const [added, removed] = await moves();
+    expect(added).toMatchObject({ actor: { name: 'system' }, details: { date: '2026-11-26' } });
+    expect(added.details.milestones).toContainEqual({ milestone: 'reply', from: bj('2026-12-01T17:30:00').toISOString(), to: bj('2026-12-02T17:30:00').toISOString() });
+    expect(removed.details.milestones).toContainEqual({ milestone: 'reply', from: bj('2026-12-02T17:30:00').toISOString(), to: bj('2026-12-01T17:30:00').toISOString() });
+    // A holiday inside the return window moves the window too.
+    expect((await order(id)).returnDueAt).toBe(bj('2026-11-25T17:30:00').toISOString());
+    await t.http.put('/api/v1/calendar/2026-11-25').set(bearer(tokens.admin)).send({ kind: 'holiday', name: '临时调整' }).expect(200);
+    expect((await order(id)).returnDueAt).toBe(bj('2026-11-26T17:30:00').toISOString());
+    expect((await moves()).at(-1)!.details.returnDueAt).toEqual({ from: bj('2026-11-25T17:30:00').toISOString(), to: bj('2026-11-26T17:30:00').toISOString() });
   });
 
   test('deadline policies are data: a new one for a category applies to orders dispatched after it', async () => {

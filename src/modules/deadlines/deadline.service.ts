@@ -463,13 +463,41 @@ export class DeadlineService implements WorkingClock {
       .andWhere('(ms.due_at >= :dayStart OR ms.next_urge_at >= :dayStart OR ms.escalate_at >= :dayStart)', { dayStart })
       .getMany();
     let changed = 0;
+    const moved = new Map<string, { milestones: { milestone: string; from: string; to: string }[]; returnDueAt?: { from: string; to: string } }>();
+    const movesOf = (orderId: string) => moved.get(orderId) ?? moved.set(orderId, { milestones: [] }).get(orderId)!;
     for (const ms of affected) {
       let dueAt = ms.dueAt;
       if (ms.limitRule.kind === 'working_days') {
         dueAt = deadlineFor(calendar, ms.startsAt, ms.limitRule);
         if (ms.extendedDays > 0) dueAt = extendDeadline(calendar, dueAt, ms.extendedDays);
       }
+      const before = ms.dueAt;
       if (await this.reschedule(tx, calendar, ms, dueAt, ms.extendedDays)) changed++;
+      if (before.getTime() !== dueAt.getTime()) movesOf(ms.workOrderId).milestones.push({ milestone: ms.milestone, from: before.toISOString(), to: dueAt.toISOString() });
+    }
+    // The return windows still open across the day, counted from the order's last dispatch.
+    const returning = (await m.query(
+      `SELECT w.id, w.return_due_at, (SELECT e.at FROM work_order_events e WHERE e.work_order_id = w.id AND e.action = 'dispatch' ORDER BY e.id DESC LIMIT 1) AS dispatched_at
+       FROM work_orders w WHERE w.state IN ('dispatched', 'signed') AND w.return_due_at >= $1`,
+      [dayStart],
+    )) as { id: string; return_due_at: Date; dispatched_at: Date | null }[];
+    for (const r of returning) {
+      if (!r.dispatched_at) continue;
+      const order = await m.findOneByOrFail(WorkOrder, { id: r.id });
+      const { rules } = await this.rulesFor(m, order);
+      if (rules.returnWindow.kind !== 'working_days') continue;
+      const returnDueAt = deadlineFor(calendar, new Date(r.dispatched_at), rules.returnWindow);
+      if (returnDueAt.getTime() === new Date(r.return_due_at).getTime()) continue;
+      // The window is the deadlines' note on the order, not a step of its life: the version stays.
+      await m.query(`UPDATE work_orders SET return_due_at = $2 WHERE id = $1`, [r.id, returnDueAt]);
+      movesOf(r.id).returnDueAt = { from: new Date(r.return_due_at).toISOString(), to: returnDueAt.toISOString() };
+      changed++;
+    }
+    // Each order whose deadlines moved says so in its history, and its unit hears of it.
+    for (const [orderId, moves] of moved) {
+      const order = await m.findOneByOrFail(WorkOrder, { id: orderId });
+      const eventId = await this.workOrders.recordEvent(tx, order, SYSTEM_ACTOR, 'deadlines-moved', order.state, { reason: `工作日历调整: ${date}`, details: { date, ...moves } });
+      if (order.leadUnitId) await this.webhooks.notify(tx, eventId, [order.leadUnitId]);
     }
     return changed;
   }
