@@ -90,7 +90,7 @@ export function startJobs(services: Services, config: Config, log: FastifyBaseLo
   services.jobs.consume(handlers);
   let running: Promise<unknown> = Promise.resolve();
   const sweep = () => {
-    running = Promise.all([services.webhooks.sweep(), services.deadlines.sweep(), services.routing.sweep()]).catch((err: unknown) => log.error({ err }, 'sweep failed'));
+    running = Promise.all([services.webhooks.sweep(), services.deadlines.sweep(), services.supervision.sweep(), services.routing.sweep()]).catch((err: unknown) => log.error({ err }, 'sweep failed'));
   };
   const timer = setInterval(sweep, config.SWEEP_INTERVAL_MS);
   timer.unref();

@@ -72,3 +72,39 @@ describe(`an order shows its supervision slips (${storage})`, () => {
     expect((await slipsOn(id)).map((s) => s.number)).toEqual([slip.number]);
   });
 });
+
+describe(`a slip's own deadline (${storage})`, () => {
+  test('the handling unit is warned a day before and told once it has passed, each an event on the order, once however often the sweep runs', async () => {
+    const id = await dispatched();
+    const slip = await raise([id]);
+    const due = new Date(slip.dueAt).getTime();
+    const sweep = () => t.app.services.supervision.sweep();
+    const notices = async () =>
+      ((await t.http.get(`/api/v1/work-orders/${id}/events`).set(bearer(tokens.operator))).body as { action: string; actor: { name: string }; details: Record<string, unknown> }[]).filter((e) =>
+        e.action.startsWith('slip-'),
+      );
+    expect(await sweep()).toBe(0);
+    t.clock.set(new Date(due - 12 * 3600_000));
+    await Promise.all([sweep(), sweep(), t.app.services.supervision.checkDeadline(slip.id)]);
+    expect((await notices()).map((e) => e.action)).toEqual(['slip-warn']);
+    expect(await sweep()).toBe(0);
+
+    t.clock.set(new Date(due + 60_000));
+    await Promise.all([sweep(), sweep()]);
+    const given = await notices();
+    expect(given.map((e) => e.action)).toEqual(['slip-warn', 'slip-overdue']);
+    expect(given[1]).toMatchObject({ actor: { name: 'system' }, details: { slip: slip.number, slipId: slip.id } });
+    expect(await sweep()).toBe(0);
+    expect((await slipsOn(id))[0]).toMatchObject({ state: 'open', overdue: true });
+  });
+
+  test('a slip whose result is in waits for the commander: no notice about its deadline', async () => {
+    const id = await dispatched();
+    const slip = await raise([id]);
+    const url = `/api/v1/supervision-slips/${slip.id}`;
+    await t.http.post(`${url}/chief-callback`).set(bearer(units['CQ-CG'])).send({ calledAt: new Date().toISOString(), satisfaction: 'satisfied', text: '群众表示满意' }).expect(200);
+    await t.http.post(`${url}/result`).set(bearer(units['CQ-CG'])).send({ text: '已协调解决' }).expect(200);
+    t.clock.set(new Date(new Date(slip.dueAt).getTime() + 60_000));
+    expect(await t.app.services.supervision.sweep()).toBe(0);
+  });
+});

@@ -37,6 +37,9 @@ export class SupervisionSlip {
   @Column('text', { name: 'raised_by' }) raisedBy!: string;
   @Column('text', { name: 'closed_by', nullable: true }) closedBy!: string | null;
   @Column('timestamptz', { name: 'closed_at', nullable: true }) closedAt!: Date | null;
+  /** When the handling unit was warned of the slip's deadline, and told it had passed. */
+  @Column('timestamptz', { name: 'warned_at', nullable: true }) warnedAt!: Date | null;
+  @Column('timestamptz', { name: 'overdue_at', nullable: true }) overdueAt!: Date | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @VersionColumn() version!: number;
 }

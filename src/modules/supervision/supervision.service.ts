@@ -42,7 +42,10 @@ export interface SlipView {
 }
 
 /** Events a slip records on the orders it covers: raised (escalate), closed, sent back. */
-type SlipAction = Extract<SystemAction, 'escalate' | 'close-slip' | 'send-back-slip'>;
+type SlipAction = Extract<SystemAction, 'escalate' | 'close-slip' | 'send-back-slip' | 'slip-warn' | 'slip-overdue'>;
+
+/** How long before a slip's deadline its handling unit is warned. */
+const SLIP_WARN_BEFORE_MS = 24 * 3600_000;
 
 interface SlipOfOrderRow {
   order_id: string;
@@ -321,6 +324,42 @@ export class SupervisionService {
         await this.announce(tx, slip, orders, actor, event.action, event.reason);
       }
       return this.view(m, await m.findOneByOrFail(SupervisionSlip, { id }));
+    });
+  }
+
+  /**
+   * A slip's own deadline: the handling unit is warned a day before and told once it has passed,
+   * each an event on the slip's orders delivered to the unit. The sweep finds the slips through
+   * partial indexes and checks each; the row lock and the times kept on the slip make every
+   * notice happen once, however many workers sweep.
+   */
+  async sweep(): Promise<number> {
+    const now = this.now();
+    const due = await this.db.statement<{ id: string }>(
+      `(SELECT id FROM supervision_slips WHERE state = 'open' AND warned_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT 500)
+       UNION
+       (SELECT id FROM supervision_slips WHERE state = 'open' AND overdue_at IS NULL AND due_at <= $2 ORDER BY due_at LIMIT 500)`,
+      [new Date(now.getTime() + SLIP_WARN_BEFORE_MS), now],
+    );
+    for (const { id } of due) await this.checkDeadline(id);
+    return due.length;
+  }
+
+  async checkDeadline(id: string): Promise<void> {
+    await this.workOrders.unitOfWork(async (tx) => {
+      const { m, now } = tx;
+      const [locked] = (await m.query(`SELECT id FROM supervision_slips WHERE id = $1 AND state = 'open' FOR UPDATE`, [id])) as unknown[];
+      if (!locked) return;
+      const slip = await m.findOneByOrFail(SupervisionSlip, { id });
+      const overdue = slip.overdueAt === null && now.getTime() >= slip.dueAt.getTime();
+      const warn = !overdue && slip.warnedAt === null && now.getTime() >= slip.dueAt.getTime() - SLIP_WARN_BEFORE_MS;
+      if (!overdue && !warn) return;
+      // A note on the slip, not a change someone made to it: its version stays.
+      await m.query(`UPDATE supervision_slips SET warned_at = coalesce(warned_at, $2), overdue_at = CASE WHEN $3 THEN $2 ELSE overdue_at END WHERE id = $1`, [id, now, overdue]);
+      const links = await m.findBy(SupervisionSlipOrder, { slipId: id });
+      const orders = await m.find(WorkOrder, { where: { id: In(links.map((l) => l.workOrderId)) }, order: { receivedAt: 'ASC' } });
+      const number = slipNumber(slip.year, slip.number);
+      await this.announce(tx, slip, orders, SYSTEM_ACTOR, overdue ? 'slip-overdue' : 'slip-warn', overdue ? `${number}已超过办理期限` : `${number}将在一天内到期`);
     });
   }
 
