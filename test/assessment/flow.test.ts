@@ -165,6 +165,18 @@ describe(`the monthly assessment (${storage})`, () => {
     expect((await ranking('quarter=2026-Q4')).consequences.excellent).toEqual(['CQ-PS-PINGAN']);
   });
 
+  test('the trends count noise and dog complaints from the text, whatever the platform category, and where they come from', async () => {
+    const at = bj('2026-07-05T10:00:00').toISOString();
+    for (const [content, category] of [['楼下广场舞音响太吵,晚上十点还在跳', '噪音'], ['邻居家的狗整夜叫个不停', undefined], ['物业乱收停车费', undefined]] as const) {
+      await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ content, category, receivedAt: at, address: '长清区文昌街道幸福小区3号楼' })).expect(201);
+    }
+    const trends = (await t.http.get('/api/v1/reports/trends?from=2026-06&to=2026-07').set(bearer(tokens.commander)).expect(200)).body;
+    expect(trends.byMatter).toHaveLength(2);
+    expect(trends.byMatter).toEqual(expect.arrayContaining([{ matter: '噪音扰民', counts: [0, 1], total: 1 }, { matter: '不文明养犬', counts: [0, 1], total: 1 }]));
+    expect(trends.noiseHotSpots).toEqual([{ place: '文昌街道幸福小区', counts: [0, 2], total: 2 }]);
+    expect(trends.byCategory).toEqual(expect.arrayContaining([{ category: '未分类', counts: [0, 2], total: 2 }, { category: '噪音', counts: [0, 1], total: 1 }]));
+  });
+
   test('the quarter and the year add up their months; bad periods are refused', async () => {
     await july();
     const quarter = await ranking('quarter=2026-Q3');

@@ -80,7 +80,11 @@ const Trends = Type.Object({
   to: Type.String(),
   months: Type.Array(Type.String()),
   byCategory: Type.Array(Type.Composite([Type.Object({ category: Type.String() }), Series])),
+  byMatter: Type.Array(Type.Composite([Type.Object({ matter: Type.String({ description: '噪音扰民 or 不文明养犬, read from the text' }) }), Series]), {
+    description: 'Noise and dog complaints, whatever their platform category',
+  }),
   hotSpots: Type.Array(Type.Composite([Type.Object({ place: Type.String() }), Series])),
+  noiseHotSpots: Type.Array(Type.Composite([Type.Object({ place: Type.String() }), Series]), { description: 'The places of most noise and dog complaints' }),
   repeatSources: Type.Array(
     Type.Object({
       original: Type.Object({ id: Type.String(), externalNo: Type.String(), receivedAt: Type.String(), state: Type.String(), content: Type.String(), address: Type.String(), relation: Type.String() }),

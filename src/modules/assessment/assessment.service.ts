@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { returnedRows, type Database } from '../../db/database';
 import { badRequest } from '../../errors';
 import type { RepeatGroup, RepeatService } from '../repeats/repeat.service';
+import { DOG_WORDS, NOISE_WORDS } from '../repeats/similarity';
 import { SATISFACTION_LEVELS, type SatisfactionLevel } from '../settings/settings.catalogue';
 import type { SettingsService } from '../settings/settings.service';
 import {
@@ -55,7 +56,11 @@ export interface Trends {
   to: string;
   months: string[];
   byCategory: { category: string; counts: number[]; total: number }[];
+  /** Noise and dog complaints read from the orders' text, whatever their platform category: the summer rise. */
+  byMatter: { matter: string; counts: number[]; total: number }[];
   hotSpots: { place: string; total: number; counts: number[] }[];
+  /** The places of most noise and dog complaints. */
+  noiseHotSpots: { place: string; total: number; counts: number[] }[];
   repeatSources: RepeatGroup[];
 }
 
@@ -220,6 +225,21 @@ export class AssessmentService {
          FROM work_orders w JOIN top USING (place_key) WHERE w.received_at >= $1 AND w.received_at < $2 AND w.state <> 'cancelled' GROUP BY 1, 2`,
         [start, end],
       )) as { place: string; month: string; n: number }[];
+      const matters = (await m.query(
+        `SELECT to_char(w.received_at AT TIME ZONE '${TZ}', 'YYYY-MM') AS month, k.matter, count(*)::int AS n
+         FROM work_orders w CROSS JOIN LATERAL (VALUES ('噪音扰民', w.content ~ $3), ('不文明养犬', w.content ~ $4)) AS k(matter, hit)
+         WHERE k.hit AND w.received_at >= $1 AND w.received_at < $2 AND w.state <> 'cancelled' GROUP BY 1, 2`,
+        [start, end, NOISE_WORDS, DOG_WORDS],
+      )) as { month: string; matter: string; n: number }[];
+      const noisePlaces = (await m.query(
+        `WITH noise AS (
+           SELECT place_key, received_at FROM work_orders
+           WHERE received_at >= $1 AND received_at < $2 AND place_key <> '' AND state <> 'cancelled' AND content ~ $3),
+         top AS (SELECT place_key FROM noise GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 10)
+         SELECT n.place_key AS place, to_char(n.received_at AT TIME ZONE '${TZ}', 'YYYY-MM') AS month, count(*)::int AS n
+         FROM noise n JOIN top USING (place_key) GROUP BY 1, 2`,
+        [start, end, `${NOISE_WORDS}|${DOG_WORDS}`],
+      )) as { place: string; month: string; n: number }[];
       const series = <K extends string>(rows: ({ month: string; n: number } & Record<K, string>)[], k: K) => {
         const byKey = new Map<string, number[]>();
         for (const r of rows) {
@@ -234,7 +254,9 @@ export class AssessmentService {
         to,
         months,
         byCategory: series(categories, 'category').map(({ key, ...rest }) => ({ category: key, ...rest })),
+        byMatter: series(matters, 'matter').map(({ key, ...rest }) => ({ matter: key, ...rest })),
         hotSpots: series(places, 'place').map(({ key, ...rest }) => ({ place: key, ...rest })),
+        noiseHotSpots: series(noisePlaces, 'place').map(({ key, ...rest }) => ({ place: key, ...rest })),
         repeatSources: await this.repeats.topSourcesIn(m, start, end, 10),
       };
     });

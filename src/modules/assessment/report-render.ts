@@ -239,9 +239,13 @@ export function trendsPage(trends: Trends): string {
 <div class="chart">${trendsChart(trends)}</div>
 <h2>一、各类诉求月度件数</h2>
 ${table(trends.byCategory.map((c) => ({ name: c.category, counts: c.counts, total: c.total })))}
-<h2>二、热点地点</h2>
+<h2>二、噪音扰民与不文明养犬 (按诉求内容识别,含未分类工单)</h2>
+${table(trends.byMatter.map((c) => ({ name: c.matter, counts: c.counts, total: c.total })))}
+<h2>三、热点地点</h2>
 ${table(trends.hotSpots.map((p) => ({ name: p.place, counts: p.counts, total: p.total })))}
-<h2>三、重复投诉最多的问题 (一点多投诉)</h2>
+<h2>四、噪音与犬只投诉热点</h2>
+${table(trends.noiseHotSpots.map((p) => ({ name: p.place, counts: p.counts, total: p.total })))}
+<h2>五、重复投诉最多的问题 (一点多投诉)</h2>
 <table><thead><tr><th>地点</th><th>诉求</th><th>重复件数</th><th>来电人数</th></tr></thead><tbody>${repeats || '<tr><td colspan="4">无</td></tr>'}</tbody></table>
 </body></html>`;
 }

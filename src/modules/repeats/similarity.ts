@@ -9,8 +9,10 @@ const REGION_PREFIXES = /^(中国)?(山东省|山东)?(济南市|济南)?(长清
 const PLACE_END = /(小区|社区|花园|家园|公寓|大厦|广场|市场|公园|学校|医院|号院|村|苑)/;
 /** A street's house number ("清河街88号"), not a building inside an estate ("3号楼"). */
 const HOUSE_NUMBER = /\d+号(?![楼院])/;
-/** Social-life noise and dogs: the matters a noise source is about (domain.md §5, §11). */
-const NOISE_MATTER = /噪音|噪声|扰民|太吵|吵闹|喧哗|广场舞|音响|喇叭|高音|狗|犬|吠/;
+/** Social-life noise and dogs, as citizens name them: the matters a noise source is about (domain.md §5, §11). Also POSIX regular expressions, for SQL. */
+export const NOISE_WORDS = '噪音|噪声|扰民|太吵|吵闹|喧哗|广场舞|音响|喇叭|高音';
+export const DOG_WORDS = '狗|犬|吠';
+const NOISE_MATTER = new RegExp(`${NOISE_WORDS}|${DOG_WORDS}`);
 
 /** Whether a message is about noise or dogs, the matters the noise-source register follows. */
 export function isNoiseMatter(text: string): boolean {
