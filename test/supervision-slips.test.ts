@@ -39,6 +39,15 @@ describe(`an order shows its supervision slips (${storage})`, () => {
     expect((await slipsOn(id, units['CQ-CG']))[0].state).toBe('result_submitted');
     await t.http.post(`${url}/close`).set(bearer(tokens.commander)).send({ text: '同意办结' }).expect(200);
     expect(await slipsOn(id)).toEqual([{ ...shown, state: 'closed' }]);
+    // The slip's course is in the order's history too: who, when, what.
+    const history = (await t.http.get(`/api/v1/work-orders/${id}/events`).set(bearer(tokens.operator))).body as { action: string; reason: string; actor: { role: string } }[];
+    const course = history.filter((e) => e.action === 'escalate' || e.action.includes('slip')).map((e) => [e.action, e.actor.role, e.reason]);
+    expect(course).toEqual([
+      ['escalate', 'system', '涉及多部门,历史遗留'],
+      ['slip-chief-callback', 'unit', 'satisfied: 群众表示满意'],
+      ['slip-result', 'unit', '已协调解决'],
+      ['close-slip', 'commander', '同意办结'],
+    ]);
   });
 
   test('the order list shows each order its own slips, read in one query for the whole page', async () => {

@@ -42,7 +42,7 @@ export interface SlipView {
 }
 
 /** Events a slip records on the orders it covers: raised (escalate), closed, sent back. */
-type SlipAction = Extract<SystemAction, 'escalate' | 'close-slip' | 'send-back-slip' | 'slip-warn' | 'slip-overdue'>;
+type SlipAction = Extract<SystemAction, 'escalate' | 'close-slip' | 'send-back-slip' | 'slip-warn' | 'slip-overdue' | 'slip-progress' | 'slip-chief-callback' | 'slip-result'>;
 
 /** How long before a slip's deadline its handling unit is warned. */
 const SLIP_WARN_BEFORE_MS = 24 * 3600_000;
@@ -185,30 +185,48 @@ export class SupervisionService {
     return this.db.read(async (m) => this.view(m, await this.visible(m, actor, id)));
   }
 
-  /** Progress notes: by the handling unit, the centre or a commander. */
+  /** Progress notes: by the handling unit, the centre or a commander; each is in the history of the slip's orders too. */
   addProgress(actor: Actor, id: string, text: string): Promise<SlipView> {
-    return this.change(actor, id, ['open', 'result_submitted'], async (m, slip) => {
-      await this.note(m, slip, actor, 'progress', text);
-    });
+    return this.change(
+      actor,
+      id,
+      ['open', 'result_submitted'],
+      async (m, slip) => {
+        await this.note(m, slip, actor, 'progress', text);
+      },
+      { action: 'slip-progress', reason: text },
+    );
   }
 
   /** The chief's own callback to the citizen (局长督办: the unit chief calls back personally). */
   recordChiefCallback(actor: Actor, id: string, input: { calledAt: string; satisfaction: string; text: string }): Promise<SlipView> {
-    return this.change(actor, id, ['open', 'result_submitted'], async (m, slip) => {
-      this.requireHandlingUnit(actor, slip);
-      slip.chiefCallback = { ...input, by: actor.name };
-      await this.note(m, slip, actor, 'chief_callback', `${input.satisfaction}: ${input.text}`);
-    });
+    return this.change(
+      actor,
+      id,
+      ['open', 'result_submitted'],
+      async (m, slip) => {
+        this.requireHandlingUnit(actor, slip);
+        slip.chiefCallback = { ...input, by: actor.name };
+        await this.note(m, slip, actor, 'chief_callback', `${input.satisfaction}: ${input.text}`);
+      },
+      { action: 'slip-chief-callback', reason: `${input.satisfaction}: ${input.text}` },
+    );
   }
 
   submitResult(actor: Actor, id: string, text: string): Promise<SlipView> {
-    return this.change(actor, id, ['open'], async (m, slip) => {
-      this.requireHandlingUnit(actor, slip);
-      if (!slip.chiefCallback) throw conflict('chief_callback_missing', "record the chief's callback to the citizen before the result");
-      slip.result = text;
-      slip.state = 'result_submitted';
-      await this.note(m, slip, actor, 'result', text);
-    });
+    return this.change(
+      actor,
+      id,
+      ['open'],
+      async (m, slip) => {
+        this.requireHandlingUnit(actor, slip);
+        if (!slip.chiefCallback) throw conflict('chief_callback_missing', "record the chief's callback to the citizen before the result");
+        slip.result = text;
+        slip.state = 'result_submitted';
+        await this.note(m, slip, actor, 'result', text);
+      },
+      { action: 'slip-result', reason: text },
+    );
   }
 
   /** A commander's sign-off closes the slip; each order it covers records it and the handling unit is told. */
@@ -291,9 +309,11 @@ export class SupervisionService {
    */
   private async announce(tx: OrderTx, slip: SupervisionSlip, orders: WorkOrder[], actor: Actor, action: SlipAction, reason: string): Promise<void> {
     const details = { slip: slipNumber(slip.year, slip.number), slipId: slip.id, trigger: slip.trigger, slipState: slip.state, dueAt: slip.dueAt.toISOString() };
+    // As for the order's own events, a unit is not told of what it did itself.
+    const notified = actor.unitId === slip.unitId ? [] : [slip.unitId];
     for (const order of orders) {
       const eventId = await this.workOrders.recordEvent(tx, order, actor, action, order.state, { reason, details });
-      await this.webhooks.notify(tx, eventId, [slip.unitId]);
+      await this.webhooks.notify(tx, eventId, notified);
     }
   }
 

@@ -40,7 +40,7 @@ export type MilestoneSource = (m: EntityManager, orderIds: string[], now: Date) 
 export type SlipSource = (m: EntityManager, orderIds: string[], now: Date, actor: Actor) => Promise<Map<string, OrderSlip[]>>;
 
 /** Events the system records on an order without changing it. */
-export type SystemAction = 'create' | 'warn' | 'overdue' | 'urge' | 'escalate' | 'link-repeat' | 'link-noise-source' | 'callback' | 'request-exemption' | 'approve-exemption' | 'refuse-exemption' | 'close-slip' | 'send-back-slip' | 'slip-warn' | 'slip-overdue' | 'deadlines-moved';
+export type SystemAction = 'create' | 'warn' | 'overdue' | 'urge' | 'escalate' | 'link-repeat' | 'link-noise-source' | 'callback' | 'request-exemption' | 'approve-exemption' | 'refuse-exemption' | 'close-slip' | 'send-back-slip' | 'slip-warn' | 'slip-overdue' | 'slip-progress' | 'slip-chief-callback' | 'slip-result' | 'deadlines-moved';
 
 /**
  * A module that follows orders (notifications, deadlines, routing). It runs inside the
