@@ -35,13 +35,16 @@ declare module 'fastify' {
 }
 
 /** Never log a query string (a search may hold a phone number) nor a header but the few we need. */
-export const loggerOptions = (level: string): FastifyServerOptions['logger'] => ({
-  ...logOptions(level),
-  serializers: {
-    ...logOptions(level).serializers,
-    req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-  },
-});
+export const loggerOptions = (level: string): FastifyServerOptions['logger'] => {
+  const base = logOptions(level);
+  return {
+    ...base,
+    serializers: {
+      ...base.serializers,
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+    },
+  };
+};
 
 export const OPENAPI_INFO = {
   title: '12345 hotline work orders',

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../modules/auth/principal.entity';
 import type { PrincipalService } from '../modules/auth/principal.service';
 import { sendProblem } from './problem';
@@ -73,6 +73,7 @@ export function createAuthenticator(principals: PrincipalService, adminToken: st
 
 /** A person in a browser asks for a page: send them to sign in rather than show a bare 401. */
 const wantsPage = (request: FastifyRequest) => request.method === 'GET' && /\btext\/html\b/.test(request.headers.accept ?? '');
+const toLogin = (request: FastifyRequest, reply: FastifyReply) => reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
 
 export function registerAuth(app: FastifyInstance, authenticate: Authenticator): void {
   app.decorateRequest('actor', null as unknown as Actor);
@@ -91,12 +92,12 @@ export function registerAuth(app: FastifyInstance, authenticate: Authenticator):
     if (access === 'public' || access === undefined) return;
     const token = requestToken(request);
     if (!token) {
-      if (wantsPage(request)) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+      if (wantsPage(request)) return toLogin(request, reply);
       return sendProblem(reply, 401, 'unauthenticated', 'send an API token as "Authorization: Bearer <token>"');
     }
     const actor = await authenticate(token);
     if (!actor) {
-      if (wantsPage(request) && !bearerToken(request)) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+      if (wantsPage(request) && !bearerToken(request)) return toLogin(request, reply);
       return sendProblem(reply, 401, 'unauthenticated', 'the API token is unknown or revoked');
     }
     if (actor.role === 'system' || !access.includes(actor.role)) {

@@ -374,7 +374,7 @@ export class DeadlineService implements WorkingClock {
     const eventId = await this.workOrders.recordEvent(tx, order, SYSTEM_ACTOR, action, order.state, {
       details: { milestone: ms.milestone, milestoneId: ms.id, ...details },
     });
-    await this.webhooks.notify(tx, eventId, [ms.unitId]);
+    await this.webhooks.notify(tx, eventId, SYSTEM_ACTOR, [ms.unitId]);
   }
 
   // ---- views ----------------------------------------------------------------------------
@@ -497,7 +497,7 @@ export class DeadlineService implements WorkingClock {
     for (const [orderId, moves] of moved) {
       const order = await m.findOneByOrFail(WorkOrder, { id: orderId });
       const eventId = await this.workOrders.recordEvent(tx, order, SYSTEM_ACTOR, 'deadlines-moved', order.state, { reason: `工作日历调整: ${date}`, details: { date, ...moves } });
-      if (order.leadUnitId) await this.webhooks.notify(tx, eventId, [order.leadUnitId]);
+      if (order.leadUnitId) await this.webhooks.notify(tx, eventId, SYSTEM_ACTOR, [order.leadUnitId]);
     }
     return changed;
   }

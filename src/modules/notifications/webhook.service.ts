@@ -51,14 +51,16 @@ export class WebhookService {
   readonly observer: OrderObserver = {
     orderChanged: async (tx, { before, after, actor, eventId }) => {
       const concerned = new Set([before.leadUnitId, ...before.assistingUnitIds, after.leadUnitId, ...after.assistingUnitIds]);
-      concerned.delete(actor.unitId);
-      await this.notify(tx, eventId, [...concerned].filter((u): u is string => !!u));
+      await this.notify(tx, eventId, actor, [...concerned].filter((u): u is string => !!u));
     },
   };
 
-  /** Within the event's transaction: owe the event to each of these units that has a webhook; queue after commit. */
-  async notify(tx: OrderTx, eventId: string, unitIds: string[]): Promise<void> {
-    const ids = await this.recordDeliveries(tx.m, eventId, unitIds);
+  /**
+   * Within the event's transaction: owe the event to each of these units that has a webhook,
+   * but never to the unit whose staff did it; queue after commit.
+   */
+  async notify(tx: OrderTx, eventId: string, author: Pick<Actor, 'unitId'>, unitIds: string[]): Promise<void> {
+    const ids = await this.recordDeliveries(tx.m, eventId, unitIds.filter((u) => u !== author.unitId));
     if (ids.length) tx.afterCommit(() => this.enqueue(ids));
   }
 

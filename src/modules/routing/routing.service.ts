@@ -128,7 +128,7 @@ export class RoutingService {
       const { compiled, model } = await this.active(m);
       const decision = route(input, compiled, model);
       const names = await unitNames(m, [decision.leadUnitCode]);
-      return { ...decision, leadUnitName: decision.leadUnitCode ? (names.get(decision.leadUnitCode) ?? null) : null };
+      return named(decision, names);
     });
   }
 
@@ -349,9 +349,9 @@ export class RoutingService {
    */
   triage(limit: number): Promise<TriageItem[]> {
     return this.db.read(async (m) => {
-      type Row = { id: string; decided_at: Date; repeat_of_external_no: string | null };
+      type Row = { id: string; repeat_of_external_no: string | null };
       const rows = (await m.query(
-        `SELECT w.id, r.decided_at, o.external_no AS repeat_of_external_no
+        `SELECT w.id, o.external_no AS repeat_of_external_no
          FROM work_orders w JOIN routing_decisions r ON r.work_order_id = w.id LEFT JOIN work_orders o ON o.id = w.repeat_of_id
          WHERE w.state = 'received' ORDER BY r.decided_at, w.id LIMIT $1`,
         [limit],
@@ -373,7 +373,7 @@ export class RoutingService {
           returned: o.dispatchCount > 0,
           repeatOf: o.repeatOfId ? { id: o.repeatOfId, externalNo: r.repeat_of_external_no! } : null,
           decidedAt: d.decidedAt.toISOString(),
-          decision: { ...d.decision, leadUnitName: d.suggestedUnitCode ? (names.get(d.suggestedUnitCode) ?? null) : null },
+          decision: named(d.decision, names),
         };
       });
     });
@@ -389,7 +389,7 @@ export class RoutingService {
         workOrderId,
         outcome: row.outcome,
         decidedAt: row.decidedAt.toISOString(),
-        decision: { ...row.decision, leadUnitName: row.suggestedUnitCode ? (names.get(row.suggestedUnitCode) ?? null) : null },
+        decision: named(row.decision, names),
         resolvedUnitCode: row.resolvedUnitCode,
         resolvedBy: row.resolvedBy,
         resolvedAt: row.resolvedAt?.toISOString() ?? null,
@@ -447,6 +447,11 @@ export class RoutingService {
       note: `自动派单 (置信度 ${decision.confidence}): ${decision.reasons.join('; ')}`.slice(0, 2000),
     });
   }
+}
+
+/** A decision with its lead unit's name, as operators read it. */
+function named(decision: RoutingDecision, names: Map<string, string>): RoutingDecision & { leadUnitName: string | null } {
+  return { ...decision, leadUnitName: decision.leadUnitCode ? (names.get(decision.leadUnitCode) ?? null) : null };
 }
 
 async function unitNames(m: EntityManager, codes: (string | null)[]): Promise<Map<string, string>> {

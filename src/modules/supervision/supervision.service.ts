@@ -41,7 +41,7 @@ export interface SlipView {
   version: number;
 }
 
-/** Events a slip records on the orders it covers: raised (escalate), closed, sent back. */
+/** Events a slip records on the orders it covers: raised (escalate), its course, its deadline's notices, sent back, closed. */
 type SlipAction = Extract<SystemAction, 'escalate' | 'close-slip' | 'send-back-slip' | 'slip-warn' | 'slip-overdue' | 'slip-progress' | 'slip-chief-callback' | 'slip-result'>;
 
 /** How long before a slip's deadline its handling unit is warned. */
@@ -309,11 +309,9 @@ export class SupervisionService {
    */
   private async announce(tx: OrderTx, slip: SupervisionSlip, orders: WorkOrder[], actor: Actor, action: SlipAction, reason: string): Promise<void> {
     const details = { slip: slipNumber(slip.year, slip.number), slipId: slip.id, trigger: slip.trigger, slipState: slip.state, dueAt: slip.dueAt.toISOString() };
-    // As for the order's own events, a unit is not told of what it did itself.
-    const notified = actor.unitId === slip.unitId ? [] : [slip.unitId];
     for (const order of orders) {
       const eventId = await this.workOrders.recordEvent(tx, order, actor, action, order.state, { reason, details });
-      await this.webhooks.notify(tx, eventId, notified);
+      await this.webhooks.notify(tx, eventId, actor, [slip.unitId]);
     }
   }
 
@@ -322,7 +320,7 @@ export class SupervisionService {
     id: string,
     from: SlipState[],
     apply: (m: EntityManager, slip: SupervisionSlip, now: Date) => Promise<void>,
-    event?: { action: SlipAction; reason: string },
+    event: { action: SlipAction; reason: string },
   ): Promise<SlipView> {
     return this.workOrders.unitOfWork(async (tx) => {
       const { m } = tx;
@@ -338,11 +336,7 @@ export class SupervisionService {
         .returning(['id'])
         .execute();
       if (returnedRows(saved.raw).length === 0) throw conflict('version_conflict', 'someone else changed the slip at the same moment; reload it');
-      if (event) {
-        const links = await m.findBy(SupervisionSlipOrder, { slipId: id });
-        const orders = await m.find(WorkOrder, { where: { id: In(links.map((l) => l.workOrderId)) }, order: { receivedAt: 'ASC' } });
-        await this.announce(tx, slip, orders, actor, event.action, event.reason);
-      }
+      await this.announce(tx, slip, await this.ordersOf(m, id), actor, event.action, event.reason);
       return this.view(m, await m.findOneByOrFail(SupervisionSlip, { id }));
     });
   }
@@ -376,11 +370,15 @@ export class SupervisionService {
       if (!overdue && !warn) return;
       // A note on the slip, not a change someone made to it: its version stays.
       await m.query(`UPDATE supervision_slips SET warned_at = coalesce(warned_at, $2), overdue_at = CASE WHEN $3 THEN $2 ELSE overdue_at END WHERE id = $1`, [id, now, overdue]);
-      const links = await m.findBy(SupervisionSlipOrder, { slipId: id });
-      const orders = await m.find(WorkOrder, { where: { id: In(links.map((l) => l.workOrderId)) }, order: { receivedAt: 'ASC' } });
       const number = slipNumber(slip.year, slip.number);
-      await this.announce(tx, slip, orders, SYSTEM_ACTOR, overdue ? 'slip-overdue' : 'slip-warn', overdue ? `${number}已超过办理期限` : `${number}将在一天内到期`);
+      await this.announce(tx, slip, await this.ordersOf(m, id), SYSTEM_ACTOR, overdue ? 'slip-overdue' : 'slip-warn', overdue ? `${number}已超过办理期限` : `${number}将在一天内到期`);
     });
+  }
+
+  /** The orders a slip covers, oldest first. */
+  private async ordersOf(m: EntityManager, slipId: string): Promise<WorkOrder[]> {
+    const links = await m.findBy(SupervisionSlipOrder, { slipId });
+    return m.find(WorkOrder, { where: { id: In(links.map((l) => l.workOrderId)) }, order: { receivedAt: 'ASC' } });
   }
 
   private requireHandlingUnit(actor: Actor, slip: SupervisionSlip): void {
