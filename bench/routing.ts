@@ -3,7 +3,7 @@ import path from 'node:path';
 import knowledge from '../src/modules/routing/data/knowledge.json';
 import { parseCsv } from '../src/modules/routing/csv';
 import { train, type TextModel } from '../src/modules/routing/model';
-import { compileKnowledge, route, type Knowledge, type RoutingDecision } from '../src/modules/routing/router';
+import { compileKnowledge, route, routingFeatures, type Knowledge, type RoutingDecision } from '../src/modules/routing/router';
 import { SETTINGS } from '../src/modules/settings/settings.catalogue';
 import { percentile } from './support';
 
@@ -95,7 +95,8 @@ function main(): void {
   const cold = evaluate('cold start (duty lists only)', null);
   const trainStarted = Date.now();
   const examples = read('topic-train-segmented.csv').map((r) => ({ text: r.text_segmented, unitCode: ACCEPTED[r.label][0] }));
-  const model = train(examples);
+  const compiled = compileKnowledge(knowledge as Knowledge);
+  const model = train(examples, { features: (text) => routingFeatures(text, compiled) });
   const trainSeconds = (Date.now() - trainStarted) / 1000;
   const trained = evaluate(`after training on ${examples.length} messages (${trainSeconds.toFixed(1)} s)`, model);
   const speed = throughput(model);

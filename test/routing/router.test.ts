@@ -1,6 +1,6 @@
 import knowledge from '../../src/modules/routing/data/knowledge.json';
 import { TextModel, tokenize, train } from '../../src/modules/routing/model';
-import { compileKnowledge, route, type Knowledge } from '../../src/modules/routing/router';
+import { compileKnowledge, route, routingFeatures, type Knowledge } from '../../src/modules/routing/router';
 import reference from '../../src/modules/directory/data/reference-district.json';
 
 const compiled = compileKnowledge(knowledge as Knowledge);
@@ -116,6 +116,36 @@ describe('the learned model', () => {
     expect(learned.reasons.join(' ')).toContain('a police matter');
     // The partner matters stay with the partners.
     expect(route({ content: '公司拖欠工资三个月', address: '' }, compiled, model)).toMatchObject({ police: false, leadUnitCode: 'CQ-RS' });
+  });
+
+  test('a citizen who says the same thing twice is routed the same: texts are weighed by length, not by word count', () => {
+    const model = train(examples, { minCount: 1 });
+    const once = '医院 看病 贵, 物业 电梯 坏了';
+    const p = model.predict(once);
+    const twice = model.predict(`${once} ${once} ${once}`);
+    for (const [unit, probability] of p) expect(twice.get(unit)).toBeCloseTo(probability, 6);
+  });
+
+  test('a model stored before length normalisation still predicts from raw counts, as when it was trained', () => {
+    const old = new TextModel({ version: 'nb-old', labels: ['A', 'B'], logPriors: [Math.log(0.5), Math.log(0.5)], words: { 路灯: [Math.log(0.9), Math.log(0.1)] }, unseen: [0, 0], trainedOn: 2 });
+    // Two words: tempered by 1 + 2/6, so the odds are 9^(2 / (4/3)) = 27 to 1.
+    expect(old.predictTokens(['路灯', '路灯']).get('A')).toBeCloseTo(27 / 28, 6);
+  });
+
+  test("the model learns how far a duty list is trusted: where the centre sends food safety to health, so does the router", () => {
+    // The operators here send food complaints to the health bureau, whatever the market regulator's duty list says.
+    const centre = [
+      ...['饭店 食品安全 吃坏肚子', '食品卫生 餐馆 后厨 脏', '食品安全 学校 食堂 变质', '外卖 食品卫生 不合格'].map((text) => ({ text, unitCode: 'CQ-WJ' })),
+      ...['公司 拖欠工资 不发', '拖欠 农民工 工资', '单位 不交 社保', '工资 拖欠 三个月'].map((text) => ({ text, unitCode: 'CQ-RS' })),
+      ...['物业 乱收费', '物业费 上涨', '开发商 延期 交房', '小区 物业 不作为'].map((text) => ({ text, unitCode: 'CQ-ZJ' })),
+    ];
+    const text = '超市卖过期食品'; // words the centre's history never used, but the market regulator's duty terms
+    expect(at(text).leadUnitCode).toBe('CQ-SCJG');
+    const withEvidence = train(centre, { minCount: 1, features: (t) => routingFeatures(t, compiled) });
+    expect(route({ content: text }, compiled, withEvidence).leadUnitCode).toBe('CQ-WJ');
+    expect(routingFeatures(text, compiled)).toEqual(expect.arrayContaining(['duty:CQ-SCJG']));
+    // Trained on the words alone, the model has nothing to say about it and the duty list decides.
+    expect(route({ content: text }, compiled, train(centre, { minCount: 1 })).leadUnitCode).toBe('CQ-SCJG');
   });
 
   test('with a model, the router mixes learned and duty-list evidence and says so', () => {

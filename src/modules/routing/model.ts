@@ -6,6 +6,10 @@ import { dict } from '@node-rs/jieba/dict';
  * A multinomial naive Bayes text model over jieba words, trained from labelled orders
  * (the deployment's closed orders, operator corrections, imported history). Small, fast,
  * serialisable as JSON with a version id.
+ *
+ * Texts are length-normalised (Rennie et al. 2003, "Tackling the poor assumptions of naive
+ * Bayes text classifiers"): a text's word counts are scaled to the same Euclidean length, so a
+ * long letter outvotes neither the short ones in training nor its own title in prediction.
  */
 
 let jieba: Jieba | undefined;
@@ -20,6 +24,9 @@ export function tokenize(text: string): string[] {
   const words = /\S\s+\S/.test(text) && !/[，。、！？]/.test(text) ? text.split(/\s+/) : segmenter().cut(text, false);
   return words.filter((w) => w.length >= 2 && /[\u4e00-\u9fff]/.test(w) && !STOP_WORDS.has(w));
 }
+
+/** A text's features: its words, and whatever else the caller adds (the router adds duty-list evidence). */
+export type Features = (text: string) => string[];
 
 export interface TrainingExample {
   /** Raw text, or words already separated by spaces. */
@@ -36,10 +43,34 @@ export interface TextModelData {
   /** log P(unseen word | label). */
   unseen: number[];
   trainedOn: number;
+  /** The Euclidean length every text's word counts were scaled to; absent in models trained on raw counts. */
+  textLength?: number;
+}
+
+/** The length texts are scaled to: about the weight of ten distinct words. */
+const TEXT_LENGTH = 10;
+/** Spreads the scores of a length-normalised text before they become probabilities. */
+const TEMPERATURE = 1;
+
+/** Word counts, scaled to a Euclidean length of `length` when one is given. */
+function weigh(tokens: readonly string[], length: number | undefined): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+  if (length === undefined) return counts;
+  let squares = 0;
+  for (const c of counts.values()) squares += c * c;
+  const factor = length / Math.sqrt(squares || 1);
+  for (const [t, c] of counts) counts.set(t, c * factor);
+  return counts;
 }
 
 export class TextModel {
-  constructor(readonly data: TextModelData) {}
+  /** The word rows in a Map: a plain object with tens of thousands of keys is slow to look up. */
+  private readonly rows: Map<string, number[]>;
+
+  constructor(readonly data: TextModelData) {
+    this.rows = new Map(Object.entries(data.words));
+  }
 
   get version(): string {
     return this.data.version;
@@ -51,15 +82,15 @@ export class TextModel {
   }
 
   predictTokens(tokens: string[]): Map<string, number> {
-    const { labels, logPriors, words } = this.data;
+    const { labels, logPriors, textLength } = this.data;
     const scores = [...logPriors];
-    for (const token of tokens) {
-      const row = words[token];
+    for (const [token, weight] of weigh(tokens, textLength)) {
+      const row = this.rows.get(token);
       if (!row) continue;
-      for (let i = 0; i < labels.length; i++) scores[i] += row[i];
+      for (let i = 0; i < labels.length; i++) scores[i] += weight * row[i];
     }
-    // Naive Bayes is overconfident on long texts: temper by the number of words.
-    const temperature = 1 + tokens.length / 6;
+    // Naive Bayes on raw counts is overconfident on long texts: those models are tempered by the number of words.
+    const temperature = textLength === undefined ? 1 + tokens.length / 6 : TEMPERATURE;
     const max = Math.max(...scores);
     const exp = scores.map((s) => Math.exp((s - max) / temperature));
     const sum = exp.reduce((a, b) => a + b, 0);
@@ -76,7 +107,7 @@ export class TextModel {
     if (i < 0) return [];
     const weighed: [string, number][] = [];
     for (const t of new Set(tokens)) {
-      const row = this.data.words[t];
+      const row = this.rows.get(t);
       if (row) weighed.push([t, row[i] - row.reduce((a, b) => a + b, 0) / row.length]);
     }
     return weighed
@@ -90,24 +121,31 @@ export class TextModel {
   }
 }
 
-/** Trains with Laplace smoothing; words seen fewer than `minCount` times are left out. */
-export function train(examples: TrainingExample[], options: { minCount?: number; alpha?: number } = {}): TextModel {
+/**
+ * Trains with Laplace smoothing; words seen fewer than `minCount` times are left out. `features`
+ * must be what the model will be asked about later: the router trains on `routingFeatures`.
+ */
+export function train(examples: TrainingExample[], options: { minCount?: number; alpha?: number; features?: Features } = {}): TextModel {
   const minCount = options.minCount ?? 2;
   const alpha = options.alpha ?? 0.5;
+  const features = options.features ?? tokenize;
   const labels = [...new Set(examples.map((e) => e.unitCode))].sort();
   const index = new Map(labels.map((l, i) => [l, i]));
   const docCounts = new Array<number>(labels.length).fill(0);
   const counts = new Map<string, number[]>();
+  const seen = new Map<string, number>();
   for (const e of examples) {
     const li = index.get(e.unitCode)!;
     docCounts[li]++;
-    for (const token of tokenize(e.text)) {
+    const tokens = features(e.text);
+    for (const token of tokens) seen.set(token, (seen.get(token) ?? 0) + 1);
+    for (const [token, weight] of weigh(tokens, TEXT_LENGTH)) {
       let row = counts.get(token);
       if (!row) counts.set(token, (row = new Array<number>(labels.length).fill(0)));
-      row[li]++;
+      row[li] += weight;
     }
   }
-  for (const [token, row] of counts) if (row.reduce((a, b) => a + b, 0) < minCount) counts.delete(token);
+  for (const token of counts.keys()) if (seen.get(token)! < minCount) counts.delete(token);
   const totals = labels.map((_, i) => [...counts.values()].reduce((sum, row) => sum + row[i], 0));
   const vocabulary = counts.size;
   const words: Record<string, number[]> = {};
@@ -118,6 +156,7 @@ export function train(examples: TrainingExample[], options: { minCount?: number;
     words,
     unseen: totals.map((t) => Math.log(alpha / (t + alpha * vocabulary))),
     trainedOn: examples.length,
+    textLength: TEXT_LENGTH,
   };
   const version = `nb-${createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 12)}`;
   return new TextModel({ version, ...data });

@@ -73,20 +73,21 @@ export interface CompiledKnowledge {
   places: { place: string; unit: string; station: boolean }[];
 }
 
-/** A trie of the terms with failure links: one pass over a text finds every term in it. */
+/** A trie of the terms with failure links: one pass over a text finds every term in it. Keyed by UTF-16 code unit. */
 interface Automaton {
-  next: Map<string, number>[];
+  next: Map<number, number>[];
   fail: number[];
   /** Indexes into `terms` of the terms ending at each node. */
   out: number[][];
 }
 
 function buildAutomaton(terms: readonly { term: string }[]): Automaton {
-  const next: Map<string, number>[] = [new Map()];
+  const next: Map<number, number>[] = [new Map()];
   const out: number[][] = [[]];
   terms.forEach(({ term }, index) => {
     let node = 0;
-    for (const ch of term) {
+    for (let i = 0; i < term.length; i++) {
+      const ch = term.charCodeAt(i);
       let child = next[node].get(ch);
       if (child === undefined) {
         child = next.length;
@@ -140,6 +141,18 @@ interface Match {
   at: number;
 }
 
+/** Where a term would start just after a negation (within NEGATION_REACH characters); null when the text has none. */
+function negatedPositions(text: string, negations: readonly string[]): Uint8Array | null {
+  let negated: Uint8Array | null = null;
+  for (const n of negations) {
+    for (let start = text.indexOf(n); start >= 0; start = text.indexOf(n, start + 1)) {
+      negated ??= new Uint8Array(text.length + 1);
+      negated.fill(1, start + n.length, Math.min(text.length, start + NEGATION_REACH) + 1);
+    }
+  }
+  return negated;
+}
+
 /**
  * The duty terms found in the text. A longer term hides the shorter ones inside it
  * ("施工噪音" is not also "噪音"), and a term just after a negation does not count.
@@ -149,11 +162,12 @@ export function matchTerms(text: string, compiled: CompiledKnowledge): Match[] {
   const found: { at: number; index: number }[] = [];
   let node = 0;
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
+    const ch = text.charCodeAt(i);
     while (node && !next[node].has(ch)) node = fail[node];
     node = next[node].get(ch) ?? 0;
     for (const index of out[node]) found.push({ at: i - compiled.terms[index].term.length + 1, index });
   }
+  const negated = negatedPositions(text, compiled.knowledge.negations);
   // Terms are indexed longest first: sorting by index lets longer terms take their characters first.
   found.sort((a, b) => a.index - b.index || a.at - b.at);
   const taken = new Uint8Array(text.length);
@@ -161,12 +175,26 @@ export function matchTerms(text: string, compiled: CompiledKnowledge): Match[] {
   for (const { at, index } of found) {
     const t = compiled.terms[index];
     if (taken[at] && taken[at + t.term.length - 1]) continue;
-    const before = text.slice(Math.max(0, at - NEGATION_REACH), at);
-    if (compiled.knowledge.negations.some((n) => before.includes(n))) continue;
+    if (negated?.[at]) continue;
     taken.fill(1, at, at + t.term.length);
     matches.push({ term: t.term, unit: t.unit, weight: t.weight, police: t.police, at });
   }
   return matches;
+}
+
+/** The learned model's feature for a matched duty term: the term's unit, once per point of weight. */
+const EVIDENCE = 'duty:';
+
+/**
+ * What the learned model reads: the words, and the duty-list evidence as features of their own,
+ * so that training learns how far each duty list is to be trusted (a centre whose operators send
+ * food safety to the health bureau teaches the model so, whatever the market regulator's list says).
+ * Terms are matched across the spaces of text that comes already split into words.
+ */
+export function routingFeatures(text: string, compiled: CompiledKnowledge, matches = matchTerms(text.replace(/\s+/g, ''), compiled)): string[] {
+  const features = tokenize(text);
+  for (const m of matches) for (let i = 0; i < m.weight; i++) features.push(EVIDENCE + m.unit);
+  return features;
 }
 
 /** The first place of a kind named in the address, else in the content. */
@@ -235,7 +263,7 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   // Police or not: the rules, and the model too once it has learned police units as well as partners
   // (from the centre's own dispatches and corrections); a model of partners only leaves it to the rules.
   const isPoliceUnit = (unit: string) => unit in knowledge.police;
-  const tokens = model ? tokenize(text) : [];
+  const tokens = model ? routingFeatures(text, compiled, matches) : [];
   const learned = model ? model.predictTokens(tokens) : null;
   let policeProbability = policeScore + agencyScore === 0 ? 0.1 : policeScore / (policeScore + agencyScore + 1);
   let police = policeScore > 0 && policeScore >= agencyScore;

@@ -13,7 +13,7 @@ import type { OrderObserver, OrderTx, WorkOrderService } from '../work-orders/wo
 import { parseCsv } from './csv';
 import seedKnowledge from './data/knowledge.json';
 import { TextModel, train, type TrainingExample } from './model';
-import { compileKnowledge, route, type CompiledKnowledge, type Knowledge, type RoutingDecision, type RoutingInput } from './router';
+import { compileKnowledge, route, routingFeatures, type CompiledKnowledge, type Knowledge, type RoutingDecision, type RoutingInput } from './router';
 import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow, type RoutingOutcome, type TrainingSources } from './routing-decision.entity';
 import type { KnowledgeBody } from './routing.schemas';
 
@@ -268,9 +268,9 @@ export class RoutingService {
 
   /** The job: trains a model and activates it. The same examples give the same version, kept once. */
   async train(requestedBy: string): Promise<ModelView | null> {
-    const { examples, sources } = await this.db.read((m) => this.trainingSet(m));
+    const { examples, sources, compiled } = await this.db.read(async (m) => ({ ...(await this.trainingSet(m)), compiled: (await this.active(m)).compiled }));
     if (new Set(examples.map((e) => e.unitCode)).size < 2) return null;
-    const model = train(examples);
+    const model = train(examples, { features: (text) => routingFeatures(text, compiled) });
     return this.db.write(async (m) => {
       await m.query(
         `INSERT INTO routing_models (version, data, trained_on, labels, sources, created_by) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (version) DO NOTHING`,
