@@ -113,7 +113,7 @@ function main(): void {
   const features = (text: string) => routingFeatures(text, compiled);
   const model = train(examples, { features });
   const trainSeconds = (Date.now() - trainStarted) / 1000;
-  const trained = evaluate(`after training on ${examples.length} messages (${trainSeconds.toFixed(1)} s)`, model);
+  const trained = evaluate(`after training on ${examples.length} messages (${trainSeconds.toFixed(1)} s, fitted temperature ${model.data.temperature})`, model);
   const ceiling = modelAlone(examples, model, features);
   const speed = throughput(model);
   for (const r of [cold, trained]) {

@@ -132,6 +132,17 @@ describe('the learned model', () => {
     expect(old.predictTokens(['路灯', '路灯']).get('A')).toBeCloseTo(27 / 28, 6);
   });
 
+  test('confidence means what it says: where a third of the history went elsewhere, the model is about two thirds sure', () => {
+    // Street lights went to unit A two times in three, manholes to unit B two times in three.
+    const history = Array.from({ length: 200 }, (_, k) => [
+      { text: '路灯 坏了 不亮', unitCode: k % 3 === 0 ? 'B' : 'A' },
+      { text: '井盖 丢了 危险', unitCode: k % 3 === 0 ? 'A' : 'B' },
+    ]).flat();
+    const p = train(history).predict('路灯 坏了 不亮').get('A')!;
+    expect(p).toBeGreaterThan(0.55);
+    expect(p).toBeLessThan(0.8);
+  });
+
   test("the model learns how far a duty list is trusted: where the centre sends food safety to health, so does the router", () => {
     // The operators here send food complaints to the health bureau, whatever the market regulator's duty list says.
     const centre = [
@@ -146,6 +157,16 @@ describe('the learned model', () => {
     expect(routingFeatures(text, compiled)).toEqual(expect.arrayContaining(['duty:CQ-SCJG']));
     // Trained on the words alone, the model has nothing to say about it and the duty list decides.
     expect(route({ content: text }, compiled, train(centre, { minCount: 1 })).leadUnitCode).toBe('CQ-SCJG');
+  });
+
+  test('a model that learned nothing about an order\'s words leaves it to the duty lists', () => {
+    const peacocks = train(
+      [...['孔雀 表演 太少', '孔雀 园区 门口'].map((text) => ({ text, unitCode: 'CQ-WL' })), ...['海豚 池塘 饲料', '海豚 养殖 池塘'].map((text) => ({ text, unitCode: 'CQ-NY' }))],
+      { minCount: 1 },
+    );
+    const withModel = route({ content: '公司拖欠工资三个月' }, compiled, peacocks);
+    expect(withModel).toMatchObject({ leadUnitCode: 'CQ-RS', confidence: at('公司拖欠工资三个月').confidence });
+    expect(withModel.reasons.join(' ')).not.toContain('learned model');
   });
 
   test('with a model, the router mixes learned and duty-list evidence and says so', () => {

@@ -264,7 +264,8 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   // (from the centre's own dispatches and corrections); a model of partners only leaves it to the rules.
   const isPoliceUnit = (unit: string) => unit in knowledge.police;
   const tokens = model ? routingFeatures(text, compiled, matches) : [];
-  const learned = model ? model.predictTokens(tokens) : null;
+  // A model that learned nothing about any word of this text has only its priors to offer: the rules decide.
+  const learned = model?.knowsAny(tokens) ? model.predictTokens(tokens) : null;
   let policeProbability = policeScore + agencyScore === 0 ? 0.1 : policeScore / (policeScore + agencyScore + 1);
   let police = policeScore > 0 && policeScore >= agencyScore;
   const learnedPolice = learned ? [...learned].filter(([unit]) => isPoliceUnit(unit)).reduce((sum, [, p]) => sum + p, 0) : 0;
@@ -305,7 +306,7 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   if (lead && byUnit(lead).length) reasons.unshift(`${police ? 'police scope' : 'duty list'} ${lead}: ${byUnit(lead).join('、')}`);
   // Evidence matters as much as the spread: one weak term is not enough to be sure.
   const evidence = lead ? (candidates.get(lead) ?? 0) : 0;
-  if (!model || (police && !modelKnowsBothSides)) confidence *= Math.min(1, evidence / 4);
+  if (!learned || (police && !modelKnowsBothSides)) confidence *= Math.min(1, evidence / 4);
   // Police or not is a decision too: with evidence on both sides, the winner's share of it bounds
   // the confidence, so that a near tie goes to an operator (domain.md §5), never silently to a guess.
   if (policeScore > 0 && agencyScore > 0) {
