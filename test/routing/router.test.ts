@@ -36,6 +36,19 @@ describe('police or not, and which unit (domain.md §5)', () => {
     expect(d).toMatchObject({ police: false, leadUnitCode: 'CQ-ZJ' });
   });
 
+  test('a landmark is not the matter: a waste bin near a school goes to urban management; a fight outside a school is sure enough to dispatch', () => {
+    expect(at('中学附近的垃圾箱长期没人清理').leadUnitCode).toBe('CQ-CG');
+    expect(at('中学的垃圾箱长期没人清理').leadUnitCode).toBe('CQ-EDU');
+    const fight = at('小学门口有人打架', '长清区文昌街道');
+    expect(fight).toMatchObject({ police: true, leadUnitCode: 'CQ-PS-WENCHANG' });
+    expect(fight.confidence).toBeGreaterThanOrEqual(0.8);
+    // Knowledge saved before place markers existed still routes, taking the school for a matter of its own.
+    const { placeMarkers: _, ...older } = knowledge as Knowledge;
+    const before = compileKnowledge(older);
+    expect(route({ content: '中学附近的垃圾箱长期没人清理' }, before, null).leadUnitCode).toBe('CQ-EDU');
+    expect(route({ content: '小学门口有人打架', address: '长清区文昌街道' }, before, null).confidence).toBeLessThan(0.8);
+  });
+
   test('a matter squarely in two duty lists names the second agency as assisting; a passing mention does not', () => {
     const both = at('小区物业公司拖欠保安工资三个月,物业费照收,农民工讨薪无门');
     expect(both.leadUnitCode).toBe('CQ-RS');

@@ -27,6 +27,8 @@ export interface Knowledge {
   fallbackPoliceUnit: string;
   /** Words that, just before a term, say the matter is not that ("不是噪音问题"). */
   negations: string[];
+  /** Words that, just after a term, make it a landmark rather than the matter ("学校附近的垃圾箱"); absent in versions saved before. */
+  placeMarkers?: string[];
   /** Place names of each station's area. */
   gazetteer: Record<string, string[]>;
   /** Place names of each sub-district office's area. */
@@ -155,7 +157,8 @@ function negatedPositions(text: string, negations: readonly string[]): Uint8Arra
 
 /**
  * The duty terms found in the text. A longer term hides the shorter ones inside it
- * ("施工噪音" is not also "噪音"), and a term just after a negation does not count.
+ * ("施工噪音" is not also "噪音"), a term just after a negation does not count, and neither
+ * does a term that only says where ("中学附近的垃圾箱" is about a waste bin, not a school).
  */
 export function matchTerms(text: string, compiled: CompiledKnowledge): Match[] {
   const { next, fail, out } = compiled.automaton;
@@ -168,6 +171,7 @@ export function matchTerms(text: string, compiled: CompiledKnowledge): Match[] {
     for (const index of out[node]) found.push({ at: i - compiled.terms[index].term.length + 1, index });
   }
   const negated = negatedPositions(text, compiled.knowledge.negations);
+  const markers = compiled.knowledge.placeMarkers ?? [];
   // Terms are indexed longest first: sorting by index lets longer terms take their characters first.
   found.sort((a, b) => a.index - b.index || a.at - b.at);
   const taken = new Uint8Array(text.length);
@@ -177,6 +181,7 @@ export function matchTerms(text: string, compiled: CompiledKnowledge): Match[] {
     if (taken[at] && taken[at + t.term.length - 1]) continue;
     if (negated?.[at]) continue;
     taken.fill(1, at, at + t.term.length);
+    if (markers.some((marker) => text.startsWith(marker, at + t.term.length))) continue;
     matches.push({ term: t.term, unit: t.unit, weight: t.weight, police: t.police, at });
   }
   return matches;

@@ -63,6 +63,9 @@ export const KnowledgeDocument = Type.Object(
     stationMatters: Type.Array(UnitCode, { description: 'Police units whose matters go to the station of the address' }),
     fallbackPoliceUnit: UnitCode,
     negations: Type.Array(Type.String({ minLength: 1, maxLength: 10 }), { maxItems: 100, description: 'Words that, just before a term, say the matter is not that' }),
+    placeMarkers: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 10 }), { maxItems: 100, description: 'Words that, just after a term, make it a landmark rather than the matter (学校附近的垃圾箱)' }),
+    ),
     gazetteer: Type.Record(UnitCode, Places, { description: 'Place names of each station\'s area' }),
     subdistrictGazetteer: Type.Record(UnitCode, Places, { description: 'Place names of each sub-district office\'s area' }),
   },
