@@ -75,6 +75,36 @@ describe(`routing on intake (${storage})`, () => {
     expect((await t.http.get('/api/v1/work-orders/00000000-0000-4000-8000-000000000000/routing').set(bearer(tokens.operator))).status).toBe(404);
   });
 
+  test('the quality report counts what the router dispatched, what operators corrected and what still waits, by confidence and version', async () => {
+    const kept = await intake('小区楼下广场舞音响太吵,晚上十点还在跳', '长清区大学路');
+    const returned = await intake('邻居家狗每天乱叫,遛狗不拴绳', '长清区大学路');
+    const corrected = await intake('你好,我想反映一个情况,请尽快联系我', '长清区');
+    await intake('你好,请尽快回电话', '长清区');
+    expect([kept.state, returned.state, corrected.state]).toEqual(['dispatched', 'dispatched', 'received']);
+    const station = await t.token('unit', 'CQ-PS-DAXUELU');
+    await t.http.post(`/api/v1/work-orders/${returned.id}/return`).set(bearer(station)).send({ reason: '不在本辖区' }).expect(200);
+    await t.http.post(`/api/v1/work-orders/${returned.id}/approve-return`).set(bearer(tokens.operator)).send({}).expect(200);
+    await t.http.post(`/api/v1/work-orders/${returned.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: 'CQ-PS-WENCHANG' }).expect(200);
+    await t.http.post(`/api/v1/work-orders/${corrected.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: 'CQ-SD-WENCHANG' }).expect(200);
+
+    const period = { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' };
+    const report = (await t.http.get('/api/v1/routing/quality').query(period).set(bearer(tokens.admin)).expect(200)).body;
+    expect(report).toMatchObject({ decisions: 4, autoDispatched: 2, autoDispatchedCorrected: 1, waiting: 1, withdrawn: 0, resolved: 3, right: 1, accuracy: 0.333 });
+    expect(report.byConfidence).toEqual([
+      { from: 0, to: 0.1, decisions: 2, resolved: 1, right: 0, accuracy: 0 },
+      { from: 0.8, to: 0.9, decisions: 1, resolved: 1, right: 1, accuracy: 1 },
+      { from: 0.9, to: 1, decisions: 1, resolved: 1, right: 0, accuracy: 0 },
+    ]);
+    expect(report.byVersion).toEqual([expect.objectContaining({ modelVersion: null, decisions: 4, autoDispatched: 2, accuracy: 0.333 })]);
+
+    const empty = (await t.http.get('/api/v1/routing/quality').query({ from: '2000-01-01T00:00:00Z', to: '2000-02-01T00:00:00Z' }).set(bearer(tokens.admin)).expect(200)).body;
+    expect(empty).toMatchObject({ decisions: 0, accuracy: null, byConfidence: [], byVersion: [] });
+    const backwards = await t.http.get('/api/v1/routing/quality').query({ from: period.to, to: period.from }).set(bearer(tokens.admin));
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.code).toBe('invalid_period');
+    expect((await t.http.get('/api/v1/routing/quality').query(period).set(bearer(station))).status).toBe(403);
+  });
+
   test('a routing job that was lost is done by the sweep, once', async () => {
     const enqueue = jest.spyOn(t.jobs, 'enqueue').mockResolvedValue(undefined);
     const created = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ content: '小区楼下广场舞音响太吵', address: '长清区大学路' })).expect(201)).body;

@@ -17,6 +17,8 @@ export class RoutingDecisionRow {
   @Column('text', { name: 'model_version', nullable: true }) modelVersion!: string | null;
   /** auto_dispatched; triage (waiting for an operator); confirmed or corrected by the operator's dispatch; withdrawn (merged or cancelled first). */
   @Column('text') outcome!: RoutingOutcome;
+  /** The router dispatched it by itself; stays true when an operator corrects it later. */
+  @Column('boolean', { name: 'auto_dispatched' }) autoDispatched!: boolean;
   @Column('timestamptz', { name: 'decided_at' }) decidedAt!: Date;
   @Column('text', { name: 'resolved_unit_code', nullable: true }) resolvedUnitCode!: string | null;
   @Column('text', { name: 'resolved_by', nullable: true }) resolvedBy!: string | null;

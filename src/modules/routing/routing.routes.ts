@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../../plugins/problem';
-import { Decision, DecisionRecord, ExampleBatch, KnowledgeBody, KnowledgeDocument, KnowledgeVersion, KnowledgeVersionView, ModelView, TriageItem } from './routing.schemas';
+import { Decision, DecisionRecord, ExampleBatch, KnowledgeBody, KnowledgeDocument, KnowledgeVersion, KnowledgeVersionView, ModelView, RoutingQuality, TriageItem } from './routing.schemas';
 import type { RoutingService } from './routing.service';
 
 /** The largest CSV import, in bytes. */
@@ -50,6 +50,18 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
       response: { 200: DecisionRecord, ...problems(400, 401, 403, 404) },
     },
     handler: async (request) => routing.decisionOf(request.params.id),
+  });
+
+  app.get('/api/v1/routing/quality', {
+    config: { access: ['admin', 'commander'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'How the router did on the orders it decided in a period: auto-dispatches and their corrections, operators\' confirmations and corrections, accuracy by confidence and by version',
+      description: 'Accuracy counts the decisions whose unit is settled. An auto-dispatch stands until an operator dispatches the order elsewhere. 400 invalid_period when from is not before to.',
+      querystring: Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }) }, { additionalProperties: false }),
+      response: { 200: RoutingQuality, ...problems(400, 401, 403) },
+    },
+    handler: async (request) => routing.quality(new Date(request.query.from), new Date(request.query.to)),
   });
 
   app.get('/api/v1/routing/knowledge', {

@@ -101,3 +101,26 @@ export const ExampleBatch = Type.Object({
   importedAt: Type.String({ format: 'date-time' }),
   examples: Type.Integer(),
 });
+
+/** How often the router was right among decisions whose unit is settled. */
+const Tally = {
+  decisions: Type.Integer(),
+  resolved: Type.Integer({ description: 'Decisions whose unit is settled: dispatched by the router and not corrected since, or dispatched by an operator' }),
+  right: Type.Integer({ description: 'Of those, the ones where the router\'s unit kept the order' }),
+  accuracy: Nullable(Type.Number({ description: 'right / resolved; null when none is resolved' })),
+};
+
+export const RoutingQuality = Type.Object({
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  ...Tally,
+  autoDispatched: Type.Integer({ description: 'Dispatched by the router itself' }),
+  autoDispatchedCorrected: Type.Integer({ description: 'Dispatched by the router, then corrected by an operator (after the unit gave it back, say)' }),
+  waiting: Type.Integer({ description: 'Still in the triage queue' }),
+  withdrawn: Type.Integer({ description: 'Merged or cancelled before anyone dispatched them' }),
+  byConfidence: Type.Array(Type.Object({ from: Type.Number(), to: Type.Number(), ...Tally }), {
+    description: 'By the router\'s confidence, in tenths: where accuracy stays high enough is where the auto-dispatch threshold can go',
+  }),
+  byVersion: Type.Array(Type.Object({ knowledgeVersion: Type.String(), modelVersion: Nullable(Type.String()), autoDispatched: Type.Integer(), ...Tally })),
+});
+export type RoutingQuality = Static<typeof RoutingQuality>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { returnedRows, type Database } from '../../db/database';
-import { conflict, notFound, unprocessable } from '../../errors';
+import { badRequest, conflict, notFound, unprocessable } from '../../errors';
 import type { JobQueue } from '../../jobs/catalogue';
 import { SYSTEM_ACTOR, type Actor } from '../../plugins/auth';
 import { POLICE_UNIT_KINDS, Unit } from '../directory/unit.entity';
@@ -15,7 +15,7 @@ import seedKnowledge from './data/knowledge.json';
 import { TextModel, train, type TrainingExample } from './model';
 import { compileKnowledge, route, routingFeatures, type CompiledKnowledge, type Knowledge, type RoutingDecision, type RoutingInput } from './router';
 import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow, type RoutingOutcome, type TrainingSources } from './routing-decision.entity';
-import type { KnowledgeBody } from './routing.schemas';
+import type { KnowledgeBody, RoutingQuality } from './routing.schemas';
 
 /** A model's columns without its weights. */
 const MODEL_LISTING = { version: true, active: true, trainedOn: true, labels: true, sources: true, createdBy: true, createdAt: true, activatedAt: true } as const;
@@ -397,6 +397,48 @@ export class RoutingService {
     });
   }
 
+  /**
+   * How the router did on the orders it decided in a period: what it dispatched by itself and
+   * how much of that was corrected, what operators confirmed or corrected, and the accuracy by
+   * confidence (to place the auto-dispatch threshold) and by knowledge and model version.
+   */
+  async quality(from: Date, to: Date): Promise<RoutingQuality> {
+    if (!(from < to)) throw badRequest('invalid_period', 'from must be before to');
+    type Row = { band: number | null; knowledge_version: string | null; model_version: string | null; by_band: number; by_version: number } & Record<
+      'decisions' | 'auto_dispatched' | 'auto_corrected' | 'waiting' | 'withdrawn' | 'resolved' | 'right',
+      number
+    >;
+    const rows = (await this.db.statement<Row>(
+      `SELECT band, knowledge_version, model_version, GROUPING(band) AS by_band, GROUPING(knowledge_version, model_version) AS by_version,
+              count(*)::int AS decisions,
+              count(*) FILTER (WHERE auto_dispatched)::int AS auto_dispatched,
+              count(*) FILTER (WHERE auto_dispatched AND outcome = 'corrected')::int AS auto_corrected,
+              count(*) FILTER (WHERE outcome = 'triage')::int AS waiting,
+              count(*) FILTER (WHERE outcome = 'withdrawn')::int AS withdrawn,
+              count(*) FILTER (WHERE outcome IN ('auto_dispatched', 'confirmed', 'corrected'))::int AS resolved,
+              count(*) FILTER (WHERE outcome IN ('auto_dispatched', 'confirmed'))::int AS "right"
+       FROM (SELECT *, LEAST(floor(confidence * 10), 9)::int AS band FROM routing_decisions WHERE decided_at >= $1 AND decided_at < $2) d
+       GROUP BY GROUPING SETS ((), (band), (knowledge_version, model_version))
+       ORDER BY band NULLS FIRST, knowledge_version, model_version NULLS FIRST`,
+      [from, to],
+    )) as Row[];
+    const tally = (r: Row) => ({ decisions: r.decisions, resolved: r.resolved, right: r.right, accuracy: r.resolved ? Number((r.right / r.resolved).toFixed(3)) : null });
+    const total = rows.find((r) => r.by_band === 1 && r.by_version === 3);
+    return {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      ...(total ? tally(total) : { decisions: 0, resolved: 0, right: 0, accuracy: null }),
+      autoDispatched: total?.auto_dispatched ?? 0,
+      autoDispatchedCorrected: total?.auto_corrected ?? 0,
+      waiting: total?.waiting ?? 0,
+      withdrawn: total?.withdrawn ?? 0,
+      byConfidence: rows.filter((r) => r.by_band === 0).map((r) => ({ from: r.band! / 10, to: (r.band! + 1) / 10, ...tally(r) })),
+      byVersion: rows
+        .filter((r) => r.by_version === 0)
+        .map((r) => ({ knowledgeVersion: r.knowledge_version!, modelVersion: r.model_version, autoDispatched: r.auto_dispatched, ...tally(r) })),
+    };
+  }
+
   /** The job: route one new order once (the decision's primary key sees to that). */
   async routeOrder(workOrderId: string): Promise<void> {
     await this.workOrders.unitOfWork(async (tx) => {
@@ -436,6 +478,7 @@ export class RoutingService {
       knowledgeVersion: decision.knowledgeVersion,
       modelVersion: decision.modelVersion,
       outcome: confident ? 'auto_dispatched' : 'triage',
+      autoDispatched: confident,
       decidedAt: tx.now,
     });
     if (!confident) return order;
