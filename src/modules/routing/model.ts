@@ -96,7 +96,7 @@ export class TextModel {
   }
 
   predictTokens(tokens: string[]): Map<string, number> {
-    const { labels, textLength, temperature } = this.data;
+    const { labels, temperature } = this.data;
     // Naive Bayes on raw counts is overconfident on long texts: those models are tempered by the number of words.
     return new Map(softmax(this.scores(tokens), temperature ?? 1 + tokens.length / 6).map((p, i) => [labels[i], p]));
   }
