@@ -36,6 +36,11 @@ describe('police or not, and which unit (domain.md §5)', () => {
     expect(d).toMatchObject({ police: false, leadUnitCode: 'CQ-ZJ' });
   });
 
+  test('"not their remit" does not count for the unit named: 不归城管管 is no vote for urban management', () => {
+    expect(at('楼道里堆满杂物,这事不归城管管吧').leadUnitCode).not.toBe('CQ-CG');
+    expect(at('楼道里堆满杂物,这事归城管管吧').leadUnitCode).toBe('CQ-CG');
+  });
+
   test('a landmark is not the matter: a waste bin near a school goes to urban management; a fight outside a school is sure enough to dispatch', () => {
     expect(at('中学附近的垃圾箱长期没人清理').leadUnitCode).toBe('CQ-CG');
     expect(at('中学的垃圾箱长期没人清理').leadUnitCode).toBe('CQ-EDU');
