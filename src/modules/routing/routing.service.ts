@@ -268,7 +268,7 @@ export class RoutingService {
 
   /** The job: trains a model and activates it. The same examples give the same version, kept once. */
   async train(requestedBy: string): Promise<ModelView | null> {
-    const { examples, sources, compiled } = await this.db.read(async (m) => ({ ...(await this.trainingSet(m)), compiled: (await this.active(m)).compiled }));
+    const { examples, sources, compiled } = await this.db.read((m) => this.trainingSet(m));
     if (new Set(examples.map((e) => e.unitCode)).size < 2) return null;
     const model = train(examples, { features: (text) => routingFeatures(text, compiled) });
     return this.db.write(async (m) => {
@@ -284,9 +284,9 @@ export class RoutingService {
    * The examples a model learns from: imported history, the operators' choices on orders the
    * router was dispatched or unsure of, and closed orders. A police station's order teaches the
    * station matters' unit (the address picks the station, not the words); the command centres
-   * teach nothing.
+   * teach nothing. With them, the knowledge they are read with.
    */
-  private async trainingSet(m: EntityManager): Promise<{ examples: TrainingExample[]; sources: TrainingSources }> {
+  private async trainingSet(m: EntityManager): Promise<{ examples: TrainingExample[]; sources: TrainingSources; compiled: CompiledKnowledge }> {
     const { compiled } = await this.active(m);
     const policeUnits = await m.findBy(Unit, { kind: In([...POLICE_UNIT_KINDS]) });
     const asLabel = new Map<string, string | null>(
@@ -313,6 +313,7 @@ export class RoutingService {
     return {
       examples: [...parts.imported, ...parts.corrections, ...parts.closedOrders],
       sources: { imported: parts.imported.length, corrections: parts.corrections.length, closedOrders: parts.closedOrders.length },
+      compiled,
     };
   }
 
@@ -423,15 +424,16 @@ export class RoutingService {
       [from, to],
     )) as Row[];
     const tally = (r: Row) => ({ decisions: r.decisions, resolved: r.resolved, right: r.right, accuracy: r.resolved ? Number((r.right / r.resolved).toFixed(3)) : null });
-    const total = rows.find((r) => r.by_band === 1 && r.by_version === 3);
+    // The empty grouping set gives the totals: one row, even over no decisions.
+    const total = rows.find((r) => r.by_band === 1 && r.by_version === 3)!;
     return {
       from: from.toISOString(),
       to: to.toISOString(),
-      ...(total ? tally(total) : { decisions: 0, resolved: 0, right: 0, accuracy: null }),
-      autoDispatched: total?.auto_dispatched ?? 0,
-      autoDispatchedCorrected: total?.auto_corrected ?? 0,
-      waiting: total?.waiting ?? 0,
-      withdrawn: total?.withdrawn ?? 0,
+      ...tally(total),
+      autoDispatched: total.auto_dispatched,
+      autoDispatchedCorrected: total.auto_corrected,
+      waiting: total.waiting,
+      withdrawn: total.withdrawn,
       byConfidence: rows.filter((r) => r.by_band === 0).map((r) => ({ from: r.band! / 10, to: (r.band! + 1) / 10, ...tally(r) })),
       byVersion: rows
         .filter((r) => r.by_version === 0)
