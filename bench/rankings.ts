@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { loadConfig } from '../src/config';
 import { openDatabase, type Database } from '../src/db/database';
+import { entities } from '../src/entities';
 import { InProcessQueue } from '../src/jobs/in-process-queue';
 import reference from '../src/modules/directory/data/reference-district.json';
 import type { UnitInput } from '../src/modules/directory/directory.service';
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     const throwaway = createThrowawayDatabase('hotline_rankings');
     const log = pino({ level: 'warn' });
     const config = loadConfig({ DATABASE_URL: throwaway.url });
-    const db = await openDatabase(config);
+    const db = await openDatabase(config, entities);
     const jobs = new InProcessQueue(log);
     try {
       await db.migrate();

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { loadConfig } from '../src/config';
 import { openDatabase, type Database } from '../src/db/database';
+import { entities } from '../src/entities';
 import { BullQueue } from '../src/jobs/bull-queue';
 import reference from '../src/modules/directory/data/reference-district.json';
 import type { UnitInput } from '../src/modules/directory/directory.service';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   const throwaway = createThrowawayDatabase('hotline_sweep');
   const log = pino({ level: 'warn' });
   const config = { ...loadConfig({ DATABASE_URL: throwaway.url, REDIS_URL, REDIS_PREFIX: `bench-${throwaway.name}`, SWEEP_INTERVAL_MS: '3600000' }), workerInProcess: true };
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, entities);
   const jobs = new BullQueue(REDIS_URL, config.REDIS_PREFIX, log, 16);
   try {
     await db.migrate();

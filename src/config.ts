@@ -1,14 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, type ValueError } from '@sinclair/typebox/value';
 
 /**
  * Every setting the service reads from its environment, with its unit.
  * A bad value stops start-up with a message naming the variable.
  */
 const ConfigSchema = Type.Object({
-  /** PostgreSQL connection string; absent: embedded PGlite under DATA_DIR. */
+  /** PostgreSQL connection string (postgres://user:password@host:5432/database); absent: embedded PGlite under DATA_DIR. */
   DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
-  /** Redis connection string; absent: jobs run in-process. */
+  /** Redis connection string (redis://host:6379); absent: jobs run in-process. */
   REDIS_URL: Type.Optional(Type.String({ minLength: 1 })),
   /** Prefix of every Redis key (queues, rate limits), so deployments can share a Redis. */
   REDIS_PREFIX: Type.String({ default: 'hotline' }),
@@ -21,8 +21,8 @@ const ConfigSchema = Type.Object({
   /** The bureau's time zone (IANA name): deadlines, months and working days are counted in it. */
   TZ_BUREAU: Type.String({ default: 'Asia/Shanghai' }),
   /** The bureau's working hours (HH:mm): "N working days" ends at close of business; urges go out at opening. */
-  WORKING_HOURS_OPEN: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '08:30' }),
-  WORKING_HOURS_CLOSE: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '17:30' }),
+  WORKING_HOURS_OPEN: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', expected: 'a time of day as HH:mm', default: '08:30' }),
+  WORKING_HOURS_CLOSE: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', expected: 'a time of day as HH:mm', default: '17:30' }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -61,7 +61,10 @@ export type Config = Static<typeof ConfigSchema> & { workerInProcess: boolean };
 
 export class ConfigError extends Error {}
 
-/** Reads and validates the configuration; throws ConfigError naming every bad variable. */
+/** Settings whose values are never shown in a message: a token, and URLs that may carry a password. */
+const SECRETS = new Set(['ADMIN_TOKEN', 'DATABASE_URL', 'REDIS_URL']);
+
+/** Reads and validates the configuration; throws ConfigError naming every bad variable, with no secret in it. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(ConfigSchema.properties)) {
@@ -69,15 +72,70 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const converted = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw));
-  const errors = [...Value.Errors(ConfigSchema, converted)];
-  if (errors.length > 0) {
-    const lines = errors.map((e) => `${e.path.slice(1) || '(config)'}: ${e.message} (got ${JSON.stringify(e.value)})`);
-    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  const problems = new Map<string, string>();
+  for (const error of Value.Errors(ConfigSchema, converted)) {
+    const name = error.path.slice(1) || '(config)';
+    if (!problems.has(name)) problems.set(name, `${name}: ${rule(error)} ${shown(name, raw[name])}`);
   }
   const config = converted as Static<typeof ConfigSchema>;
-  if (config.RATE_LIMIT_STORE === 'redis' && !config.REDIS_URL) throw new ConfigError('RATE_LIMIT_STORE: redis needs REDIS_URL');
-  if (!isValidTimeZone(config.TZ_BUREAU)) throw new ConfigError(`TZ_BUREAU: unknown time zone ${config.TZ_BUREAU}`);
+  const url = (name: 'DATABASE_URL' | 'REDIS_URL', protocols: string[], example: string) => {
+    const value = config[name];
+    if (value === undefined || problems.has(name)) return;
+    const problem = urlProblem(value, protocols);
+    if (problem) problems.set(name, `${name}: ${problem}; expected a URL such as ${example} ${shown(name, value)}`);
+  };
+  url('DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/database');
+  url('REDIS_URL', ['redis:', 'rediss:'], 'redis://host:6379');
+  if (!problems.has('TZ_BUREAU') && !isValidTimeZone(config.TZ_BUREAU)) problems.set('TZ_BUREAU', `TZ_BUREAU: not a known IANA time zone such as Asia/Shanghai ${shown('TZ_BUREAU', config.TZ_BUREAU)}`);
+  if (config.RATE_LIMIT_STORE === 'redis' && !config.REDIS_URL) problems.set('RATE_LIMIT_STORE', 'RATE_LIMIT_STORE: redis needs REDIS_URL');
+  if (problems.size > 0) throw new ConfigError(`invalid configuration:\n  ${[...problems.values()].join('\n  ')}`);
   return { ...config, workerInProcess: config.WORKER_IN_PROCESS ?? !config.REDIS_URL };
+}
+
+/** What a setting must be, in words an operator can act on. */
+function rule(error: ValueError): string {
+  const schema = error.schema as { anyOf?: { const?: unknown }[]; type?: string; minLength?: number; minimum?: number; maximum?: number; expected?: string };
+  if (schema.anyOf?.every((s) => s.const !== undefined)) return `must be one of ${schema.anyOf.map((s) => s.const).join(', ')}`;
+  if (schema.expected) return `must be ${schema.expected}`;
+  if (schema.type === 'string' && schema.minLength !== undefined) return `must be at least ${schema.minLength} characters long`;
+  if (schema.type === 'integer') {
+    const bounds = schema.maximum !== undefined ? ` from ${schema.minimum ?? 0} to ${schema.maximum}` : schema.minimum !== undefined ? ` of at least ${schema.minimum}` : '';
+    return `must be a whole number${bounds}`;
+  }
+  if (schema.type === 'boolean') return 'must be true or false';
+  return error.message;
+}
+
+/** The value as given, or for a secret only its length. */
+function shown(name: string, value: unknown): string {
+  if (value === undefined) return '';
+  if (SECRETS.has(name)) return `(got ${String(value).length} characters, not shown)`;
+  return `(got ${JSON.stringify(value)})`;
+}
+
+function urlProblem(value: string, protocols: string[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'not a URL';
+  }
+  if (!protocols.includes(url.protocol)) return `not a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL`;
+  // postgres:///db?host=/run/postgresql (a Unix socket) has no host name in the URL itself.
+  if (!url.hostname && !url.searchParams.has('host')) return 'no host';
+  return undefined;
+}
+
+/**
+ * How to get in, when nobody can: no ADMIN_TOKEN, no demo tokens and no administrator's token in
+ * the database. Undefined when someone can.
+ */
+export function howToGetIn(config: Pick<Config, 'ADMIN_TOKEN' | 'DEMO' | 'DATABASE_URL'>, activeAdmins: number): string | undefined {
+  if (config.ADMIN_TOKEN || config.DEMO || activeAdmins > 0) return undefined;
+  const tool = config.DATABASE_URL
+    ? 'run `npm run token:create -- --name NAME --role admin`'
+    : 'stop the service and run `npm run token:create -- --name NAME --role admin` (the embedded database belongs to one process at a time)';
+  return `there is no administrator token yet: set ADMIN_TOKEN (24 characters or more) and restart, or ${tool}; then create the other tokens with POST /api/v1/principals`;
 }
 
 function isValidTimeZone(zone: string): boolean {

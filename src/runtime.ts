@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config';
 import { openDatabase, type Database } from './db/database';
+import { entities } from './entities';
 import { BullQueue } from './jobs/bull-queue';
 import { assertCompleteHandlers, type JobQueue } from './jobs/catalogue';
 import { InProcessQueue } from './jobs/in-process-queue';
@@ -34,7 +35,7 @@ export interface Services {
 
 /** The adapters the configuration asks for: PostgreSQL or PGlite, bull or in-process jobs. */
 export async function openAdapters(config: Config, log: FastifyBaseLogger): Promise<{ db: Database; jobs: JobQueue }> {
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, entities);
   const jobs = config.REDIS_URL ? new BullQueue(config.REDIS_URL, config.REDIS_PREFIX, log) : new InProcessQueue(log);
   return { db, jobs };
 }

@@ -1,14 +1,20 @@
-import closeWithGrace from 'close-with-grace';
-import pino from 'pino';
-import { logOptions } from './logging';
-import { buildApp, loggerOptions } from './app';
-import { ConfigError, loadConfig } from './config';
-import { seedDemo, seedDemoHistory } from './demo';
-import { openAdapters } from './runtime';
+import { ConfigError, loadConfig, howToGetIn } from './config';
 
-/** Runs migrations, then serves the API; `--demo` (or DEMO=true) loads the demo data. */
+/**
+ * Runs migrations, then serves the API; `--demo` (or DEMO=true) loads the demo data.
+ * The configuration is checked before anything heavy is loaded (the application, TypeORM,
+ * PGlite), so a bad setting is reported at once.
+ */
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, ...(process.argv.includes('--demo') ? { DEMO: 'true' } : {}) });
+  const [{ default: closeWithGrace }, { default: pino }, { logOptions }, { buildApp, loggerOptions }, { seedDemo, seedDemoHistory }, { openAdapters }] = await Promise.all([
+    import('close-with-grace'),
+    import('pino'),
+    import('./logging'),
+    import('./app'),
+    import('./demo'),
+    import('./runtime'),
+  ]);
   const log = pino(logOptions(config.LOG_LEVEL));
   const adapters = await openAdapters(config, log);
   await adapters.db.migrate();
@@ -25,12 +31,20 @@ async function main(): Promise<void> {
   });
   await app.listen({ host: config.HOST, port: config.PORT });
   app.log.info({ storage: adapters.db.embedded ? 'pglite' : 'postgresql', jobs: adapters.jobs.kind, demo: config.DEMO }, 'hotline service ready');
+  const admins = (await app.services.principals.list()).filter((p) => p.role === 'admin' && !p.revokedAt).length;
+  const hint = howToGetIn(config, admins);
+  if (hint) app.log.warn({ hint }, 'nobody can sign in yet');
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(78);
+  }
+  const { DataDirLockedError } = await import('./db/data-dir-lock');
+  if (err instanceof DataDirLockedError) {
+    process.stderr.write(`cannot start: ${err.message}\n`);
+    process.exit(75);
   }
   process.stderr.write(`failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);

@@ -1,13 +1,17 @@
-import closeWithGrace from 'close-with-grace';
-import pino from 'pino';
-import { logOptions } from './logging';
 import { ConfigError, loadConfig } from './config';
-import { createServices, openAdapters, startJobs } from './runtime';
 
 /** A job worker: consumes the bull queue and runs the sweep. Needs REDIS_URL; start as many as you like. */
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.REDIS_URL) throw new ConfigError('REDIS_URL: a separate worker needs Redis; on the embedded default the API runs the jobs itself');
+  if (!config.DATABASE_URL) throw new ConfigError('DATABASE_URL: a separate worker needs PostgreSQL; the embedded database belongs to the one API process');
+  // Loaded once the configuration has passed, so that a bad setting is reported at once.
+  const [{ default: closeWithGrace }, { default: pino }, { logOptions }, { createServices, openAdapters, startJobs }] = await Promise.all([
+    import('close-with-grace'),
+    import('pino'),
+    import('./logging'),
+    import('./runtime'),
+  ]);
   const log = pino(logOptions(config.LOG_LEVEL));
   const { db, jobs } = await openAdapters(config, log);
   await db.migrate();

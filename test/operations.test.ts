@@ -3,6 +3,7 @@ import pino from 'pino';
 import { buildApp, loggerOptions } from '../src/app';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/database';
+import { entities } from '../src/entities';
 import { InProcessQueue } from '../src/jobs/in-process-queue';
 import supertest from 'supertest';
 import { ADMIN_TOKEN, bearer, intakeBody } from './support/app';
@@ -17,7 +18,7 @@ describe('operations', () => {
       },
     });
     const config = loadConfig({ ADMIN_TOKEN, LOG_LEVEL: 'debug', DATABASE_URL: process.env.DATABASE_URL });
-    const db = await openDatabase(config, { inMemory: true });
+    const db = await openDatabase(config, entities, { inMemory: true });
     await db.migrate();
     const app = await buildApp(config, { db, jobs: new InProcessQueue(pino({ level: 'silent' })) }, { logger: { ...(loggerOptions('debug') as object), stream: sink } as never });
     await app.ready();
@@ -40,7 +41,7 @@ describe('operations', () => {
 
   test('Prometheus metrics count requests by route and status', async () => {
     const config = loadConfig({ ADMIN_TOKEN, LOG_LEVEL: 'silent', DATABASE_URL: process.env.DATABASE_URL });
-    const db = await openDatabase(config, { inMemory: true });
+    const db = await openDatabase(config, entities, { inMemory: true });
     await db.migrate();
     const app = await buildApp(config, { db, jobs: new InProcessQueue(pino({ level: 'silent' })) }, { logger: false });
     await app.ready();

@@ -1,29 +1,28 @@
 import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { loadConfig } from '../config';
 import { ROLES, type Role } from '../modules/auth/principal.entity';
-import { createServices, openAdapters } from '../runtime';
+import type { PrincipalView } from '../modules/auth/principal.service';
+import { createServices } from '../runtime';
+import { openForTool, runTool } from './support';
 
 /** Creates an API token: `npm run token:create -- --name 张三 --role unit --unit CQ-PS-WENCHANG`. Prints the token once. */
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { name: { type: 'string' }, role: { type: 'string' }, unit: { type: 'string' } } });
+export async function createToken(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<PrincipalView & { token: string }> {
+  const { values } = parseArgs({ args, options: { name: { type: 'string' }, role: { type: 'string' }, unit: { type: 'string' } } });
   if (!values.name || !values.role || !ROLES.includes(values.role as Role)) {
     throw new Error(`usage: --name NAME --role ${ROLES.join('|')} [--unit UNIT_CODE]`);
   }
-  const config = { ...loadConfig(), WORKER_IN_PROCESS: false, workerInProcess: false };
-  const log = pino({ level: 'warn' });
-  const { db, jobs } = await openAdapters(config, log);
+  const { config, db, jobs, log } = await openForTool(env, 'create the token through the running service: POST /api/v1/principals with an admin token');
   try {
     await db.migrate();
     const { principal, token } = await createServices(config, db, jobs, log).principals.create({ name: values.name, role: values.role as Role, unitCode: values.unit });
-    process.stdout.write(`${JSON.stringify({ ...principal, token })}\n`);
+    return { ...principal, token };
   } finally {
     await jobs.close();
     await db.close();
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  runTool(async () => {
+    process.stdout.write(`${JSON.stringify(await createToken(process.argv.slice(2)))}\n`);
+  });
+}

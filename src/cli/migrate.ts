@@ -1,20 +1,21 @@
-import { loadConfig } from '../config';
-import { openDatabase } from '../db/database';
+import { openDatabaseForTool, runTool } from './support';
 
 /** Applies pending migrations to DATABASE_URL, or to the embedded database under DATA_DIR. `--revert` undoes the last one. */
-async function main(): Promise<void> {
-  const db = await openDatabase(loadConfig());
+export async function migrate(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const db = await openDatabaseForTool(env, 'let it migrate: the service applies pending migrations when it starts');
   try {
-    if (process.argv.includes('--revert')) await db.dataSource.undoLastMigration({ transaction: 'each' });
+    if (args.includes('--revert')) await db.dataSource.undoLastMigration({ transaction: 'each' });
     else await db.migrate();
-    const applied = await db.read((m) => m.query('SELECT name FROM migrations ORDER BY id'));
-    process.stdout.write(`migrations applied: ${(applied as { name: string }[]).map((r) => r.name).join(', ') || 'none'}\n`);
+    const applied = (await db.read((m) => m.query('SELECT name FROM migrations ORDER BY id'))) as { name: string }[];
+    return applied.map((r) => r.name);
   } finally {
     await db.close();
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  runTool(async () => {
+    const applied = await migrate(process.argv.slice(2));
+    process.stdout.write(`migrations applied: ${applied.join(', ') || 'none'}\n`);
+  });
+}

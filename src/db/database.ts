@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DataSource, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
+import { DataSource, type DataSourceOptions, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import type { Config } from '../config';
 import { migrations } from '../../migrations';
-import { entities } from './entities';
+import { lockDataDir } from './data-dir-lock';
+import { copyTemplate } from './pglite-template';
 
 /**
  * The storage seam. Domain code runs its work through `read` and `write`;
@@ -25,6 +25,7 @@ export class Database {
   constructor(
     readonly dataSource: DataSource,
     readonly embedded: boolean,
+    private readonly release: () => void = () => {},
   ) {}
 
   /** Runs `work` inside one transaction: all of it is written or none. */
@@ -71,7 +72,11 @@ export class Database {
   }
 
   async close(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.serialised(() => this.dataSource.destroy());
+    try {
+      if (this.dataSource.isInitialized) await this.serialised(() => this.dataSource.destroy());
+    } finally {
+      this.release();
+    }
   }
 
   private serialised<T>(work: () => Promise<T>): Promise<T> {
@@ -82,7 +87,16 @@ export class Database {
   }
 }
 
-export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_SIZE'>, options: { inMemory?: boolean } = {}): Promise<Database> {
+/**
+ * Opens PostgreSQL at DATABASE_URL, or else the embedded PGlite under DATA_DIR (locked to this
+ * process: a second process is refused with DataDirLockedError) or in memory. The entities
+ * come from the composition root, which knows the feature modules; this module doesn't.
+ */
+export async function openDatabase(
+  config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_SIZE'>,
+  entities: NonNullable<DataSourceOptions['entities']>,
+  options: { inMemory?: boolean } = {},
+): Promise<Database> {
   const common = {
     type: 'postgres' as const,
     entities,
@@ -98,11 +112,22 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_D
     await dataSource.initialize();
     return new Database(dataSource, false);
   }
-  const dataDir = options.inMemory ? undefined : path.resolve(config.DATA_DIR, 'pglite');
-  if (dataDir) mkdirSync(path.dirname(dataDir), { recursive: true });
-  const dataSource = new DataSource({ ...common, driver: new PGliteDriver(dataDir ? { dataDir } : {}).driver });
-  await dataSource.initialize();
-  return new Database(dataSource, true);
+  if (options.inMemory) {
+    const dataSource = new DataSource({ ...common, driver: new PGliteDriver({}).driver });
+    await dataSource.initialize();
+    return new Database(dataSource, true);
+  }
+  const release = await lockDataDir(config.DATA_DIR);
+  try {
+    const dataDir = path.resolve(config.DATA_DIR, 'pglite');
+    copyTemplate(dataDir);
+    const dataSource = new DataSource({ ...common, driver: new PGliteDriver({ dataDir }).driver });
+    await dataSource.initialize();
+    return new Database(dataSource, true, release);
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import supertest from 'supertest';
 import { buildApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db/database';
+import { entities } from '../../src/entities';
 import { BullQueue } from '../../src/jobs/bull-queue';
 import type { JobQueue } from '../../src/jobs/catalogue';
 import { InProcessQueue } from '../../src/jobs/in-process-queue';
@@ -59,7 +60,7 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
     ...overrides,
   });
   const log = pino({ level: 'silent' });
-  const db = await openDatabase(config, { inMemory: true });
+  const db = await openDatabase(config, entities, { inMemory: true });
   await db.migrate();
   const jobs: JobQueue = config.REDIS_URL ? new BullQueue(config.REDIS_URL, config.REDIS_PREFIX, log) : new InProcessQueue(log);
   const app = await buildApp(config, { db, jobs }, { logger: false, clock: clock.now });
