@@ -23,7 +23,7 @@ import { repeatRoutes } from './modules/repeats/repeat.routes';
 import { callbackRoutes } from './modules/callbacks/callback.routes';
 import { assessmentRoutes } from './modules/assessment/assessment.routes';
 import { createAuthenticator, hashToken, registerAuth, requestToken, SESSION_COOKIE } from './plugins/auth';
-import { registerProblemHandlers } from './plugins/problem';
+import { refusalHandlers, registerProblemHandlers } from './plugins/problem';
 import { registerStrictNumbers } from './plugins/strict-numbers';
 import { createServices, startJobs, type Services } from './runtime';
 import type { Database } from './db/database';
@@ -65,6 +65,7 @@ export async function buildApp(
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    ...refusalHandlers,
     // strictNumbers: a JSON body's 1e999 parses to Infinity, which ajv would otherwise take for an integer.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true, strictNumbers: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
