@@ -59,3 +59,32 @@ describe(`a number is a plain decimal or a 400, on every route (${storage})`, ()
     expect(await slipCount()).toBe(0);
   });
 });
+
+describe(`receivedAt must be a time a hotline order can have (${storage})`, () => {
+  const counts = async () =>
+    (await t.db.read((m) => m.query('SELECT (SELECT count(*) FROM work_orders)::int AS orders, (SELECT count(*) FROM work_order_events)::int AS events')))[0];
+
+  test.each([
+    ['year 0000', '0000-01-01T00:00:00Z', 'received_at_too_old'],
+    ['year 0001', '0001-01-01T00:00:00Z', 'received_at_too_old'],
+    ['1999', '1999-12-31T23:59:59+08:00', 'received_at_too_old'],
+    ['year 9999', '9999-12-31T23:59:59Z', 'received_at_in_future'],
+    ['an hour ahead', '2026-12-02T11:00:00+08:00', 'received_at_in_future'],
+    ['eleven years ago', '2015-12-01T10:00:00+08:00', 'received_at_too_old'],
+  ])('%s is a 422 and nothing is written', async (_what, receivedAt, code) => {
+    t.clock.set('2026-12-02T10:00:00+08:00');
+    const res = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ receivedAt }));
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.code).toBe(code);
+    expect(await counts()).toEqual({ orders: 0, events: 0 });
+  });
+
+  test('a platform clock a few minutes ahead, and an order from last year, are taken in', async () => {
+    t.clock.set('2026-12-02T10:00:00+08:00');
+    for (const receivedAt of ['2026-12-02T10:09:00+08:00', '2025-12-02T10:00:00+08:00']) {
+      const res = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ receivedAt }));
+      expect({ receivedAt, status: res.status }).toEqual({ receivedAt, status: 201 });
+    }
+  });
+});
