@@ -23,7 +23,8 @@ import { repeatRoutes } from './modules/repeats/repeat.routes';
 import { callbackRoutes } from './modules/callbacks/callback.routes';
 import { assessmentRoutes } from './modules/assessment/assessment.routes';
 import { createAuthenticator, hashToken, registerAuth, requestToken, SESSION_COOKIE } from './plugins/auth';
-import { registerProblemHandlers } from './plugins/problem';
+import { refusalHandlers, registerProblemHandlers } from './plugins/problem';
+import { registerStrictNumbers } from './plugins/strict-numbers';
 import { createServices, startJobs, type Services } from './runtime';
 import type { Database } from './db/database';
 import type { JobQueue } from './jobs/catalogue';
@@ -64,12 +65,15 @@ export async function buildApp(
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    ...refusalHandlers,
+    // strictNumbers: a JSON body's 1e999 parses to Infinity, which ajv would otherwise take for an integer.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true, strictNumbers: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const services = createServices(config, adapters.db, adapters.jobs, app.log, options.clock);
   app.decorate('services', services);
   registerProblemHandlers(app);
+  registerStrictNumbers(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

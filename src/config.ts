@@ -53,6 +53,10 @@ const ConfigSchema = Type.Object({
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   /** How long graceful shutdown waits for in-flight requests and jobs, in milliseconds. */
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  /** Intake refuses a receivedAt more than this many minutes ahead of the service's clock (the platform's clock skew). */
+  INTAKE_MAX_SKEW_MINUTES: Type.Integer({ minimum: 0, maximum: 1440, default: 10 }),
+  /** Intake refuses a receivedAt more than this many days in the past (and any before 2000). */
+  INTAKE_MAX_AGE_DAYS: Type.Integer({ minimum: 1, maximum: 36_600, default: 3660 }),
   /** Demo mode: loads the reference district and the demo tokens listed in the README. */
   DEMO: Type.Boolean({ default: false }),
 });

@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { Socket } from 'node:net';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { AppError } from '../errors';
 
@@ -23,10 +24,13 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  408: 'Request Timeout',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -91,3 +95,59 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
 }
+
+// ---- errors before routing: the router's and Node's HTTP parser's ----
+
+/** A problem that names no instance: what reaches these handlers may be a malformed path or a query with citizen data. */
+function bareProblem(status: number, code: string, detail: string) {
+  return { type: `urn:problem:${code}`, title: TITLES[status] ?? 'Error', status, code, detail };
+}
+
+/** What the router refuses before any route runs, each with a stable code. */
+const FRAMEWORK_CODES: Record<string, [number, string, string]> = {
+  FST_ERR_BAD_URL: [400, 'bad_url', 'the URL holds a malformed percent-encoding: every % must be followed by two hexadecimal digits'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'path_param_too_long', 'a path parameter is longer than the router accepts (100 characters)'],
+};
+
+/** Fastify's `frameworkErrors`: the router's refusals as problem+json, logged without the path. */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const [status, code, detail] = FRAMEWORK_CODES[error.code] ?? [500, 'internal', 'an unexpected error occurred; it has been logged'];
+  if (status >= 500) request.log.error({ errCode: error.code }, 'request failed before routing');
+  else request.log.warn({ errCode: error.code, code }, 'request refused before routing');
+  void reply.code(status).type('application/problem+json').send(bareProblem(status, code, detail));
+}
+
+const NON_ASCII = /[\x80-\xff]/;
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses never reaches a route, so it is
+ * answered here, on the socket, as problem+json. The commonest is a query in raw UTF-8
+ * (`curl '...?q=噪音'`): say how to send it. Neither the URL nor the raw request is logged.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: ConnectionError, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const raw = (err as { rawPacket?: unknown }).rawPacket;
+  const requestLine = Buffer.isBuffer(raw) ? raw.subarray(0, raw.indexOf(0x0a) < 0 ? raw.length : raw.indexOf(0x0a)).toString('latin1') : '';
+  let problem: ReturnType<typeof bareProblem>;
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') problem = bareProblem(408, 'request_timeout', 'the request did not arrive in time');
+  else if (err.code === 'HPE_HEADER_OVERFLOW') problem = bareProblem(431, 'headers_too_large', 'the request headers are larger than the server accepts');
+  else if (err.code === 'HPE_INVALID_URL' && NON_ASCII.test(requestLine)) {
+    problem = bareProblem(
+      400,
+      'url_not_encoded',
+      "the URL holds characters that must be percent-encoded (RFC 3986): encode the query, e.g. q=%E5%99%AA%E9%9F%B3 for q=噪音; with curl use -G --data-urlencode 'q=噪音'",
+    );
+  } else if (err.code === 'HPE_INVALID_URL') problem = bareProblem(400, 'bad_url', 'the URL is malformed');
+  else problem = bareProblem(400, 'malformed_request', 'the HTTP request is malformed');
+  this.log.warn({ errCode: err.code, code: problem.code }, 'request refused by the HTTP parser');
+  if (socket.writable) {
+    const body = JSON.stringify(problem);
+    socket.write(
+      `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+/** The server options that route these refusals here. */
+export const refusalHandlers = { frameworkErrors: frameworkErrorHandler, clientErrorHandler } satisfies Partial<FastifyServerOptions>;

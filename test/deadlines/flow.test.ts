@@ -445,7 +445,7 @@ describe(`director supervision slips (${storage})`, () => {
     expect((await t.http.put('/api/v1/settings/no.such.setting').set(bearer(tokens.admin)).send({ value: 1 })).status).toBe(404);
     const original = await dispatched(bj('2026-11-24T09:00:00'));
     for (let i = 0; i < 3; i++) {
-      const repeat = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody()).expect(201);
+      const repeat = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ receivedAt: t.clock.now().toISOString() })).expect(201);
       await t.http.post(`/api/v1/work-orders/${repeat.body.id}/merge`).set(bearer(tokens.operator)).send({ originalId: original }).expect(200);
     }
     const slips = (await t.http.get('/api/v1/supervision-slips').set(bearer(tokens.commander))).body;

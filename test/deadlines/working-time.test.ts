@@ -1,7 +1,7 @@
 import { eachDayOfInterval, format, isWeekend, parseISO } from 'date-fns';
 import { holidaysFromPackage, packageYears } from '../../src/modules/deadlines/holidays';
 import { DEFAULT_POLICIES, deadlineFor, dueWork, escalationAt, extendDeadline, nextCheck, nextUrgeAt, planMilestones, selectPolicy, type PolicyRules } from '../../src/modules/deadlines/policy';
-import { addClockMinutes, addWorkingDays, workingDaysBetween, WorkingCalendar } from '../../src/modules/deadlines/working-time';
+import { addClockMinutes, addWorkingDays, MAX_SCAN_CALENDAR_DAYS, MAX_SPAN_WORKING_DAYS, openingAfterWorkingDays, workingDaysBetween, WorkingCalendar } from '../../src/modules/deadlines/working-time';
 
 const calendar = new WorkingCalendar(holidaysFromPackage(2024, 2026));
 /** An instant written in Beijing time. */
@@ -190,5 +190,29 @@ describe('what is due for a milestone', () => {
     expect(nextUrgeAt(calendar, rules, { dueAt: due, urgeCount: 0, lastUrgeAt: null })).toEqual(bj('2025-09-30T08:30:00'));
     expect(nextUrgeAt(calendar, rules, { dueAt: due, urgeCount: 1, lastUrgeAt: bj('2025-09-30T08:30:00') })).toEqual(bj('2025-10-14T08:30:00'));
     expect(nextUrgeAt(calendar, rules, { dueAt: due, urgeCount: 3, lastUrgeAt: bj('2025-10-20T08:30:00') })).toBeNull();
+  });
+});
+
+describe('every loop over calendar days is bounded, whatever its input', () => {
+  const start = bj('2026-11-24T10:00:00');
+
+  test('an endless or negative span of working days is refused, not counted', () => {
+    for (const days of [Infinity, -Infinity, NaN, 1e9, -1, 2.5]) {
+      expect(() => addWorkingDays(calendar, start, days, nextDay)).toThrow(expect.objectContaining({ status: 422, code: 'working_days_out_of_range' }));
+    }
+    expect(() => openingAfterWorkingDays(calendar, start, Infinity)).toThrow(expect.objectContaining({ code: 'working_days_out_of_range' }));
+    expect(addWorkingDays(calendar, start, MAX_SPAN_WORKING_DAYS, nextDay).getTime()).toBeGreaterThan(start.getTime());
+  });
+
+  test('a calendar with no working day for years stops with a clear error instead of searching on', () => {
+    const allOff = eachDayOfInterval({ start: new Date(2026, 10, 25), end: new Date(2029, 0, 1) }).map((d) => ({ date: format(d, 'yyyy-MM-dd'), kind: 'holiday' as const, name: '误录' }));
+    const broken = new WorkingCalendar(allOff);
+    expect(() => addWorkingDays(broken, start, 1, nextDay)).toThrow(expect.objectContaining({ code: 'calendar_without_working_days' }));
+  });
+
+  test('lateness since year 1 is counted over the last ten years only', () => {
+    const late = workingDaysBetween(calendar, new Date('0001-01-01T00:00:00Z'), start);
+    expect(late).toBeGreaterThan(2_000);
+    expect(late).toBeLessThanOrEqual(MAX_SCAN_CALENDAR_DAYS);
   });
 });

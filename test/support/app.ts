@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import supertest from 'supertest';
 import { buildApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
@@ -45,7 +45,7 @@ export class TestClock {
 }
 
 /** One app per test file (PGlite takes seconds to start); call reset() before each test. */
-export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Record<string, string> = {}, logger: FastifyServerOptions['logger'] = false): Promise<TestApp> {
   const clock = new TestClock();
   const config = loadConfig({
     DATABASE_URL: process.env.DATABASE_URL,
@@ -63,7 +63,7 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
   const db = await openDatabase(config, entities, { inMemory: true });
   await db.migrate();
   const jobs: JobQueue = config.REDIS_URL ? new BullQueue(config.REDIS_URL, config.REDIS_PREFIX, log) : new InProcessQueue(log);
-  const app = await buildApp(config, { db, jobs }, { logger: false, clock: clock.now });
+  const app = await buildApp(config, { db, jobs }, { logger, clock: clock.now });
   await app.ready();
   const http = supertest(app.server);
   const t: TestApp = {
@@ -114,6 +114,8 @@ export interface TestAppOptions<R extends Role> {
   units?: readonly string[];
   /** Settings an administrator puts through the settings API before each test. */
   settings?: Record<string, unknown>;
+  /** The app's logger (default: none), for tests that read what it logs. */
+  logger?: FastifyServerOptions['logger'];
 }
 
 /**
@@ -126,7 +128,7 @@ export function useTestApp<R extends Role = never>(options: TestAppOptions<R> = 
   const tokens = {} as Record<R, string>;
   const units: Record<string, string> = {};
   beforeAll(async () => {
-    Object.assign(t, await startTestApp(options.config));
+    Object.assign(t, await startTestApp(options.config, options.logger));
   });
   afterAll(async () => t.close());
   beforeEach(async () => {

@@ -1,10 +1,28 @@
 import { TZDate } from '@date-fns/tz';
 import { addDays, format, isWeekend, parseISO } from 'date-fns';
+import { unprocessable } from '../../errors';
 
 /**
  * Working-day arithmetic on the bureau's calendar (domain.md §7). Pure: every function
  * takes the calendar and the instants it needs; none reads the clock.
  */
+
+/**
+ * Every loop here walks calendar days, so each is bounded whatever its input: no number
+ * from a request or a setting can hold the event loop.
+ */
+/** The longest span counted in working days (about a year and a half); deadlines use 60 at most. */
+export const MAX_SPAN_WORKING_DAYS = 366;
+/** Consecutive days without a working day after which the calendar is taken to be wrong. */
+export const MAX_DAYS_WITHOUT_WORK = 366;
+/** How far back `workingDaysBetween` looks, in calendar days (about ten years); beyond, the count stays at what it found. */
+export const MAX_SCAN_CALENDAR_DAYS = 3_660;
+
+function assertSpan(days: number): void {
+  if (!Number.isInteger(days) || days < 0 || days > MAX_SPAN_WORKING_DAYS) {
+    throw unprocessable('working_days_out_of_range', `a span of working days must be a whole number from 0 to ${MAX_SPAN_WORKING_DAYS}`);
+  }
+}
 
 /** A day that differs from the Monday–Friday week: a holiday on a weekday, or a make-up working day (调休) at a weekend. */
 export interface CalendarDay {
@@ -52,9 +70,11 @@ export class WorkingCalendar {
   /** The first working day after `date`. */
   nextWorkingDay(date: string): string {
     let day = date;
-    do day = shiftDate(day, 1);
-    while (!this.isWorkingDay(day));
-    return day;
+    for (let n = 0; n < MAX_DAYS_WITHOUT_WORK; n++) {
+      day = shiftDate(day, 1);
+      if (this.isWorkingDay(day)) return day;
+    }
+    throw unprocessable('calendar_without_working_days', `the calendar has no working day in the ${MAX_DAYS_WITHOUT_WORK} days after ${date}; check the holiday calendar`);
   }
 }
 
@@ -68,6 +88,7 @@ function shiftDate(date: string, days: number): string {
  * otherwise the start's own day counts when it is a working day and business has not closed.
  */
 export function addWorkingDays(calendar: WorkingCalendar, start: Date, days: number, options: { startNextDay: boolean }): Date {
+  assertSpan(days);
   const startDate = calendar.dateOf(start);
   const counts =
     !options.startNextDay && calendar.isWorkingDay(startDate) && start.getTime() < calendar.at(startDate, calendar.hours.close).getTime();
@@ -85,8 +106,10 @@ export function addClockMinutes(start: Date, minutes: number): Date {
 export function workingDaysBetween(calendar: WorkingCalendar, from: Date, to: Date): number {
   if (to.getTime() <= from.getTime()) return 0;
   let count = 0;
-  let day = calendar.dateOf(from);
   const last = calendar.dateOf(to);
+  const earliest = shiftDate(last, -MAX_SCAN_CALENDAR_DAYS);
+  let day = calendar.dateOf(from);
+  if (day < earliest) day = earliest;
   while (day <= last) {
     const close = calendar.at(day, calendar.hours.close).getTime();
     if (calendar.isWorkingDay(day) && close > from.getTime() && close <= to.getTime()) count++;
@@ -102,6 +125,7 @@ export function openingOfNextWorkingDay(calendar: WorkingCalendar, due: Date): D
 
 /** `days` working days after `from`'s day, at opening time: when an urge is repeated. */
 export function openingAfterWorkingDays(calendar: WorkingCalendar, from: Date, days: number): Date {
+  assertSpan(days);
   let day = calendar.dateOf(from);
   for (let n = 0; n < days; n++) day = calendar.nextWorkingDay(day);
   return calendar.at(day, calendar.hours.open);

@@ -32,5 +32,7 @@ export class NoiseSourceCheck {
   @Column('text', { name: 'checked_by' }) checkedBy!: string;
   @Column('text') result!: string;
   @Column('text', { name: 'recorded_by' }) recordedBy!: string;
+  /** The unit whose staff recorded it; null when centre staff did. A unit reads only its own checks. */
+  @Column('uuid', { name: 'recorded_by_unit_id', nullable: true }) recordedByUnitId!: string | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
 }

@@ -117,10 +117,11 @@ export const repeatRoutes: FastifyPluginAsyncTypebox<{ repeats: RepeatService }>
     schema: {
       tags,
       summary: 'The noise-source register, newest first',
+      description: "Unit staff see the sources in their unit's area (the place names its directory entry gives) and those linked to orders their unit leads or assists on; outside its area without the organiser's contact phone.",
       querystring: Type.Object({ active: Type.Optional(Type.Boolean()), kind: Type.Optional(literals(NOISE_KINDS)) }, { additionalProperties: false }),
       response: { 200: Type.Array(SourceView), ...problems(400, 401, 403) },
     },
-    handler: async (request) => repeats.listSources(request.query),
+    handler: async (request) => repeats.listSources(request.actor, request.query),
   });
 
   app.get('/api/v1/noise-sources/:id', {
@@ -128,10 +129,11 @@ export const repeatRoutes: FastifyPluginAsyncTypebox<{ repeats: RepeatService }>
     schema: {
       tags,
       summary: 'A noise source with its checks and the orders about it',
+      description: "Unit staff: only a source they may see (else 404), with their own unit's checks only.",
       params: IdParams,
       response: { 200: Type.Composite([SourceView, Type.Object({ checks: Type.Array(Check), orderList: Type.Array(OrderSummary) })]), ...problems(400, 401, 403, 404) },
     },
-    handler: async (request) => repeats.source(request.params.id),
+    handler: async (request) => repeats.source(request.actor, request.params.id),
   });
 
   app.patch('/api/v1/noise-sources/:id', {
@@ -151,6 +153,7 @@ export const repeatRoutes: FastifyPluginAsyncTypebox<{ repeats: RepeatService }>
     schema: {
       tags,
       summary: 'Record a check made at the source: when, by whom, the result',
+      description: 'Unit staff: only at a source they may see (else 404).',
       params: IdParams,
       body: Type.Object(
         {

@@ -7,8 +7,9 @@ import { SYSTEM_ACTOR, type Actor } from '../../plugins/auth';
 import type { SettingsService } from '../settings/settings.service';
 import { WorkOrder } from '../work-orders/work-order.entity';
 import type { OrderTx, WorkOrderService } from '../work-orders/work-order.service';
+import { Unit } from '../directory/unit.entity';
 import { NoiseSource, NoiseSourceCheck, type NoiseKind } from './noise-source.entity';
-import { findRepeat, isNoiseMatter, placeKey, type RepeatCandidate, type RepeatMatch } from './similarity';
+import { areaPlaces, findRepeat, inArea, isNoiseMatter, placeKey, type RepeatCandidate, type RepeatMatch } from './similarity';
 
 /** Earlier orders a new one is compared with, at most: the newest about its place or from its caller. */
 const MAX_CANDIDATES = 200;
@@ -67,6 +68,19 @@ export interface CheckView {
   result: string;
   recordedBy: string;
 }
+
+/** What a unit's staff may see of the register: the unit, and the place names of its area from the directory. */
+interface UnitScope {
+  unitId: string;
+  places: string[];
+}
+
+/**
+ * A source a unit may see: one whose place lies in the unit's area (names a place of its
+ * jurisdiction), or one linked to an order the unit leads or assists on. $1: the places, $2: the unit.
+ */
+const VISIBLE_TO_UNIT = `(EXISTS (SELECT 1 FROM unnest($1::text[]) AS p(name) WHERE strpos(s.place, p.name) > 0)
+  OR EXISTS (SELECT 1 FROM work_orders w WHERE w.noise_source_id = s.id AND (w.lead_unit_id = $2 OR $2 = ANY (w.assisting_unit_ids))))`;
 
 type CandidateRow = { id: string; content: string; place_key: string; same_caller: boolean; root_id: string | null };
 
@@ -208,28 +222,43 @@ export class RepeatService {
     }
   }
 
-  listSources(query: { active?: boolean; kind?: NoiseKind }): Promise<NoiseSourceView[]> {
+  /** The register, newest first; unit staff get the sources in their area and those of the orders they hold. */
+  listSources(actor: Actor, query: { active?: boolean; kind?: NoiseKind }): Promise<NoiseSourceView[]> {
     return this.db.read(async (m) => {
-      const where = { ...(query.active !== undefined && { active: query.active }), ...(query.kind && { kind: query.kind }) };
-      const rows = await m.find(NoiseSource, { where, order: { createdAt: 'DESC' } });
+      const scope = await unitScope(m, actor);
+      const params: unknown[] = scope ? [scope.places, scope.unitId] : [];
+      const where = [scope ? VISIBLE_TO_UNIT : 'true'];
+      if (query.active !== undefined) where.push(`s.active = $${params.push(query.active)}`);
+      if (query.kind) where.push(`s.kind = $${params.push(query.kind)}`);
+      const ids = (await m.query(`SELECT s.id FROM noise_sources s WHERE ${where.join(' AND ')} ORDER BY s.created_at DESC, s.id`, params)) as { id: string }[];
+      if (!ids.length) return [];
+      const rows = new Map((await m.findBy(NoiseSource, { id: In(ids.map((r) => r.id)) })).map((r) => [r.id, r]));
       const views: NoiseSourceView[] = [];
-      for (const row of rows) views.push(await this.sourceView(m, row));
+      for (const { id } of ids) views.push(await this.sourceView(m, rows.get(id)!, scope));
       return views;
     });
   }
 
-  source(id: string): Promise<NoiseSourceView & { checks: CheckView[]; orderList: OrderSummary[] }> {
+  source(actor: Actor, id: string): Promise<NoiseSourceView & { checks: CheckView[]; orderList: OrderSummary[] }> {
     return this.db.read(async (m) => {
-      const row = await m.findOneBy(NoiseSource, { id });
-      if (!row) throw notFound('noise source', id);
-      const checks = await m.find(NoiseSourceCheck, { where: { noiseSourceId: id }, order: { checkedAt: 'DESC' } });
+      const scope = await unitScope(m, actor);
+      const row = await this.visibleSource(m, scope, id);
+      const checks = await m.find(NoiseSourceCheck, { where: { noiseSourceId: id, ...(scope && { recordedByUnitId: scope.unitId }) }, order: { checkedAt: 'DESC' } });
       const orders = await m.find(WorkOrder, { where: { noiseSourceId: id }, order: { receivedAt: 'DESC' }, take: 500 });
       return {
-        ...(await this.sourceView(m, row)),
+        ...(await this.sourceView(m, row, scope)),
         checks: checks.map(checkView),
         orderList: orders.map((o) => summary(o, o.repeatOfId ? 'linked' : o.mergedIntoId ? 'merged' : 'original')),
       };
     });
+  }
+
+  /** The source, if the caller may see it; a unit asking for another area's source is told it does not exist. */
+  private async visibleSource(m: EntityManager, scope: UnitScope | null, id: string): Promise<NoiseSource> {
+    const row = await m.findOneBy(NoiseSource, { id });
+    if (!row) throw notFound('noise source', id);
+    if (scope && !(await m.query(`SELECT 1 FROM noise_sources s WHERE s.id = $3 AND ${VISIBLE_TO_UNIT}`, [scope.places, scope.unitId, id])).length) throw notFound('noise source', id);
+    return row;
   }
 
   updateSource(actor: Actor, id: string, patch: Partial<NoiseSourceInput> & { version?: number }): Promise<NoiseSourceView> {
@@ -243,13 +272,21 @@ export class RepeatService {
     });
   }
 
-  /** Records a check made at the source (who, when, what was found and done). */
+  /** Records a check made at the source (who, when, what was found and done); unit staff only at the sources they may see. */
   addCheck(actor: Actor, id: string, input: { checkedAt: string; checkedBy?: string; result: string }): Promise<NoiseSourceView> {
     return this.db.write(async (m) => {
-      const row = await m.findOneBy(NoiseSource, { id });
-      if (!row) throw notFound('noise source', id);
-      await m.insert(NoiseSourceCheck, { noiseSourceId: id, checkedAt: new Date(input.checkedAt), checkedBy: input.checkedBy ?? actor.name, result: input.result, recordedBy: actor.name, createdAt: new Date() });
-      return this.sourceView(m, row);
+      const scope = await unitScope(m, actor);
+      const row = await this.visibleSource(m, scope, id);
+      await m.insert(NoiseSourceCheck, {
+        noiseSourceId: id,
+        checkedAt: new Date(input.checkedAt),
+        checkedBy: input.checkedBy ?? actor.name,
+        result: input.result,
+        recordedBy: actor.name,
+        recordedByUnitId: actor.role === 'unit' ? actor.unitId : null,
+        createdAt: new Date(),
+      });
+      return this.sourceView(m, row, scope);
     });
   }
 
@@ -270,15 +307,16 @@ export class RepeatService {
     });
   }
 
-  private async sourceView(m: EntityManager, r: NoiseSource): Promise<NoiseSourceView> {
+  /** The source as the caller may see it: unit staff outside its area (who see it through an order they hold) get no contact phone, and only their own checks. */
+  private async sourceView(m: EntityManager, r: NoiseSource, scope: UnitScope | null = null): Promise<NoiseSourceView> {
     const [{ n }] = (await m.query(`SELECT count(*)::int AS n FROM work_orders WHERE noise_source_id = $1`, [r.id])) as { n: number }[];
-    const last = await m.findOne(NoiseSourceCheck, { where: { noiseSourceId: r.id }, order: { checkedAt: 'DESC' } });
+    const last = await m.findOne(NoiseSourceCheck, { where: { noiseSourceId: r.id, ...(scope && { recordedByUnitId: scope.unitId }) }, order: { checkedAt: 'DESC' } });
     return {
       id: r.id,
       place: r.place,
       kind: r.kind,
       organiser: r.organiser,
-      contact: r.contact,
+      contact: scope && !inArea(r.place, scope.places) ? '' : r.contact,
       note: r.note,
       active: r.active,
       orders: n,
@@ -290,6 +328,15 @@ export class RepeatService {
       version: r.version,
     };
   }
+}
+
+/** Unit staff see the register through their unit's area; everyone else (centre, commanders, administrators) sees all of it. */
+async function unitScope(m: EntityManager, actor: Actor): Promise<UnitScope | null> {
+  if (actor.role !== 'unit') return null;
+  // A unit token without a unit sees nothing: no area, and no order can name a null unit.
+  if (!actor.unitId) return { unitId: '00000000-0000-0000-0000-000000000000', places: [] };
+  const unit = await m.findOneBy(Unit, { id: actor.unitId });
+  return { unitId: actor.unitId, places: areaPlaces(unit?.jurisdiction ?? []) };
 }
 
 function summary(o: WorkOrder, relation: OrderSummary['relation']): OrderSummary {

@@ -19,6 +19,16 @@ export function isNoiseMatter(text: string): boolean {
   return NOISE_MATTER.test(text);
 }
 
+/** The place names of a unit's area worth matching: one character ("东") would match half the district. */
+export function areaPlaces(jurisdiction: readonly string[]): string[] {
+  return jurisdiction.map((p) => p.trim()).filter((p) => p.length >= 2);
+}
+
+/** Whether a place (an address) lies in an area: it names one of the area's places. Matches the SQL `strpos` of the repeat service. */
+export function inArea(place: string, places: readonly string[]): boolean {
+  return places.some((p) => place.includes(p));
+}
+
 const toHalfWidth = (s: string) => s.replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
 
 /**

@@ -17,9 +17,11 @@ export const workOrderRoutes: FastifyPluginAsyncTypebox<{ workOrders: WorkOrderS
     schema: {
       tags,
       summary: 'Take in a work order from the 12345 platform',
-      description: 'Idempotent on (source, externalNo): the same body again returns the existing order with 200; a different body under the same number is a 409.',
+      description:
+        'Idempotent on (source, externalNo): the same body again returns the existing order with 200; a different body under the same number is a 409. ' +
+        'A receivedAt more than INTAKE_MAX_SKEW_MINUTES (10) ahead of the service\'s clock is a 422 received_at_in_future; one older than INTAKE_MAX_AGE_DAYS (3660) or before 2000 a 422 received_at_too_old.',
       body: IntakeBody,
-      response: { 201: WorkOrderView, 200: WorkOrderView, ...problems(400, 401, 403, 409, 413, 415) },
+      response: { 201: WorkOrderView, 200: WorkOrderView, ...problems(400, 401, 403, 409, 413, 415, 422) },
     },
     handler: async (request, reply) => {
       const { order, created } = await workOrders.intake(request.actor, request.body);

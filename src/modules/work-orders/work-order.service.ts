@@ -9,6 +9,7 @@ import { Unit } from '../directory/unit.entity';
 import { placeKey } from '../repeats/similarity';
 import { allowedActions, check, isDesignated, TRANSITIONS, type Action, type OrderFacts, type Side, type State } from './lifecycle';
 import type { ActionInput, IntakeBody, ListQuery, WorkOrderView } from './work-order.schemas';
+import { assertPlausibleReceipt, DEFAULT_RECEIPT_BOUNDS, type ReceiptBounds } from './receipt';
 import { WorkOrder, WorkOrderEvent } from './work-order.entity';
 import { toEventView, toOrderView, type EventView, type OrderSlip } from './work-order.views';
 import type { MilestoneView } from '../deadlines/deadline.service';
@@ -68,6 +69,7 @@ export class WorkOrderService {
     private readonly db: Database,
     private readonly now: () => Date = () => new Date(),
     private readonly log?: Pick<FastifyBaseLogger, 'warn'>,
+    private readonly receipt: ReceiptBounds = DEFAULT_RECEIPT_BOUNDS,
   ) {}
 
   /** The deadlines module shows each order's milestones in its view. */
@@ -87,8 +89,9 @@ export class WorkOrderService {
 
   /** Creates the order, or returns the one already taken under (source, externalNo) if the body is the same. */
   async intake(actor: Actor, body: IntakeBody): Promise<{ order: WorkOrderView; created: boolean }> {
-    const digest = digestOf(body);
     const now = this.now();
+    assertPlausibleReceipt(new Date(body.receivedAt), now, this.receipt);
+    const digest = digestOf(body);
     const params = intakeParams(body, digest, actor, now);
     // Intake is the hot path: the order and its creation event are one statement, its own
     // transaction unless an observer has more to write about the new order.
