@@ -71,7 +71,15 @@ describe(`next year's calendar before its notice (${storage})`, () => {
     await t.app.services.deadlines.seed();
   });
 
-  test('in December 2026 the 2027 statutory holidays are non-working and provisional, 1 January among them; status, /ready and the metrics warn', async () => {
+  test('in December 2026 the 2027 statutory holidays are non-working and provisional, 1 January among them; the start-up log, status, /ready and the metrics warn', async () => {
+    const warn = jest.spyOn(t.app.log, 'warn');
+    await t.app.services.deadlines.seed();
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({ years: [expect.objectContaining({ year: 2027, state: 'provisional' })], warnings: [expect.stringContaining('2027')] }),
+      'calendar: this year or the next has no State Council notice',
+    );
+    warn.mockRestore();
+
     const y2027 = await calendar('2027-01-01', '2027-12-31');
     expect(y2027).toContainEqual({ date: '2027-01-01', kind: 'holiday', name: '元旦', provisional: true });
     for (const date of ['2027-02-05', '2027-02-08', '2027-02-09', '2027-02-10']) expect(y2027).toContainEqual(expect.objectContaining({ date, kind: 'holiday', provisional: true }));
@@ -154,6 +162,11 @@ describe(`next year's calendar before its notice (${storage})`, () => {
     await t.app.services.deadlines.seed();
     expect(await calendar('2027-01-01', '2027-12-31')).toEqual(y2027);
     expect(await moves(id)).toHaveLength(1);
+
+    // A process still running in the new year: its sweep derives 2028, and the warning is back.
+    t.clock.set(bj('2027-01-04T09:00:00'));
+    await t.app.services.deadlines.sweep();
+    expect(await status()).toMatchObject({ years: [{ year: 2027, state: 'notice' }, { year: 2028, state: 'provisional', nextProvisionalDay: '2028-01-03' }] });
   });
 
   test("a package upgrade that brings a provisional year's notice replaces its days at start-up, and deadlines move", async () => {
@@ -171,12 +184,16 @@ describe(`next year's calendar before its notice (${storage})`, () => {
     const id = await dispatched(bj('2026-02-09T09:00:00'));
     expect(await dueOf(id, 'reply')).toBe(bj('2026-02-20T17:30:00').toISOString());
 
+    // A local day an administrator set in the provisional year stays on top of the package's notice.
+    await t.http.put('/api/v1/calendar/2026-03-02').set(bearer(tokens.admin)).send({ kind: 'holiday', name: '区内调整' }).expect(200);
+
     // The upgraded package holds the notice: Saturday 14 February is worked, the 20th is off.
     await t.app.services.deadlines.seed();
     const y2026 = await calendar('2026-01-01', '2026-12-31');
     expect(y2026.length).toBeGreaterThan(derived.length);
     expect(y2026.some((d) => d.provisional)).toBe(false);
     expect(y2026).toContainEqual({ date: '2026-02-14', kind: 'workday', name: '春节', provisional: false });
+    expect(y2026).toContainEqual({ date: '2026-03-02', kind: 'holiday', name: '区内调整', provisional: false });
     expect(await dueOf(id, 'reply')).toBe(bj('2026-02-14T17:30:00').toISOString());
     expect((await moves(id)).map((e) => e.details.year)).toEqual([2026]);
   });

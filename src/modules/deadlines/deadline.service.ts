@@ -87,15 +87,16 @@ export class DeadlineService implements WorkingClock {
    * Seeds the holidays of every year the package covers that has no calendar rows yet (a
    * package upgrade brings next year's notice; a year with rows, seeded or entered by an
    * administrator, is left as it is), and the default policies when there are none. A year
-   * the package brings that held only provisional days gets the package's notice in their
-   * place, and the open deadlines move. This year and the next, when neither the package
+   * the package brings that still has provisional days gets the package's notice in place of
+   * all but the administrator's days, and the open deadlines move. This year and the next,
+   * when neither the package
    * nor an administrator gave them a notice, get their provisional statutory holidays, and
    * the log says so.
    */
   async seed(): Promise<void> {
     this.providedThrough = undefined;
     const { seededYears, provisionalYears } = await this.db.write(async (m) => {
-      const years = (await m.query(`SELECT extract(year FROM day)::int AS year, bool_and(source = 'statutory') AS provisional FROM calendar_days GROUP BY 1`)) as {
+      const years = (await m.query(`SELECT extract(year FROM day)::int AS year, bool_or(source = 'statutory') AS provisional FROM calendar_days GROUP BY 1`)) as {
         year: number;
         provisional: boolean;
       }[];
@@ -117,7 +118,7 @@ export class DeadlineService implements WorkingClock {
     });
     this.forget();
     for (const year of provisionalYears) {
-      const { recomputed } = await this.workOrders.unitOfWork((tx) => this.replaceYearDays(tx, year, holidaysFromPackage(year, year), 'package'));
+      const { recomputed } = await this.workOrders.unitOfWork((tx) => this.replaceYearDays(tx, year, holidaysFromPackage(year, year), 'package', { keepAdmin: true }));
       this.log.info({ year, recomputed }, 'provisional holidays replaced by the notice in the package');
     }
     this.forget();
@@ -125,7 +126,7 @@ export class DeadlineService implements WorkingClock {
     await this.provideProvisionalYears();
     const status = await this.calendarStatus();
     if (status.warnings.length > 0) {
-      this.log.warn({ years: status.years.filter((y) => y.state !== 'notice'), warnings: status.warnings }, 'calendar: next year has no State Council notice yet');
+      this.log.warn({ years: status.years.filter((y) => y.state !== 'notice'), warnings: status.warnings }, 'calendar: this year or the next has no State Council notice');
     }
   }
 
@@ -539,18 +540,28 @@ export class DeadlineService implements WorkingClock {
     return result;
   }
 
-  /** Replaces every calendar day of a year; returns the rows replaced and how many open deadlines moved. */
-  private async replaceYearDays(tx: OrderTx, year: number, days: CalendarDay[], source: CalendarSource): Promise<{ recomputed: number; replaced: CalendarDayRow[] }> {
+  /**
+   * Replaces the calendar days of a year, all of them or, with `keepAdmin`, all but those an
+   * administrator set (which stay on top of a package's notice); returns the rows replaced
+   * and how many open deadlines moved.
+   */
+  private async replaceYearDays(
+    tx: OrderTx,
+    year: number,
+    days: CalendarDay[],
+    source: CalendarSource,
+    options: { keepAdmin: boolean } = { keepAdmin: false },
+  ): Promise<{ recomputed: number; replaced: CalendarDayRow[] }> {
     const { m } = tx;
     const range = Between(`${year}-01-01`, `${year}-12-31`);
-    const replaced = await m.find(CalendarDayRow, { where: { day: range } });
-    await m.delete(CalendarDayRow, { day: range });
+    const before = await m.find(CalendarDayRow, { where: { day: range } });
+    const replaced = options.keepAdmin ? before.filter((r) => r.source !== 'admin') : before;
+    await m.delete(CalendarDayRow, options.keepAdmin ? { day: range, source: In(['package', 'statutory']) } : { day: range });
     await this.insertDays(m, days, source);
     this.forget();
-    const changed = changedDates(
-      replaced.map((r) => ({ date: r.day, kind: r.kind, name: r.name })),
-      days,
-    );
+    const after = await m.find(CalendarDayRow, { where: { day: range } });
+    const asDays = (rows: CalendarDayRow[]) => rows.map((r) => ({ date: r.day, kind: r.kind, name: r.name }));
+    const changed = changedDates(asDays(before), asDays(after));
     if (changed.length === 0) return { recomputed: 0, replaced };
     const note = { reason: `工作日历调整: ${year}年放假安排`, details: { year, from: changed[0], to: changed[changed.length - 1] } };
     return { recomputed: await this.recompute(tx, { from: changed[0], to: changed[changed.length - 1] }, note), replaced };
