@@ -152,7 +152,7 @@ export async function buildApp(
 
   const authenticate = createAuthenticator(services.principals, config.ADMIN_TOKEN);
   registerAuth(app, authenticate);
-  await app.register(healthRoutes, { db: services.db, jobs: services.jobs });
+  await app.register(healthRoutes, { db: services.db, jobs: services.jobs, warnings: async () => (await services.deadlines.calendarStatus()).warnings });
   await app.register(principalRoutes, { principals: services.principals });
   await app.register(sessionRoutes, { authenticate, maxAgeSeconds: config.SESSION_HOURS * 3600 });
   await app.register(directoryRoutes, { directory: services.directory });

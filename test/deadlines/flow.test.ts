@@ -234,7 +234,7 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
     expect(set.body.recomputed).toBeGreaterThanOrEqual(2);
     expect(deadline(await order(id), 'reply').dueAt).toBe(bj('2026-12-02T17:30:00').toISOString());
     const days = (await t.http.get('/api/v1/calendar?from=2026-11-01&to=2026-11-30').set(bearer(tokens.operator))).body;
-    expect(days).toContainEqual({ date: '2026-11-26', kind: 'holiday', name: '临时调整' });
+    expect(days).toContainEqual({ date: '2026-11-26', kind: 'holiday', name: '临时调整', provisional: false });
     await t.http.delete('/api/v1/calendar/2026-11-26').set(bearer(tokens.admin)).expect(200);
     expect(deadline(await order(id), 'reply').dueAt).toBe(bj('2026-12-01T17:30:00').toISOString());
     expect((await t.http.put('/api/v1/calendar/2026-11-27').set(bearer(tokens.operator)).send({ kind: 'holiday', name: 'x' })).status).toBe(403);
@@ -352,10 +352,10 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
     const calendar = async (from: string, to: string) => (await t.http.get(`/api/v1/calendar?from=${from}&to=${to}`).set(bearer(tokens.operator))).body as { date: string; kind: string; name: string }[];
     expect(await calendar('2026-01-01', '2026-12-31')).toEqual([]);
     await t.app.services.deadlines.seed();
-    expect(await calendar('2026-01-01', '2026-12-31')).toEqual(holidaysFromPackage(2026, 2026));
+    expect(await calendar('2026-01-01', '2026-12-31')).toEqual(holidaysFromPackage(2026, 2026).map((d) => ({ ...d, provisional: false })));
     const y2025 = await calendar('2025-01-01', '2025-12-31');
     expect(y2025.map((d) => d.date)).not.toContain('2025-10-08');
-    expect(y2025).toContainEqual({ date: '2025-12-31', kind: 'holiday', name: '区内调整' });
+    expect(y2025).toContainEqual({ date: '2025-12-31', kind: 'holiday', name: '区内调整', provisional: false });
     expect(y2025).toHaveLength(holidaysFromPackage(2025, 2025).length);
     await t.app.services.deadlines.seed();
     expect(await calendar('2025-01-01', '2026-12-31')).toHaveLength(y2025.length + holidaysFromPackage(2026, 2026).length);

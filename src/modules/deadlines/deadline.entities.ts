@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import type { CalendarSource } from './calendar-year';
 import type { Limit, Milestone, PolicyRules } from './policy';
 
 /** One exception to the Monday–Friday week. */
@@ -8,8 +9,11 @@ export class CalendarDayRow {
   @PrimaryColumn('date') day!: string;
   @Column('text') kind!: 'holiday' | 'workday';
   @Column('text') name!: string;
-  /** 'package': seeded from chinese-days; 'admin': entered or changed through the API. */
-  @Column('text') source!: 'package' | 'admin';
+  /**
+   * 'package': seeded from chinese-days; 'admin': entered or changed through the API;
+   * 'statutory': derived from the 办法 for a year without its notice, provisional.
+   */
+  @Column('text') source!: CalendarSource;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
 }
 

@@ -10,7 +10,11 @@ import type { SupervisionService, WorkingClock } from '../supervision/supervisio
 import { WorkOrder } from '../work-orders/work-order.entity';
 import type { OrderChange, OrderObserver, OrderTx, WorkOrderService } from '../work-orders/work-order.service';
 import { CalendarDayRow, DeadlinePolicyRow, MilestoneRow, UrgeRow } from './deadline.entities';
-import { holidaysFromPackage, packageYears } from './holidays';
+import { TZDate } from '@date-fns/tz';
+import { format } from 'date-fns';
+import { calendarStatus, changedDates, noticeDays, statutoryDaysWorked, yearsAhead, type CalendarSource } from './calendar-year';
+import type { CalendarDayView, CalendarStatus, YearNotice, YearNoticeResult } from './calendar.schemas';
+import { holidaysFromPackage, packageYears, provisionalHolidays, STATUTORY_RULES_FROM, STATUTORY_RULES_TO } from './holidays';
 import {
   DEFAULT_POLICIES,
   deadlineFor,
@@ -64,6 +68,8 @@ export interface MilestoneView {
  */
 export class DeadlineService implements WorkingClock {
   private calendarCache?: { calendar: WorkingCalendar; until: number };
+  /** The last year provideProvisionalYears covered: it looks again when the clock reaches a new year. */
+  private providedThrough?: number;
   private policyCache?: { policies: DeadlinePolicyRow[]; until: number };
 
   constructor(
@@ -80,22 +86,25 @@ export class DeadlineService implements WorkingClock {
   /**
    * Seeds the holidays of every year the package covers that has no calendar rows yet (a
    * package upgrade brings next year's notice; a year with rows, seeded or entered by an
-   * administrator, is left as it is), and the default policies when there are none.
+   * administrator, is left as it is), and the default policies when there are none. A year
+   * the package brings that still has provisional days gets the package's notice in place of
+   * all but the administrator's days, and the open deadlines move. This year and the next,
+   * when neither the package
+   * nor an administrator gave them a notice, get their provisional statutory holidays, and
+   * the log says so.
    */
   async seed(): Promise<void> {
-    const seededYears = await this.db.write(async (m) => {
-      const present = new Set(((await m.query(`SELECT DISTINCT extract(year FROM day)::int AS year FROM calendar_days`)) as { year: number }[]).map((r) => Number(r.year)));
+    this.providedThrough = undefined;
+    const { seededYears, provisionalYears } = await this.db.write(async (m) => {
+      const years = (await m.query(`SELECT extract(year FROM day)::int AS year, bool_or(source = 'statutory') AS provisional FROM calendar_days GROUP BY 1`)) as {
+        year: number;
+        provisional: boolean;
+      }[];
+      const present = new Set(years.filter((r) => !r.provisional).map((r) => Number(r.year)));
+      const provisional = new Set(years.filter((r) => r.provisional).map((r) => Number(r.year)));
       const missing = packageYears().filter((year) => !present.has(year));
-      const days = missing.flatMap((year) => holidaysFromPackage(year, year));
-      for (let i = 0; i < days.length; i += SEED_CHUNK) {
-        await m
-          .createQueryBuilder()
-          .insert()
-          .into(CalendarDayRow)
-          .values(days.slice(i, i + SEED_CHUNK).map((d) => ({ day: d.date, kind: d.kind, name: d.name, source: 'package' as const, updatedAt: this.now() })))
-          .orIgnore()
-          .execute();
-      }
+      const days = missing.filter((year) => !provisional.has(year)).flatMap((year) => holidaysFromPackage(year, year));
+      await this.insertDays(m, days, 'package');
       if ((await m.count(DeadlinePolicyRow)) === 0) {
         await m
           .createQueryBuilder()
@@ -105,10 +114,72 @@ export class DeadlineService implements WorkingClock {
           .orIgnore()
           .execute();
       }
-      return missing;
+      return { seededYears: missing, provisionalYears: missing.filter((year) => provisional.has(year)) };
     });
-    if (seededYears.length > 0) this.log.info({ years: seededYears }, 'holidays seeded from the package');
     this.forget();
+    for (const year of provisionalYears) {
+      const { recomputed } = await this.workOrders.unitOfWork((tx) => this.replaceYearDays(tx, year, holidaysFromPackage(year, year), 'package', { keepAdmin: true }));
+      this.log.info({ year, recomputed }, 'provisional holidays replaced by the notice in the package');
+    }
+    this.forget();
+    if (seededYears.length > 0) this.log.info({ years: seededYears }, 'holidays seeded from the package');
+    await this.provideProvisionalYears();
+    const status = await this.calendarStatus();
+    if (status.warnings.length > 0) {
+      this.log.warn({ years: status.years.filter((y) => y.state !== 'notice'), warnings: status.warnings }, 'calendar: this year or the next has no State Council notice');
+    }
+  }
+
+  private async insertDays(m: EntityManager, days: CalendarDay[], source: CalendarSource): Promise<void> {
+    for (let i = 0; i < days.length; i += SEED_CHUNK) {
+      await m
+        .createQueryBuilder()
+        .insert()
+        .into(CalendarDayRow)
+        .values(days.slice(i, i + SEED_CHUNK).map((d) => ({ day: d.date, kind: d.kind, name: d.name, source, updatedAt: this.now() })))
+        .orIgnore()
+        .execute();
+    }
+  }
+
+  /**
+   * This year and the next, when they have no calendar days at all, get their statutory
+   * holidays derived from the 办法, provisional until the notice is entered. Checked at
+   * start-up and by the sweep once a year, so that a process running over New Year
+   * provides the year after too. Returns the years provided.
+   */
+  async provideProvisionalYears(): Promise<number[]> {
+    const years = yearsAhead(this.today());
+    if (this.providedThrough === years[1]) return [];
+    const provided = await this.db.write(async (m) => {
+      const present = new Set(
+        ((await m.query(`SELECT DISTINCT extract(year FROM day)::int AS year FROM calendar_days WHERE day >= $1 AND day <= $2`, [`${years[0]}-01-01`, `${years[1]}-12-31`])) as { year: number }[]).map(
+          (r) => Number(r.year),
+        ),
+      );
+      const derivable = years.filter((year) => !present.has(year) && year >= STATUTORY_RULES_FROM && year <= STATUTORY_RULES_TO);
+      await this.insertDays(m, derivable.flatMap(provisionalHolidays), 'statutory');
+      return derivable;
+    });
+    this.providedThrough = years[1];
+    if (provided.length > 0) {
+      this.forget();
+      this.log.warn({ years: provided }, 'calendar: provisional statutory holidays derived for years without a notice; enter the notice when it is published');
+    }
+    return provided;
+  }
+
+  /** Whether this year and the next have their notice; what an administrator must do if not. */
+  async calendarStatus(): Promise<CalendarStatus> {
+    const today = this.today();
+    const [first, last] = yearsAhead(today);
+    const rows = await this.db.read((m) => m.find(CalendarDayRow, { select: { day: true, source: true }, where: { day: Between(`${first}-01-01`, `${last}-12-31`) } }));
+    return calendarStatus(today, rows);
+  }
+
+  /** The bureau's date today. */
+  private today(): string {
+    return format(new TZDate(this.now(), this.config.TZ_BUREAU), 'yyyy-MM-dd');
   }
 
   // ---- the observer: milestones follow the life cycle -------------------------------------
@@ -366,6 +437,7 @@ export class DeadlineService implements WorkingClock {
     const due = await this.dueMilestones(now);
     const bucket = Math.floor(now.getTime() / 60_000);
     for (const id of due) await this.jobs.enqueue('deadline.check', { milestoneId: id }, { jobId: `deadline:${id}:sweep:${bucket}` });
+    await this.provideProvisionalYears().catch((err: unknown) => this.log.warn({ err }, 'provisional holidays could not be provided; the next sweep tries again'));
     return due.length;
   }
 
@@ -425,13 +497,13 @@ export class DeadlineService implements WorkingClock {
     return calendar;
   }
 
-  listDays(from: string, to: string): Promise<CalendarDay[]> {
+  listDays(from: string, to: string): Promise<CalendarDayView[]> {
     return this.db.read(async (m) =>
-      (await m.find(CalendarDayRow, { where: { day: Between(from, to) }, order: { day: 'ASC' } })).map((r) => ({ date: r.day, kind: r.kind, name: r.name })),
+      (await m.find(CalendarDayRow, { where: { day: Between(from, to) }, order: { day: 'ASC' } })).map((r) => ({ date: r.day, kind: r.kind, name: r.name, provisional: r.source === 'statutory' })),
     );
   }
 
-  /** An administrator sets a day (next year's notice, a local change); open deadlines it affects are computed again. */
+  /** An administrator sets a day (a local change, a correction); open deadlines it affects are computed again. */
   async setDay(actor: Actor, day: CalendarDay | { date: string; kind: null }): Promise<{ recomputed: number }> {
     const recomputed = await this.workOrders.unitOfWork(async (tx) => {
       const { m } = tx;
@@ -442,24 +514,73 @@ export class DeadlineService implements WorkingClock {
         await m.upsert(CalendarDayRow, { day: day.date, kind: day.kind, name: day.name, source: 'admin', updatedAt: tx.now }, ['day']);
       }
       this.forget();
-      return this.recompute(tx, day.date);
+      return this.recompute(tx, { from: day.date, to: day.date }, { reason: `工作日历调整: ${day.date}`, details: { date: day.date } });
     });
     this.log.info({ date: day.date, by: actor.name, recomputed }, 'calendar day changed');
     return { recomputed };
   }
 
   /**
-   * Open milestones whose span covers the changed day: a working-day deadline is taken again
-   * from its rule; the next urge and the escalation of an overdue one (counted in working
-   * days, whatever its limit) are taken again too.
+   * An administrator enters a year's State Council notice in one piece: it replaces every day
+   * of the year (provisional ones included), and the open deadlines that the change reaches move.
    */
-  private async recompute(tx: OrderTx, date: string): Promise<number> {
+  async enterYearNotice(actor: Actor, year: number, notice: YearNotice): Promise<YearNoticeResult> {
+    const days = noticeDays(year, notice);
+    const { recomputed, replaced } = await this.workOrders.unitOfWork((tx) => this.replaceYearDays(tx, year, days, 'admin'));
+    this.forget();
+    const result = {
+      year,
+      holidays: days.filter((d) => d.kind === 'holiday').length,
+      workdays: days.filter((d) => d.kind === 'workday').length,
+      replacedProvisional: replaced.filter((d) => d.source === 'statutory').length,
+      recomputed,
+      statutoryDaysWorked: statutoryDaysWorked(year, days),
+    };
+    this.log.info({ ...result, by: actor.name }, 'calendar year notice entered');
+    return result;
+  }
+
+  /**
+   * Replaces the calendar days of a year, all of them or, with `keepAdmin`, all but those an
+   * administrator set (which stay on top of a package's notice); returns the rows replaced
+   * and how many open deadlines moved.
+   */
+  private async replaceYearDays(
+    tx: OrderTx,
+    year: number,
+    days: CalendarDay[],
+    source: CalendarSource,
+    options: { keepAdmin: boolean } = { keepAdmin: false },
+  ): Promise<{ recomputed: number; replaced: CalendarDayRow[] }> {
+    const { m } = tx;
+    const range = Between(`${year}-01-01`, `${year}-12-31`);
+    const before = await m.find(CalendarDayRow, { where: { day: range } });
+    const replaced = options.keepAdmin ? before.filter((r) => r.source !== 'admin') : before;
+    await m.delete(CalendarDayRow, options.keepAdmin ? { day: range, source: In(['package', 'statutory']) } : { day: range });
+    await this.insertDays(m, days, source);
+    this.forget();
+    const after = await m.find(CalendarDayRow, { where: { day: range } });
+    const asDays = (rows: CalendarDayRow[]) => rows.map((r) => ({ date: r.day, kind: r.kind, name: r.name }));
+    const changed = changedDates(asDays(before), asDays(after));
+    if (changed.length === 0) return { recomputed: 0, replaced };
+    const note = { reason: `工作日历调整: ${year}年放假安排`, details: { year, from: changed[0], to: changed[changed.length - 1] } };
+    return { recomputed: await this.recompute(tx, { from: changed[0], to: changed[changed.length - 1] }, note), replaced };
+  }
+
+  /**
+   * Open milestones whose span covers a changed day (from `from` to `to`): a working-day
+   * deadline is taken again from its rule; the next urge and the escalation of an overdue one
+   * (counted in working days, whatever its limit) are taken again too. Each order whose
+   * deadlines moved gets a deadlines-moved event with the note.
+   */
+  private async recompute(tx: OrderTx, span: { from: string; to: string }, note: { reason: string; details: Record<string, unknown> }): Promise<number> {
     const { m } = tx;
     const calendar = await this.calendar(m);
-    const dayStart = calendar.at(date, '00:00');
+    const dayStart = calendar.at(span.from, '00:00');
+    const lastDayEnd = new Date(calendar.at(span.to, '00:00').getTime() + 86_400_000);
     const affected = await m
       .createQueryBuilder(MilestoneRow, 'ms')
-      .where("ms.state = 'open' AND ms.starts_at < :dayEnd", { dayEnd: new Date(dayStart.getTime() + 86_400_000) })
+      .where("ms.state = 'open' AND ms.starts_at < :dayEnd", { dayEnd: lastDayEnd })
       .andWhere('(ms.due_at >= :dayStart OR ms.next_urge_at >= :dayStart OR ms.escalate_at >= :dayStart)', { dayStart })
       .getMany();
     let changed = 0;
@@ -496,7 +617,7 @@ export class DeadlineService implements WorkingClock {
     // Each order whose deadlines moved says so in its history, and its unit hears of it.
     for (const [orderId, moves] of moved) {
       const order = await m.findOneByOrFail(WorkOrder, { id: orderId });
-      const eventId = await this.workOrders.recordEvent(tx, order, SYSTEM_ACTOR, 'deadlines-moved', order.state, { reason: `工作日历调整: ${date}`, details: { date, ...moves } });
+      const eventId = await this.workOrders.recordEvent(tx, order, SYSTEM_ACTOR, 'deadlines-moved', order.state, { reason: note.reason, details: { ...note.details, ...moves } });
       if (order.leadUnitId) await this.webhooks.notify(tx, eventId, SYSTEM_ACTOR, [order.leadUnitId]);
     }
     return changed;
