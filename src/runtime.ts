@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config';
 import { openDatabase, type Database } from './db/database';
+import { isDatabaseUnavailable } from './db/unavailable';
 import { BullQueue } from './jobs/bull-queue';
 import { assertCompleteHandlers, type JobQueue } from './jobs/catalogue';
 import { InProcessQueue } from './jobs/in-process-queue';
@@ -90,7 +91,10 @@ export function startJobs(services: Services, config: Config, log: FastifyBaseLo
   services.jobs.consume(handlers);
   let running: Promise<unknown> = Promise.resolve();
   const sweep = () => {
-    running = Promise.all([services.webhooks.sweep(), services.deadlines.sweep(), services.supervision.sweep(), services.routing.sweep()]).catch((err: unknown) => log.error({ err }, 'sweep failed'));
+    // A failed sweep (the database away) is logged and the timer goes on: the next one catches up.
+    running = Promise.all([services.webhooks.sweep(), services.deadlines.sweep(), services.supervision.sweep(), services.routing.sweep()]).catch((err: unknown) =>
+      isDatabaseUnavailable(err) ? log.warn({ err }, 'sweep waits for the database') : log.error({ err }, 'sweep failed'),
+    );
   };
   const timer = setInterval(sweep, config.SWEEP_INTERVAL_MS);
   timer.unref();
