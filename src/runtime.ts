@@ -44,13 +44,13 @@ export async function openAdapters(config: Config, log: FastifyBaseLogger): Prom
 export function createServices(config: Config, db: Database, jobs: JobQueue, log: FastifyBaseLogger, now: () => Date = () => new Date()): Services {
   const webhooks = new WebhookService(db, jobs, config, log, now);
   const workOrders = new WorkOrderService(db, now, log);
-  const settings = new SettingsService(db);
+  const settings = new SettingsService(db, now);
   const deadlines: DeadlineService = new DeadlineService(db, workOrders, jobs, webhooks, () => supervision, config, log, now);
   const supervision = new SupervisionService(db, workOrders, settings, deadlines, webhooks, config.TZ_BUREAU, now);
   workOrders.observe(deadlines.observer);
   workOrders.observe(supervision.observer);
-  const repeats = new RepeatService(db, workOrders, settings);
-  const routing = new RoutingService(db, workOrders, settings, jobs, repeats);
+  const repeats = new RepeatService(db, workOrders, settings, now);
+  const routing = new RoutingService(db, workOrders, settings, jobs, repeats, now);
   workOrders.observe(routing.observer);
   const callbacks = new CallbackService(db, workOrders, settings, supervision);
   workOrders.observe(callbacks.observer);
@@ -60,7 +60,7 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
     db,
     jobs,
     principals: new PrincipalService(db, config.AUTH_CACHE_MS),
-    directory: new DirectoryService(db),
+    directory: new DirectoryService(db, now),
     webhooks,
     workOrders,
     settings,
@@ -69,8 +69,14 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
     routing,
     repeats,
     callbacks,
-    assessment: new AssessmentService(db, settings, repeats, now),
+    assessment: new AssessmentService(db, settings, repeats, config.TZ_BUREAU, now),
   };
+}
+
+/** Start-up, in every process: the database counts the bureau's months in TZ_BUREAU. */
+export async function adoptBureauTimeZone(services: Services, log: FastifyBaseLogger): Promise<void> {
+  const zone = await services.assessment.adoptTimeZone();
+  if (zone.rebuilt) log.warn(zone, 'the bureau time zone changed: monthly tallies rebuilt in the new zone');
 }
 
 /**

@@ -4,7 +4,7 @@ import { logOptions } from './logging';
 import { buildApp, loggerOptions } from './app';
 import { ConfigError, loadConfig } from './config';
 import { seedDemo, seedDemoHistory } from './demo';
-import { openAdapters } from './runtime';
+import { adoptBureauTimeZone, openAdapters } from './runtime';
 
 /** Runs migrations, then serves the API; `--demo` (or DEMO=true) loads the demo data. */
 async function main(): Promise<void> {
@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   const adapters = await openAdapters(config, log);
   await adapters.db.migrate();
   const app = await buildApp(config, adapters, { logger: loggerOptions(config.LOG_LEVEL) });
+  await adoptBureauTimeZone(app.services, app.log);
   await app.services.deadlines.seed();
   if (config.DEMO) {
     await seedDemo(app.services, app.log);

@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { logOptions } from './logging';
 import { ConfigError, loadConfig } from './config';
-import { createServices, openAdapters, startJobs } from './runtime';
+import { adoptBureauTimeZone, createServices, openAdapters, startJobs } from './runtime';
 
 /** A job worker: consumes the bull queue and runs the sweep. Needs REDIS_URL; start as many as you like. */
 async function main(): Promise<void> {
@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const { db, jobs } = await openAdapters(config, log);
   await db.migrate();
   const services = createServices(config, db, jobs, log);
+  await adoptBureauTimeZone(services, log);
   await services.deadlines.seed();
   const stop = startJobs(services, config, log);
   log.info({ jobs: jobs.kind }, 'worker ready');
