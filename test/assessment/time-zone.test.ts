@@ -49,6 +49,9 @@ describe(`the bureau's time zone (${storage}, TZ_BUREAU=America/New_York)`, () =
     expect(await ranking('2026-08')).toMatchObject({ replyDue: 0, callbacksMade: 0 });
     expect(await check('2026-07')).toMatchObject({ agrees: true });
     expect(await check('2026-08')).toMatchObject({ agrees: true });
+    // The bulletin tells when it was made by the bureau's clock.
+    const bulletin = (await t.http.get('/api/v1/reports/bulletin?month=2026-07').set(bearer(tokens.commander)).expect(200)).text;
+    expect(bulletin).toContain('生成时间 2026-07-31 22:00');
   });
 
   test("the trends count an order received at 23:00 on 31 July in New York in July", async () => {

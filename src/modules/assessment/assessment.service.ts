@@ -121,7 +121,7 @@ export class AssessmentService {
     private readonly settings: SettingsService,
     private readonly repeats: RepeatService,
     /** TZ_BUREAU: the zone the bureau's months are counted in. */
-    private readonly timeZone: string,
+    readonly timeZone: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
