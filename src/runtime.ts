@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config';
 import { openDatabase, type Database } from './db/database';
 import { entities } from './entities';
+import { isDatabaseUnavailable } from './db/unavailable';
 import { BullQueue } from './jobs/bull-queue';
 import { assertCompleteHandlers, type JobQueue } from './jobs/catalogue';
 import { InProcessQueue } from './jobs/in-process-queue';
@@ -44,13 +45,13 @@ export async function openAdapters(config: Config, log: FastifyBaseLogger): Prom
 export function createServices(config: Config, db: Database, jobs: JobQueue, log: FastifyBaseLogger, now: () => Date = () => new Date()): Services {
   const webhooks = new WebhookService(db, jobs, config, log, now);
   const workOrders = new WorkOrderService(db, now, log, { maxSkewMinutes: config.INTAKE_MAX_SKEW_MINUTES, maxAgeDays: config.INTAKE_MAX_AGE_DAYS });
-  const settings = new SettingsService(db);
+  const settings = new SettingsService(db, now);
   const deadlines: DeadlineService = new DeadlineService(db, workOrders, jobs, webhooks, () => supervision, config, log, now);
   const supervision = new SupervisionService(db, workOrders, settings, deadlines, webhooks, config.TZ_BUREAU, now);
   workOrders.observe(deadlines.observer);
   workOrders.observe(supervision.observer);
-  const repeats = new RepeatService(db, workOrders, settings);
-  const routing = new RoutingService(db, workOrders, settings, jobs, repeats);
+  const repeats = new RepeatService(db, workOrders, settings, now);
+  const routing = new RoutingService(db, workOrders, settings, jobs, repeats, now);
   workOrders.observe(routing.observer);
   const callbacks = new CallbackService(db, workOrders, settings, supervision);
   workOrders.observe(callbacks.observer);
@@ -60,7 +61,7 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
     db,
     jobs,
     principals: new PrincipalService(db, config.AUTH_CACHE_MS),
-    directory: new DirectoryService(db),
+    directory: new DirectoryService(db, now),
     webhooks,
     workOrders,
     settings,
@@ -69,8 +70,14 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
     routing,
     repeats,
     callbacks,
-    assessment: new AssessmentService(db, settings, repeats, now),
+    assessment: new AssessmentService(db, settings, repeats, config.TZ_BUREAU, now),
   };
+}
+
+/** Start-up, in every process: the database counts the bureau's months in TZ_BUREAU. */
+export async function adoptBureauTimeZone(services: Services, log: FastifyBaseLogger): Promise<void> {
+  const zone = await services.assessment.adoptTimeZone();
+  if (zone.rebuilt) log.warn(zone, 'the bureau time zone changed: monthly tallies rebuilt in the new zone');
 }
 
 /**
@@ -91,7 +98,10 @@ export function startJobs(services: Services, config: Config, log: FastifyBaseLo
   services.jobs.consume(handlers);
   let running: Promise<unknown> = Promise.resolve();
   const sweep = () => {
-    running = Promise.all([services.webhooks.sweep(), services.deadlines.sweep(), services.supervision.sweep(), services.routing.sweep()]).catch((err: unknown) => log.error({ err }, 'sweep failed'));
+    // A failed sweep (the database away) is logged and the timer goes on: the next one catches up.
+    running = Promise.all([services.webhooks.sweep(), services.deadlines.sweep(), services.supervision.sweep(), services.routing.sweep()]).catch((err: unknown) =>
+      isDatabaseUnavailable(err) ? log.warn({ err }, 'sweep waits for the database') : log.error({ err }, 'sweep failed'),
+    );
   };
   const timer = setInterval(sweep, config.SWEEP_INTERVAL_MS);
   timer.unref();

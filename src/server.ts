@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, howToGetIn } from './config';
  */
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, ...(process.argv.includes('--demo') ? { DEMO: 'true' } : {}) });
-  const [{ default: closeWithGrace }, { default: pino }, { logOptions }, { buildApp, loggerOptions }, { seedDemo, seedDemoHistory }, { openAdapters }] = await Promise.all([
+  const [{ default: closeWithGrace }, { default: pino }, { logOptions }, { buildApp, loggerOptions }, { seedDemo, seedDemoHistory }, { adoptBureauTimeZone, openAdapters }] = await Promise.all([
     import('close-with-grace'),
     import('pino'),
     import('./logging'),
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const adapters = await openAdapters(config, log);
   await adapters.db.migrate();
   const app = await buildApp(config, adapters, { logger: loggerOptions(config.LOG_LEVEL) });
+  await adoptBureauTimeZone(app.services, app.log);
   await app.services.deadlines.seed();
   if (config.DEMO) {
     await seedDemo(app.services, app.log);

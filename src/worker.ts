@@ -6,7 +6,7 @@ async function main(): Promise<void> {
   if (!config.REDIS_URL) throw new ConfigError('REDIS_URL: a separate worker needs Redis; on the embedded default the API runs the jobs itself');
   if (!config.DATABASE_URL) throw new ConfigError('DATABASE_URL: a separate worker needs PostgreSQL; the embedded database belongs to the one API process');
   // Loaded once the configuration has passed, so that a bad setting is reported at once.
-  const [{ default: closeWithGrace }, { default: pino }, { logOptions }, { createServices, openAdapters, startJobs }] = await Promise.all([
+  const [{ default: closeWithGrace }, { default: pino }, { logOptions }, { adoptBureauTimeZone, createServices, openAdapters, startJobs }] = await Promise.all([
     import('close-with-grace'),
     import('pino'),
     import('./logging'),
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   const { db, jobs } = await openAdapters(config, log);
   await db.migrate();
   const services = createServices(config, db, jobs, log);
+  await adoptBureauTimeZone(services, log);
   await services.deadlines.seed();
   const stop = startJobs(services, config, log);
   log.info({ jobs: jobs.kind }, 'worker ready');

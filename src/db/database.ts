@@ -108,7 +108,9 @@ export async function openDatabase(
     uuidExtension: 'pgcrypto' as const,
   };
   if (config.DATABASE_URL) {
-    const dataSource = new DataSource({ ...common, url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE });
+    // Waiting for a connection (a new one, or a free one of the pool) ends after 10 s: an
+    // unreachable server is then a 503 rather than a request that hangs.
+    const dataSource = new DataSource({ ...common, url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE, connectTimeoutMS: 10_000 });
     await dataSource.initialize();
     return new Database(dataSource, false);
   }

@@ -1,6 +1,7 @@
 import Bull from 'bull';
 import type { FastifyBaseLogger } from 'fastify';
-import { JOB_NAMES, type EnqueueOptions, type JobData, type JobHandlers, type JobName, type JobQueue } from './catalogue';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import { OUTAGE_RETRY, JOB_NAMES, type EnqueueOptions, type JobData, type JobHandlers, type JobName, type JobQueue } from './catalogue';
 
 /** Jobs on Redis through bull; any number of API processes enqueue and worker processes consume. */
 export class BullQueue implements JobQueue {
@@ -26,6 +27,9 @@ export class BullQueue implements JobQueue {
       // a duplicate, and its work would wait forever; the failure is logged, and the sweep or
       // the next request queues the work again (handlers are safe to run twice).
       removeOnFail: true,
+      // Only a job that failed because the database was away is tried again (see consume).
+      attempts: OUTAGE_RETRY.attempts,
+      backoff: { type: 'exponential', delay: OUTAGE_RETRY.firstDelayMs },
     });
   }
 
@@ -36,7 +40,15 @@ export class BullQueue implements JobQueue {
         try {
           await handler(job.data);
         } catch (err) {
-          this.log.error({ err, job: name, jobId: job.id }, 'job failed');
+          // A database outage passes: bull tries the job again after a back-off, and the worker
+          // goes on with the next job meanwhile. Any other failure would fail again: it is logged
+          // and dropped, and the sweep finds the work again in the database.
+          if (isDatabaseUnavailable(err) && job.attemptsMade + 1 < OUTAGE_RETRY.attempts) {
+            this.log.warn({ err, job: name, jobId: job.id, attempt: job.attemptsMade + 1 }, 'job waits for the database');
+          } else {
+            await job.discard();
+            this.log.error({ err, job: name, jobId: job.id }, 'job failed');
+          }
           throw err;
         }
       });

@@ -36,6 +36,13 @@ export interface JobQueue {
   close(): Promise<void>;
 }
 
+/**
+ * A job that failed because the database was away is tried again, the first time after
+ * `firstDelayMs`, then after twice as long each time: 1, 2, 4 … 64 s, about two minutes in all.
+ * After that, or after any other failure, the sweep re-derives the work from the database.
+ */
+export const OUTAGE_RETRY = { attempts: 8, firstDelayMs: 1_000 };
+
 export function assertCompleteHandlers(handlers: Partial<JobHandlers>): asserts handlers is JobHandlers {
   const missing = JOB_NAMES.filter((n) => typeof handlers[n] !== 'function');
   if (missing.length > 0) throw new Error(`no handler for jobs: ${missing.join(', ')}`);

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { EnqueueOptions, JobData, JobHandlers, JobName, JobQueue } from './catalogue';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import { OUTAGE_RETRY, type EnqueueOptions, type JobData, type JobHandlers, type JobName, type JobQueue } from './catalogue';
 
 /** Jobs run in this process on timers; used on the embedded default (no REDIS_URL). */
 export class InProcessQueue implements JobQueue {
@@ -15,14 +16,15 @@ export class InProcessQueue implements JobQueue {
   constructor(private readonly log: FastifyBaseLogger) {}
 
   async enqueue<N extends JobName>(name: N, data: JobData[N], options: EnqueueOptions = {}): Promise<void> {
-    if (this.closed) return;
-    const jobId = options.jobId ?? `${name}:${++this.seq}`;
-    if (this.waiting.has(jobId)) return;
-    const delayMs = options.delayMs ?? 0;
+    this.schedule(name, data, options.jobId ?? `${name}:${++this.seq}`, options.delayMs ?? 0, 1);
+  }
+
+  private schedule<N extends JobName>(name: N, data: JobData[N], jobId: string, delayMs: number, attempt: number): void {
+    if (this.closed || this.waiting.has(jobId)) return;
     const timer = setTimeout(() => {
       this.waiting.delete(jobId);
       this.due.delete(jobId);
-      this.run(name, data, jobId);
+      this.run(name, data, jobId, attempt);
     }, delayMs);
     timer.unref();
     this.waiting.set(jobId, timer);
@@ -53,11 +55,20 @@ export class InProcessQueue implements JobQueue {
     }
   }
 
-  private run<N extends JobName>(name: N, data: JobData[N], jobId: string): void {
+  private run<N extends JobName>(name: N, data: JobData[N], jobId: string, attempt: number): void {
     const handler = this.handlers?.[name];
     if (!handler) return;
     const job = handler(data)
-      .catch((err: unknown) => this.log.error({ err, job: name, jobId }, 'job failed'))
+      .catch((err: unknown) => {
+        // As on bull: a database outage passes, so the job is tried again after a back-off;
+        // any other failure is logged, and the sweep finds the work again.
+        if (isDatabaseUnavailable(err) && attempt < OUTAGE_RETRY.attempts) {
+          this.log.warn({ err, job: name, jobId, attempt }, 'job waits for the database');
+          this.schedule(name, data, jobId, OUTAGE_RETRY.firstDelayMs * 2 ** (attempt - 1), attempt + 1);
+        } else {
+          this.log.error({ err, job: name, jobId }, 'job failed');
+        }
+      })
       .finally(() => this.running.delete(job));
     this.running.add(job);
   }

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { AppError } from '../errors';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable';
 
 /** RFC 9457 problem details, with our stable `code`. */
 export const Problem = Type.Object(
@@ -65,6 +66,17 @@ function postgresCode(error: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
+/**
+ * The database is away (stopped, restarting, unreachable): a 503 the client may retry, never a 500.
+ * Whatever the request was doing rolled back with its transaction, so nothing is half-written,
+ * and an intake retried with the same external number is idempotent.
+ */
+function sendDatabaseUnavailable(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+  request.log.warn({ err: error }, 'database unavailable');
+  reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  return sendProblem(reply, 503, 'database_unavailable', `the database is unavailable; nothing was written; retry in ${RETRY_AFTER_SECONDS} s`);
+}
+
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) return sendProblem(reply, error.status, error.code, error.message, error.extra);
@@ -78,6 +90,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (known) return sendProblem(reply, known[0], known[1], error.message);
     if (error instanceof SyntaxError) return sendProblem(reply, 400, 'malformed_json', error.message);
+    if (isDatabaseUnavailable(error)) return sendDatabaseUnavailable(request, reply, error);
     const pgCode = postgresCode(error) ?? '';
     const race = RACES[pgCode];
     // The transaction was rolled back whole: nothing is half-written, and the client may try again.

@@ -65,6 +65,7 @@ export async function startTestApp(overrides: Record<string, string> = {}, logge
   const jobs: JobQueue = config.REDIS_URL ? new BullQueue(config.REDIS_URL, config.REDIS_PREFIX, log) : new InProcessQueue(log);
   const app = await buildApp(config, { db, jobs }, { logger, clock: clock.now });
   await app.ready();
+  await app.services.assessment.adoptTimeZone();
   const http = supertest(app.server);
   const t: TestApp = {
     app,

@@ -141,7 +141,7 @@ export const assessmentRoutes: FastifyPluginAsyncTypebox<{ assessment: Assessmen
       produces: ['text/html'],
       response: { 200: Html, ...problems(400, 401, 403) },
     },
-    handler: async (request, reply) => reply.type('text/html; charset=utf-8').send(bulletinPage(await assessment.report(periodOf(request.query)))),
+    handler: async (request, reply) => reply.type('text/html; charset=utf-8').send(bulletinPage(await assessment.report(periodOf(request.query)), assessment.timeZone)),
   });
 
   app.get('/api/v1/reports/rankings/check', {

@@ -1,3 +1,4 @@
+import { TZDate } from '@date-fns/tz';
 import type { EntityManager } from 'typeorm';
 import { returnedRows, type Database } from '../../db/database';
 import { badRequest } from '../../errors';
@@ -21,8 +22,11 @@ import {
   type UnitResult,
 } from './formulas';
 
-/** The bureau's months are China Standard Time's (as the tally triggers count them). */
-const TZ = 'Asia/Shanghai';
+/**
+ * The bureau's months, in SQL: in the zone the database holds (TZ_BUREAU, adopted at start-up
+ * by `adoptTimeZone`), the one the tally triggers count in.
+ */
+const ZONE = 'bureau_time_zone()';
 
 export interface RankingReport {
   period: { kind: Period['kind']; label: string; months: string[] };
@@ -81,7 +85,7 @@ type TallyRow = { unit_code: string; unit_name: string; month: string } & Record
 /** What the triggers tally, computed again from the milestone and callback records. */
 const RECOMPUTE_SQL = `
   WITH ms AS (
-    SELECT unit_id, date_trunc('month', due_at AT TIME ZONE '${TZ}')::date AS month,
+    SELECT unit_id, date_trunc('month', due_at AT TIME ZONE ${ZONE})::date AS month,
       count(*) FILTER (WHERE milestone = 'reply') AS reply_due,
       count(*) FILTER (WHERE milestone = 'reply' AND state = 'met') AS replied,
       count(*) FILTER (WHERE milestone = 'reply' AND state = 'met' AND met_at <= due_at) AS replied_on_time,
@@ -93,7 +97,7 @@ const RECOMPUTE_SQL = `
       AND due_at >= $1 AND due_at < $2
     GROUP BY 1, 2
   ), cb AS (
-    SELECT unit_id, date_trunc('month', completed_at AT TIME ZONE '${TZ}')::date AS month,
+    SELECT unit_id, date_trunc('month', completed_at AT TIME ZONE ${ZONE})::date AS month,
       count(*) AS callbacks_made,
       count(*) FILTER (WHERE state = 'unreachable') AS unreachable,
       ${SATISFACTION_LEVELS.map((l) => `count(*) FILTER (WHERE satisfaction = '${l}') AS ${l}`).join(', ')}
@@ -116,8 +120,32 @@ export class AssessmentService {
     private readonly db: Database,
     private readonly settings: SettingsService,
     private readonly repeats: RepeatService,
+    /** TZ_BUREAU: the zone the bureau's months are counted in. */
+    readonly timeZone: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /**
+   * Makes the database count months in the configured zone. When it counted them in another
+   * until now (TZ_BUREAU changed), the tallies are rebuilt in the same transaction, so that no
+   * month holds figures of two zones. Every process calls it at start-up; the first with a new
+   * zone rebuilds, the others find it done.
+   */
+  adoptTimeZone(): Promise<{ timeZone: string; previous: string; rebuilt: boolean }> {
+    return this.db.write(async (m) => {
+      try {
+        await m.query(`SELECT now() AT TIME ZONE $1`, [this.timeZone]);
+      } catch (err) {
+        throw new Error(`TZ_BUREAU: the database does not know the time zone ${this.timeZone}`, { cause: err });
+      }
+      const [row] = (await m.query(`SELECT time_zone FROM bureau_time FOR UPDATE`)) as { time_zone: string }[];
+      const previous = row.time_zone;
+      if (previous === this.timeZone) return { timeZone: this.timeZone, previous, rebuilt: false };
+      await m.query(`UPDATE bureau_time SET time_zone = $1, updated_at = $2`, [this.timeZone, this.now()]);
+      await this.rebuildIn(m);
+      return { timeZone: this.timeZone, previous, rebuilt: true };
+    });
+  }
 
   period(value: string): Period {
     const period = parsePeriod(value);
@@ -163,7 +191,7 @@ export class AssessmentService {
   check(value: string): Promise<{ period: string; agrees: boolean; differences: TallyDifference[] }> {
     const period = this.period(value);
     return this.db.read(async (m) => {
-      const [from, to] = bounds(period.months);
+      const [from, to] = bounds(period.months, this.timeZone);
       const recomputed = (await m.query(
         `SELECT u.code AS unit_code, to_char(r.month, 'YYYY-MM') AS month, ${COUNT_FIELDS.map((f) => `r.${f}`).join(', ')} FROM (${RECOMPUTE_SQL}) r JOIN units u ON u.id = r.unit_id`,
         [from, to],
@@ -191,15 +219,17 @@ export class AssessmentService {
 
   /** Rebuilds every tally from the records (a repair; writers wait while it runs). */
   async rebuild(): Promise<{ rows: number }> {
-    return this.db.write(async (m) => {
-      await m.query(`LOCK TABLE work_order_milestones, callbacks IN SHARE MODE`);
-      await m.query(`DELETE FROM unit_month_tallies`);
-      const rows = await m.query(`INSERT INTO unit_month_tallies (unit_id, month, ${COUNT_FIELDS.join(', ')}) SELECT unit_id, month, ${COUNT_FIELDS.join(', ')} FROM (${RECOMPUTE_SQL}) r RETURNING 1`, [
-        new Date('1970-01-01T00:00:00Z'),
-        new Date('9999-01-01T00:00:00Z'),
-      ]);
-      return { rows: returnedRows(rows).length };
-    });
+    return this.db.write((m) => this.rebuildIn(m));
+  }
+
+  private async rebuildIn(m: EntityManager): Promise<{ rows: number }> {
+    await m.query(`LOCK TABLE work_order_milestones, callbacks IN SHARE MODE`);
+    await m.query(`DELETE FROM unit_month_tallies`);
+    const rows = await m.query(`INSERT INTO unit_month_tallies (unit_id, month, ${COUNT_FIELDS.join(', ')}) SELECT unit_id, month, ${COUNT_FIELDS.join(', ')} FROM (${RECOMPUTE_SQL}) r RETURNING 1`, [
+      new Date('1970-01-01T00:00:00Z'),
+      new Date('9999-01-01T00:00:00Z'),
+    ]);
+    return { rows: returnedRows(rows).length };
   }
 
   /** Monthly counts per category and place, and the top repeat sources: what rises each summer, and where. */
@@ -210,10 +240,10 @@ export class AssessmentService {
     const months: string[] = [];
     for (let mo = from; mo <= to; mo = nextMonth(mo)) months.push(mo);
     if (months.length > 36) throw badRequest('invalid_period', 'at most 36 months at once');
-    const [start, end] = bounds(months);
+    const [start, end] = bounds(months, this.timeZone);
     return this.db.read(async (m) => {
       const categories = (await m.query(
-        `SELECT to_char(received_at AT TIME ZONE '${TZ}', 'YYYY-MM') AS month, coalesce(nullif(category, ''), '未分类') AS category, count(*)::int AS n
+        `SELECT to_char(received_at AT TIME ZONE ${ZONE}, 'YYYY-MM') AS month, coalesce(nullif(category, ''), '未分类') AS category, count(*)::int AS n
          FROM work_orders WHERE received_at >= $1 AND received_at < $2 AND state <> 'cancelled' GROUP BY 1, 2`,
         [start, end],
       )) as { month: string; category: string; n: number }[];
@@ -221,12 +251,12 @@ export class AssessmentService {
         `WITH top AS (
            SELECT place_key FROM work_orders WHERE received_at >= $1 AND received_at < $2 AND place_key <> '' AND state <> 'cancelled'
            GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 15)
-         SELECT w.place_key AS place, to_char(w.received_at AT TIME ZONE '${TZ}', 'YYYY-MM') AS month, count(*)::int AS n
+         SELECT w.place_key AS place, to_char(w.received_at AT TIME ZONE ${ZONE}, 'YYYY-MM') AS month, count(*)::int AS n
          FROM work_orders w JOIN top USING (place_key) WHERE w.received_at >= $1 AND w.received_at < $2 AND w.state <> 'cancelled' GROUP BY 1, 2`,
         [start, end],
       )) as { place: string; month: string; n: number }[];
       const matters = (await m.query(
-        `SELECT to_char(w.received_at AT TIME ZONE '${TZ}', 'YYYY-MM') AS month, k.matter, count(*)::int AS n
+        `SELECT to_char(w.received_at AT TIME ZONE ${ZONE}, 'YYYY-MM') AS month, k.matter, count(*)::int AS n
          FROM work_orders w CROSS JOIN LATERAL (VALUES ('噪音扰民', w.content ~ $3), ('不文明养犬', w.content ~ $4)) AS k(matter, hit)
          WHERE k.hit AND w.received_at >= $1 AND w.received_at < $2 AND w.state <> 'cancelled' GROUP BY 1, 2`,
         [start, end, NOISE_WORDS, DOG_WORDS],
@@ -236,7 +266,7 @@ export class AssessmentService {
            SELECT place_key, received_at FROM work_orders
            WHERE received_at >= $1 AND received_at < $2 AND place_key <> '' AND state <> 'cancelled' AND content ~ $3),
          top AS (SELECT place_key FROM noise GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 10)
-         SELECT n.place_key AS place, to_char(n.received_at AT TIME ZONE '${TZ}', 'YYYY-MM') AS month, count(*)::int AS n
+         SELECT n.place_key AS place, to_char(n.received_at AT TIME ZONE ${ZONE}, 'YYYY-MM') AS month, count(*)::int AS n
          FROM noise n JOIN top USING (place_key) GROUP BY 1, 2`,
         [start, end, `${NOISE_WORDS}|${DOG_WORDS}`],
       )) as { place: string; month: string; n: number }[];
@@ -309,7 +339,11 @@ function nextMonth(month: string): string {
   return monthBefore(month, -1);
 }
 
-/** The instants a run of months spans, in the bureau's time (UTC+8). */
-function bounds(months: string[]): [Date, Date] {
-  return [new Date(`${months[0]}-01T00:00:00+08:00`), new Date(`${nextMonth(months[months.length - 1])}-01T00:00:00+08:00`)];
+/** The instants a run of months spans, in the bureau's zone. */
+function bounds(months: string[], timeZone: string): [Date, Date] {
+  const start = (month: string) => {
+    const [y, mo] = month.split('-').map(Number);
+    return new Date(new TZDate(y, mo - 1, 1, 0, 0, 0, timeZone).getTime());
+  };
+  return [start(months[0]), start(nextMonth(months[months.length - 1]))];
 }

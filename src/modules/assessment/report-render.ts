@@ -1,5 +1,7 @@
 import * as echarts from 'echarts';
 import ExcelJS from 'exceljs';
+import { TZDate } from '@date-fns/tz';
+import { format } from 'date-fns';
 import type { RankingReport, Trends } from './assessment.service';
 import type { UnitResult } from './formulas';
 
@@ -25,7 +27,8 @@ export function periodName(period: RankingReport['period']): string {
 }
 
 /** "2026-08-01 09:30" in Beijing time (UTC+8). */
-const beijingTime = (iso: string) => new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+/** An instant as the bureau's wall clock shows it (TZ_BUREAU). */
+const bureauTime = (iso: string, timeZone: string) => format(new TZDate(iso, timeZone), 'yyyy-MM-dd HH:mm');
 
 const percent = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 
@@ -174,7 +177,7 @@ const PAGE_STYLE = `
   @media print { body { margin: 0; } h2 { page-break-after: avoid; } table, svg { page-break-inside: avoid; } }`;
 
 /** 通报: the printable bulletin of a month's, quarter's or year's ranking. */
-export function bulletinPage(report: RankingReport): string {
+export function bulletinPage(report: RankingReport, timeZone: string): string {
   const names = new Map(report.units.map((u) => [u.unitCode, u.unitName]));
   const list = (codes: string[]) => (codes.length ? codes.map((c) => escape(names.get(c) ?? c)).join('、') : '无');
   const ranked = report.units.filter((u) => u.ranked);
@@ -197,7 +200,7 @@ export function bulletinPage(report: RankingReport): string {
 <html lang="zh-CN"><head><meta charset="utf-8"><title>${escape(periodName(report.period))} 12345 热线工单办理情况通报</title><style>${PAGE_STYLE}</style></head>
 <body>
 <h1>${escape(periodName(report.period))} 12345 热线工单办理情况通报</h1>
-<p class="meta">生成时间 ${escape(beijingTime(report.generatedAt))}</p>
+<p class="meta">生成时间 ${escape(bureauTime(report.generatedAt, timeZone))}</p>
 <h2>一、总体情况</h2>
 <p>本期应回复工单 ${sum('replyDue')} 件, 按时回复 ${sum('repliedOnTime')} 件, 回复率 ${overall(sum('repliedOnTime'), sum('replyDue'))};
 应办结 ${sum('closeDue')} 件, 按时办结 ${sum('closedOnTime')} 件, 办结率 ${overall(sum('closedOnTime'), sum('closeDue'))};

@@ -653,7 +653,7 @@ export class DeadlineService implements WorkingClock {
         throw unprocessable('catch_all_required', detail);
       }
       const row = existing ?? m.create(DeadlinePolicyRow, { name: input.name, version: 0 });
-      Object.assign(row, input, { version: row.version + 1, updatedAt: new Date() });
+      Object.assign(row, input, { version: row.version + 1, updatedAt: this.now() });
       return m.save(row);
     });
     this.forget();

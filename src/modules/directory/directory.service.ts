@@ -38,7 +38,10 @@ export interface UnitRef {
 
 /** The unit directory: internal police units and partner agencies. */
 export class DirectoryService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   list(filter: { kind?: UnitKind; active?: boolean }): Promise<UnitView[]> {
     return this.db.read(async (m) => {
@@ -60,7 +63,7 @@ export class DirectoryService {
   create(input: UnitInput): Promise<UnitView> {
     return this.db.write(async (m) => {
       if (await m.existsBy(Unit, { code: input.code })) throw conflict('unit_exists', `a unit with code ${input.code} already exists`);
-      const unit = m.create(Unit, { code: input.code, active: true, contact: {}, jurisdiction: [], webhookUrl: null, webhookSecret: null });
+      const unit = m.create(Unit, { code: input.code, active: true, contact: {}, jurisdiction: [], webhookUrl: null, webhookSecret: null, createdAt: this.now(), updatedAt: this.now() });
       await applyPatch(m, unit, input);
       const saved = await m.save(unit);
       return toView(saved, await unitRefs(m, [saved.parentId]));
@@ -72,7 +75,7 @@ export class DirectoryService {
       const unit = await m.findOneBy(Unit, { code });
       if (!unit) throw notFound('unit', code);
       await applyPatch(m, unit, patch);
-      unit.updatedAt = new Date();
+      unit.updatedAt = this.now();
       const saved = await m.save(unit);
       return toView(saved, await unitRefs(m, [saved.parentId]));
     });
@@ -88,10 +91,10 @@ export class DirectoryService {
         if (unit) updated++;
         else {
           created++;
-          unit = m.create(Unit, { code: input.code, active: true, contact: {}, jurisdiction: [], webhookUrl: null, webhookSecret: null });
+          unit = m.create(Unit, { code: input.code, active: true, contact: {}, jurisdiction: [], webhookUrl: null, webhookSecret: null, createdAt: this.now() });
         }
         await applyPatch(m, unit, input);
-        unit.updatedAt = new Date();
+        unit.updatedAt = this.now();
         await m.save(unit);
       }
       return { created, updated };

@@ -94,6 +94,7 @@ export class RepeatService {
     private readonly db: Database,
     private readonly workOrders: WorkOrderService,
     private readonly settings: SettingsService,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** Links a new order to the order it repeats and to its noise source; the match, or null. */
@@ -267,7 +268,7 @@ export class RepeatService {
       if (!row) throw notFound('noise source', id);
       if (patch.version !== undefined && patch.version !== row.version) throw conflict('version_mismatch', `the source is at version ${row.version}, not ${patch.version}`, { version: row.version });
       const { version: _v, ...changes } = patch;
-      await m.update(NoiseSource, { id }, { ...changes, ...(changes.place ? { placeKey: placeKey(changes.place) } : {}), updatedBy: actor.name, updatedAt: new Date(), version: row.version + 1 });
+      await m.update(NoiseSource, { id }, { ...changes, ...(changes.place ? { placeKey: placeKey(changes.place) } : {}), updatedBy: actor.name, updatedAt: this.now(), version: row.version + 1 });
       return this.sourceView(m, await m.findOneByOrFail(NoiseSource, { id }));
     });
   }
@@ -284,7 +285,7 @@ export class RepeatService {
         result: input.result,
         recordedBy: actor.name,
         recordedByUnitId: actor.role === 'unit' ? actor.unitId : null,
-        createdAt: new Date(),
+        createdAt: this.now(),
       });
       return this.sourceView(m, row, scope);
     });

@@ -94,6 +94,7 @@ export class RoutingService {
     private readonly settings: SettingsService,
     private readonly jobs: JobQueue,
     private readonly repeats: RepeatService,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** Routing runs as a job just after intake, so that taking an order in stays one quick statement. */
@@ -179,7 +180,7 @@ export class RoutingService {
       await requireUnits(m, namedUnits(knowledge));
       await m.query(`LOCK TABLE routing_knowledge IN SHARE ROW EXCLUSIVE MODE`);
       await this.keepSeed(m);
-      const now = new Date();
+      const now = this.now();
       await m.update(RoutingKnowledgeRow, { active: true }, { active: false });
       await m.insert(RoutingKnowledgeRow, { version: knowledge.version, data: knowledge as never, active: true, note, createdBy: actor.name, createdAt: now, activatedAt: now });
       return knowledgeView(await m.findOneByOrFail(RoutingKnowledgeRow, { version: knowledge.version }));
@@ -193,7 +194,7 @@ export class RoutingService {
       await this.keepSeed(m);
       if (!(await m.existsBy(RoutingKnowledgeRow, { version }))) throw notFound('knowledge version', version);
       await m.update(RoutingKnowledgeRow, { active: true }, { active: false });
-      await m.update(RoutingKnowledgeRow, { version }, { active: true, activatedAt: new Date() });
+      await m.update(RoutingKnowledgeRow, { version }, { active: true, activatedAt: this.now() });
       return knowledgeView(await m.findOneByOrFail(RoutingKnowledgeRow, { version }));
     });
   }

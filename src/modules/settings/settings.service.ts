@@ -17,7 +17,10 @@ export interface SettingView {
 
 /** Reads and changes settings; every process reads the database, so a change applies everywhere at once. */
 export class SettingsService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   /** A setting's value inside a unit of work. */
   async get<K extends SettingKey>(m: EntityManager, key: K): Promise<SettingValue<K>> {
@@ -37,7 +40,7 @@ export class SettingsService {
     const errors = [...Value.Errors(SETTINGS[key].schema, value)];
     if (errors.length) throw unprocessable('invalid_setting', `${key}: ${errors[0].message}`);
     return this.db.write(async (m) => {
-      await m.upsert(Setting, { key, value: value as never, updatedBy: actor.name, updatedAt: new Date() }, ['key']);
+      await m.upsert(Setting, { key, value: value as never, updatedBy: actor.name, updatedAt: this.now() }, ['key']);
       return toView(key, await m.findOneBy(Setting, { key }));
     });
   }

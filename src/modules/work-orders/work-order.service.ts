@@ -441,7 +441,7 @@ function factsOf(order: WorkOrder, now: Date): OrderFacts {
   };
 }
 
-function actionsFor(order: WorkOrder, actor: Actor, now = new Date()): Action[] {
+function actionsFor(order: WorkOrder, actor: Actor, now: Date): Action[] {
   if (actor.role === 'operator' || actor.role === 'admin') return allowedActions(factsOf(order, now), 'centre');
   if (actor.role === 'unit' && actor.unitId === order.leadUnitId) return allowedActions(factsOf(order, now), 'lead-unit');
   return [];
