@@ -49,7 +49,7 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
   workOrders.observe(deadlines.observer);
   workOrders.observe(supervision.observer);
   const repeats = new RepeatService(db, workOrders, settings);
-  const routing = new RoutingService(db, workOrders, settings, jobs, repeats);
+  const routing = new RoutingService(db, workOrders, settings, jobs, repeats, now);
   workOrders.observe(routing.observer);
   const callbacks = new CallbackService(db, workOrders, settings, supervision);
   workOrders.observe(callbacks.observer);
