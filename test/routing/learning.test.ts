@@ -1,6 +1,7 @@
 import { bearer, intakeBody, storage, useTestApp } from '../support/app';
 
-const { t, tokens } = useTestApp({ roles: ['admin', 'operator'] });
+// These histories are tiny: the gate's minimums are lowered so that the models they train activate and vote (test/routing/gate.test.ts keeps the defaults).
+const { t, tokens } = useTestApp({ roles: ['admin', 'operator'], settings: { 'routing.minExamplesPerUnit': 1, 'routing.minExamplesPerSide': 1 } });
 
 /** History the duty lists know nothing about: peacocks go to culture and tourism, dolphins to agriculture. */
 const HISTORY = [

@@ -94,6 +94,8 @@ function weigh(tokens: readonly string[], length: number | undefined): Map<strin
 export class TextModel {
   /** The word rows in a Map: a plain object with tens of thousands of keys is slow to look up. */
   private readonly rows: Map<string, number[]>;
+  /** Each word's mean log-probability over the labels, computed when first asked for. */
+  private readonly means = new Map<string, number>();
   /** The police-or-not model learned beside the units; null in models trained before. */
   readonly side: TextModel | null;
 
@@ -164,12 +166,18 @@ export class TextModel {
     const weighed: [string, number][] = [];
     for (const t of new Set(tokens)) {
       const row = this.rows.get(t);
-      if (row) weighed.push([t, row[i] - row.reduce((a, b) => a + b, 0) / row.length]);
+      if (row) weighed.push([t, row[i] - this.rowMean(t, row)]);
     }
     return weighed
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
       .map(([t]) => t);
+  }
+
+  private rowMean(token: string, row: number[]): number {
+    let mean = this.means.get(token);
+    if (mean === undefined) this.means.set(token, (mean = row.reduce((a, b) => a + b, 0) / row.length));
+    return mean;
   }
 
   toJSON(): TextModelData {
