@@ -68,11 +68,11 @@ describe(`learning from history (${storage})`, () => {
     const second = await trainNow();
     expect(second.version).not.toBe(first.version);
     expect((await models()).map((m) => [m.version, m.active])).toEqual([[second.version, true], [first.version, false]]);
-    await t.http.post(`/api/v1/routing/models/${first.version}/activate`).set(bearer(tokens.admin)).expect(200);
+    await t.http.post(`/api/v1/routing/models/${first.version}/activate`).set(bearer(tokens.admin)).send({}).expect(200);
     expect((await preview('孔雀表演')).modelVersion).toBe(first.version);
-    await t.http.post('/api/v1/routing/models/deactivate').set(bearer(tokens.admin)).expect(204);
+    await t.http.post('/api/v1/routing/models/deactivate').set(bearer(tokens.admin)).send({}).expect(204);
     expect((await preview('孔雀表演')).modelVersion).toBeNull();
-    expect((await t.http.post('/api/v1/routing/models/nb-000000000000/activate').set(bearer(tokens.admin))).status).toBe(404);
+    expect((await t.http.post('/api/v1/routing/models/nb-000000000000/activate').set(bearer(tokens.admin)).send({})).status).toBe(404);
   });
 
   test('the operators\' corrections are learned from', async () => {

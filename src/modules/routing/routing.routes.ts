@@ -189,10 +189,10 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
       summary: 'Switch the router to a trained model, for example back to the previous one, or to one its evaluation kept aside',
       description: 'Recorded as an event with the reason. A model whose evaluation did not activate it needs a reason: 422 reason_required without one.',
       params: Type.Object({ version: Type.String({ maxLength: 100 }) }),
-      body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false })),
+      body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false }),
       response: { 200: ModelView, ...problems(400, 401, 403, 404, 422) },
     },
-    handler: async (request) => routing.activateModel(request.actor, request.params.version, request.body?.reason),
+    handler: async (request) => routing.activateModel(request.actor, request.params.version, request.body.reason),
   });
 
   app.post('/api/v1/routing/models/deactivate', {
@@ -200,11 +200,11 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
     schema: {
       tags: ['routing'],
       summary: 'Route by the knowledge alone (no learned model) until a model is activated again',
-      body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false })),
+      body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false }),
       response: { 204: Type.Null(), ...problems(400, 401, 403) },
     },
     handler: async (request, reply) => {
-      await routing.deactivateModels(request.actor, request.body?.reason);
+      await routing.deactivateModels(request.actor, request.body.reason);
       return reply.code(204).send(null);
     },
   });
