@@ -11,6 +11,7 @@ import { SlipNotices1764800000000 } from './1764800000000-slip-notices';
 import { RoutingAutoDispatched1764900000000 } from './1764900000000-routing-auto-dispatched';
 import { BureauTimeZone1765000000000 } from './1765000000000-bureau-time-zone';
 import { CalendarStatutory1765040000000 } from './1765040000000-calendar-statutory';
+import { RoutingModelEvaluation1765100000000 } from './1765100000000-routing-model-evaluation';
 import { NoiseCheckUnit1765110000000 } from './1765110000000-noise-check-unit';
 
 /** Every migration, in order; listed by hand so that ts-jest and the compiled build load the same set. */
@@ -28,5 +29,6 @@ export const migrations = [
   RoutingAutoDispatched1764900000000,
   BureauTimeZone1765000000000,
   CalendarStatutory1765040000000,
+  RoutingModelEvaluation1765100000000,
   NoiseCheckUnit1765110000000,
 ];

@@ -45,8 +45,8 @@ export async function seedDemo(services: Services, log: FastifyBaseLogger): Prom
   log.info({ units: reference.units.length, tokens: DEMO_TOKENS.length }, 'demo data ready');
 }
 
-const HISTORY_STATIONS = ['CQ-PS-WENCHANG', 'CQ-PS-DAXUELU', 'CQ-PS-PINGAN', 'CQ-PS-GUYUNHU', 'CQ-PS-WUFENGSHAN', 'CQ-PS-GUIDE', 'CQ-PS-ZHANGXIA', 'CQ-PS-XIAOLI'];
-const HISTORY_MATTERS = [
+export const HISTORY_STATIONS = ['CQ-PS-WENCHANG', 'CQ-PS-DAXUELU', 'CQ-PS-PINGAN', 'CQ-PS-GUYUNHU', 'CQ-PS-WUFENGSHAN', 'CQ-PS-GUIDE', 'CQ-PS-ZHANGXIA', 'CQ-PS-XIAOLI'];
+export const HISTORY_MATTERS = [
   { category: '噪音扰民', content: '小区广场舞音响太吵,晚上九点半以后还在跳' },
   { category: '养犬', content: '邻居遛狗不拴绳,大型犬在小区里乱跑' },
   { category: '噪音扰民', content: '楼下烧烤店深夜喧哗,凌晨一点还有人划拳' },

@@ -68,6 +68,7 @@ const ROUTES: Route[] = [
   { method: 'get', path: '/api/v1/routing/examples', through: ['admin'] },
   { method: 'delete', path: '/api/v1/routing/examples/none', through: ['admin'] },
   { method: 'get', path: '/api/v1/routing/models', through: ['operator', 'commander', 'admin'] },
+  { method: 'get', path: '/api/v1/routing/models/none', through: ['operator', 'commander', 'admin'] },
   { method: 'post', path: '/api/v1/routing/models/train', through: ['admin'] },
   { method: 'post', path: '/api/v1/routing/models/none/activate', through: ['admin'] },
   { method: 'post', path: '/api/v1/routing/models/deactivate', through: ['admin'] },

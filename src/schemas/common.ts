@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type SchemaOptions, type TSchema } from '@sinclair/typebox';
 
 /** A string enum as TypeBox literals (an OpenAPI enum per value). */
 export const literals = <T extends string>(values: readonly T[], description?: string) =>
@@ -7,4 +7,4 @@ export const literals = <T extends string>(values: readonly T[], description?: s
     description ? { description } : {},
   );
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T, options?: SchemaOptions) => Type.Union([schema, Type.Null()], options);

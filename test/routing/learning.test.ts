@@ -1,6 +1,7 @@
 import { bearer, intakeBody, storage, useTestApp } from '../support/app';
 
-const { t, tokens } = useTestApp({ roles: ['admin', 'operator'] });
+// These histories are tiny: the gate's minimums are lowered so that the models they train activate and vote (test/routing/gate.test.ts keeps the defaults).
+const { t, tokens } = useTestApp({ roles: ['admin', 'operator'], settings: { 'routing.minExamplesPerUnit': 1, 'routing.minExamplesPerSide': 1 } });
 
 /** History the duty lists know nothing about: peacocks go to culture and tourism, dolphins to agriculture. */
 const HISTORY = [
@@ -67,11 +68,11 @@ describe(`learning from history (${storage})`, () => {
     const second = await trainNow();
     expect(second.version).not.toBe(first.version);
     expect((await models()).map((m) => [m.version, m.active])).toEqual([[second.version, true], [first.version, false]]);
-    await t.http.post(`/api/v1/routing/models/${first.version}/activate`).set(bearer(tokens.admin)).expect(200);
+    await t.http.post(`/api/v1/routing/models/${first.version}/activate`).set(bearer(tokens.admin)).send({}).expect(200);
     expect((await preview('孔雀表演')).modelVersion).toBe(first.version);
-    await t.http.post('/api/v1/routing/models/deactivate').set(bearer(tokens.admin)).expect(204);
+    await t.http.post('/api/v1/routing/models/deactivate').set(bearer(tokens.admin)).send({}).expect(204);
     expect((await preview('孔雀表演')).modelVersion).toBeNull();
-    expect((await t.http.post('/api/v1/routing/models/nb-000000000000/activate').set(bearer(tokens.admin))).status).toBe(404);
+    expect((await t.http.post('/api/v1/routing/models/nb-000000000000/activate').set(bearer(tokens.admin)).send({})).status).toBe(404);
   });
 
   test('the operators\' corrections are learned from', async () => {

@@ -47,7 +47,25 @@ export interface TextModelData {
   textLength?: number;
   /** Divides the scores before they become probabilities; fitted on held-back examples (see `calibrate`). */
   temperature?: number;
+  /** How many examples of each label it learned from; absent in models trained before gating. */
+  examples?: Record<string, number>;
+  /** Police or not, learned apart from the units with balanced priors; absent in models trained before. */
+  side?: SideModelData;
+  /** Maps the router's raw confidence to the share of held-back decisions that were right; absent until evaluated. */
+  calibration?: Calibration;
 }
+
+/** The police-or-not model: labels `partner` and `police`, equal priors whatever the mix it learned from. */
+export type SideModelData = Omit<TextModelData, 'side' | 'calibration'>;
+
+/** A monotone map from raw confidence to accuracy: `to[i]` applies from `from[i]` up to the next point. */
+export interface Calibration {
+  from: number[];
+  to: number[];
+}
+
+export const POLICE_SIDE = 'police';
+export const PARTNER_SIDE = 'partner';
 
 /** The length texts are scaled to: about the weight of ten distinct words. */
 const TEXT_LENGTH = 10;
@@ -76,13 +94,37 @@ function weigh(tokens: readonly string[], length: number | undefined): Map<strin
 export class TextModel {
   /** The word rows in a Map: a plain object with tens of thousands of keys is slow to look up. */
   private readonly rows: Map<string, number[]>;
+  /** Each word's mean log-probability over the labels, computed when first asked for. */
+  private readonly means = new Map<string, number>();
+  /** The police-or-not model learned beside the units; null in models trained before. */
+  readonly side: TextModel | null;
 
   constructor(readonly data: TextModelData) {
     this.rows = new Map(Object.entries(data.words));
+    this.side = data.side ? new TextModel(data.side) : null;
   }
 
   get version(): string {
     return this.data.version;
+  }
+
+  /** Examples it learned of a label (a unit, or a side of the police-or-not model); unknown for models trained before: Infinity. */
+  examplesOf(label: string): number {
+    return this.data.examples ? (this.data.examples[label] ?? 0) : this.data.labels.includes(label) ? Infinity : 0;
+  }
+
+  /** The same model with another calibration (the one fitted on its held-back examples). */
+  withCalibration(calibration: Calibration | undefined): TextModel {
+    return new TextModel({ ...this.data, calibration });
+  }
+
+  /** The share of held-back decisions that were right at this raw confidence; the raw value when not calibrated. */
+  calibrated(confidence: number): number {
+    const c = this.data.calibration;
+    if (!c || !c.from.length) return confidence;
+    let i = 0;
+    while (i + 1 < c.from.length && c.from[i + 1] <= confidence) i++;
+    return confidence < c.from[0] ? c.to[0] : c.to[i];
   }
 
   /** P(label | text) for every label the model knows. */
@@ -124,12 +166,18 @@ export class TextModel {
     const weighed: [string, number][] = [];
     for (const t of new Set(tokens)) {
       const row = this.rows.get(t);
-      if (row) weighed.push([t, row[i] - row.reduce((a, b) => a + b, 0) / row.length]);
+      if (row) weighed.push([t, row[i] - this.rowMean(t, row)]);
     }
     return weighed
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
       .map(([t]) => t);
+  }
+
+  private rowMean(token: string, row: number[]): number {
+    let mean = this.means.get(token);
+    if (mean === undefined) this.means.set(token, (mean = row.reduce((a, b) => a + b, 0) / row.length));
+    return mean;
   }
 
   toJSON(): TextModelData {
@@ -153,6 +201,8 @@ interface TrainingOptions {
   minCount?: number;
   alpha?: number;
   features?: Features;
+  /** Which labels are police units: given, a police-or-not model is learned beside the units. */
+  isPolice?: (label: string) => boolean;
 }
 
 /**
@@ -164,23 +214,51 @@ interface TrainingOptions {
 export function train(examples: TrainingExample[], options: TrainingOptions = {}): TextModel {
   const features = options.features ?? tokenize;
   const tokenized = examples.map((e) => ({ tokens: features(e.text), unitCode: e.unitCode }));
-  const data: Omit<TextModelData, 'version'> = { ...estimate(tokenized, options), temperature: calibrate(tokenized, options) };
+  const data: Omit<TextModelData, 'version'> = { ...estimate(tokenized, options), temperature: calibrate(tokenized, options), examples: countLabels(tokenized) };
+  if (options.isPolice) data.side = trainSide(tokenized, options.isPolice, options);
   const version = `nb-${createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 12)}`;
   return new TextModel({ version, ...data });
+}
+
+function countLabels(examples: readonly Tokenized[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const e of examples) counts[e.unitCode] = (counts[e.unitCode] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * Police or not as a model of its own. Its priors are equal, whatever the mix of examples: an
+ * import of partner history with no police orders in it is no evidence that fewer matters are
+ * police, only that the centre has not yet taught the model what police matters look like.
+ * The word likelihoods of each side are estimated from that side's examples alone, so the
+ * imbalance does not reach them either; the temperature is fitted on a class-balanced loss.
+ */
+function trainSide(examples: readonly Tokenized[], isPolice: (label: string) => boolean, options: TrainingOptions): SideModelData {
+  const sided = examples.map((e) => ({ tokens: e.tokens, unitCode: isPolice(e.unitCode) ? POLICE_SIDE : PARTNER_SIDE }));
+  const estimated = estimate(sided, options);
+  const balanced = { ...estimated, logPriors: estimated.labels.map(() => Math.log(1 / estimated.labels.length)) };
+  return { version: 'side', ...balanced, temperature: calibrate(sided, options, true), examples: countLabels(sided) };
 }
 
 /**
  * The temperature that makes the model's probabilities fit held-back examples best (least log
  * loss): trained on nine tenths, tried on every tenth example (temperature scaling, Guo et al. 2017).
  */
-function calibrate(examples: readonly Tokenized[], options: TrainingOptions): number {
+function calibrate(examples: readonly Tokenized[], options: TrainingOptions, balanced = false): number {
   if (examples.length < CALIBRATION_MIN_EXAMPLES) return DEFAULT_TEMPERATURE;
-  const model = new TextModel({ version: 'calibration', ...estimate(examples.filter((_, i) => i % 10 !== 0), options) });
+  const estimated = estimate(examples.filter((_, i) => i % 10 !== 0), options);
+  if (balanced) estimated.logPriors = estimated.logPriors.map(() => Math.log(1 / estimated.labels.length));
+  const model = new TextModel({ version: 'calibration', ...estimated });
   const heldBack = examples
     .filter((_, i) => i % 10 === 0)
     .map((e) => ({ scores: model.scores(e.tokens), label: model.data.labels.indexOf(e.unitCode) }))
     .filter((e) => e.label >= 0);
-  const logLoss = (temperature: number) => heldBack.reduce((sum, e) => sum - Math.log(Math.max(1e-12, softmax(e.scores, temperature)[e.label])), 0);
+  // A balanced loss weighs each label's examples as a whole equally: the rare side is not drowned.
+  const perLabel = new Map<number, number>();
+  for (const e of heldBack) perLabel.set(e.label, (perLabel.get(e.label) ?? 0) + 1);
+  if (balanced && perLabel.size < 2) return DEFAULT_TEMPERATURE;
+  const weight = (label: number) => (balanced ? 1 / perLabel.get(label)! : 1);
+  const logLoss = (temperature: number) => heldBack.reduce((sum, e) => sum - weight(e.label) * Math.log(Math.max(1e-12, softmax(e.scores, temperature)[e.label])), 0);
   return TEMPERATURES.reduce((best, t) => (logLoss(t) < logLoss(best) ? t : best));
 }
 

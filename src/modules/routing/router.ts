@@ -10,6 +10,11 @@ export interface Term {
   term: string;
   /** 3: the unit's core matter, 2: typical, 1: a hint. */
   weight: number;
+  /**
+   * A core police matter (crime and fraud, violence, ID cards and household registration, traffic
+   * violations and accidents, emergencies: domain.md §5): never sent to a partner agency because of a model.
+   */
+  core?: boolean;
 }
 
 /** Routing knowledge as data (src/modules/routing/data/knowledge.json), editable by administrators. */
@@ -51,11 +56,17 @@ export interface RoutingDecision {
   /** How sure the router is that this is a police matter, 0 to 1. */
   policeProbability: number;
   leadUnitCode: string | null;
+  /** The unit whose matter it is before the address picks a station or a sub-district office (what a model learns). */
+  matterUnitCode: string | null;
   assistingUnitCodes: string[];
-  /** 0 to 1; below the auto-dispatch threshold the order waits for an operator. */
+  /** 0 to 1, calibrated once a model is evaluated; below the auto-dispatch threshold the order waits for an operator. */
   confidence: number;
+  /** Set when the order waits for an operator whatever its confidence. */
+  hold: HoldReason | null;
   alternatives: Alternative[];
+  /** In Chinese, for the operators. */
   reasons: string[];
+  evidence: Evidence;
   knowledgeVersion: string;
   modelVersion: string | null;
 }
@@ -65,6 +76,7 @@ interface CompiledTerm {
   weight: number;
   unit: string;
   police: boolean;
+  core: boolean;
 }
 
 /** The knowledge made ready for matching once: every duty term in one Aho–Corasick automaton. */
@@ -122,9 +134,9 @@ const NEGATION_REACH = 4;
 
 export function compileKnowledge(knowledge: Knowledge): CompiledKnowledge {
   const terms: CompiledTerm[] = [
-    ...Object.entries(knowledge.agencies).flatMap(([unit, list]) => list.map((t) => ({ ...t, unit, police: false }))),
-    ...knowledge.subdistrictDuties.map((t) => ({ ...t, unit: SUBDISTRICT, police: false })),
-    ...Object.entries(knowledge.police).flatMap(([unit, list]) => list.map((t) => ({ ...t, unit, police: true }))),
+    ...Object.entries(knowledge.agencies).flatMap(([unit, list]) => list.map((t) => ({ ...t, unit, police: false, core: false }))),
+    ...knowledge.subdistrictDuties.map((t) => ({ ...t, unit: SUBDISTRICT, police: false, core: false })),
+    ...Object.entries(knowledge.police).flatMap(([unit, list]) => list.map((t) => ({ ...t, unit, police: true, core: t.core === true }))),
   ].sort((a, b) => b.term.length - a.term.length);
   const automaton = buildAutomaton(terms);
   const places = [
@@ -139,6 +151,7 @@ interface Match {
   unit: string;
   weight: number;
   police: boolean;
+  core: boolean;
   /** Where in the text the term starts. */
   at: number;
 }
@@ -182,7 +195,7 @@ export function matchTerms(text: string, compiled: CompiledKnowledge): Match[] {
     if (negated?.[at]) continue;
     taken.fill(1, at, at + t.term.length);
     if (markers.some((marker) => text.startsWith(marker, at + t.term.length))) continue;
-    matches.push({ term: t.term, unit: t.unit, weight: t.weight, police: t.police, at });
+    matches.push({ term: t.term, unit: t.unit, weight: t.weight, police: t.police, core: t.core, at });
   }
   return matches;
 }
@@ -234,13 +247,52 @@ const ASSIST_SHARE = 0.6;
 const ASSIST_MIN_SCORE = 4;
 const MAX_ASSISTING = 2;
 
-/** The share of the decision the learned model carries when it knows the order's unit. */
+/** The share of the unit choice the learned model carries, on a side where it may vote. */
 const MODEL_SHARE = 0.75;
-/** A unit matched by no term still keeps this score, so that the model can outvote the rules. */
-const NO_MATCH_SCORE = 0;
 
-export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: TextModel | null): RoutingDecision {
+/** What the settings say about trusting a learned model (routing.minExamplesPerSide). */
+export interface RouterPolicy {
+  /** A learned vote on police or not, or on the units of a side, counts only past this many examples of that side. */
+  minExamplesPerSide: number;
+}
+export const DEFAULT_POLICY: RouterPolicy = { minExamplesPerSide: 100 };
+
+/** Why an order waits for an operator whatever its confidence. */
+export type HoldReason = 'side_disagreement' | 'core_police_to_partner';
+
+/** What the decision rests on, for machines; `reasons` says the same in Chinese for people. */
+export interface Evidence {
+  /** The duty terms found, once each. */
+  terms: { term: string; unitCode: string; weight: number; police: boolean; core: boolean }[];
+  side: {
+    decidedBy: 'rules' | 'model' | 'rules_and_model' | 'default';
+    policeScore: number;
+    partnerScore: number;
+    /** The learned police-or-not vote, when the model may cast one. */
+    model: { policeProbability: number } | null;
+    /** Whether rules and model said the same side; null when one of them said nothing. */
+    agree: boolean | null;
+  };
+  /** The learned model's top unit on the chosen side, when it voted there. */
+  model: { unitCode: string; probability: number; words: string[] } | null;
+  place: { place: string; unitCode: string } | null;
+  /** The confidence before calibration. */
+  rawConfidence: number;
+  hold: HoldReason | null;
+}
+
+export interface RouteOptions {
+  policy?: RouterPolicy;
+  /** Unit names by code, for the reasons people read; codes are shown where a name is missing. */
+  names?: ReadonlyMap<string, string>;
+}
+
+const percent = (p: number) => `${Math.round(p * 100)}%`;
+
+export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: TextModel | null, options: RouteOptions = {}): RoutingDecision {
   const { knowledge } = compiled;
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const name = (unit: string) => (unit === SUBDISTRICT ? '街道办事处' : (options.names?.get(unit) ?? unit));
   const address = input.address ?? '';
   const text = `${input.category ?? ''} ${input.content}`;
   const matches = matchTerms(text, compiled);
@@ -262,102 +314,161 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
     const score = m.weight * (1 + REPEAT_GAIN * Math.log(times)) * (early ? OPENING_GAIN : 1);
     ruleScores.set(m.unit, (ruleScores.get(m.unit) ?? 0) + score);
   }
+  const isPoliceUnit = (unit: string) => unit in knowledge.police;
   const policeScore = Math.max(0, ...matches.filter((m) => m.police).map((m) => ruleScores.get(m.unit) ?? 0));
   const agencyScore = Math.max(0, ...matches.filter((m) => !m.police).map((m) => ruleScores.get(m.unit) ?? 0));
+  const core = [...new Set(matches.filter((m) => m.police && m.core).map((m) => m.term))];
 
-  // Police or not: the rules, and the model too once it has learned police units as well as partners
-  // (from the centre's own dispatches and corrections); a model of partners only leaves it to the rules.
-  const isPoliceUnit = (unit: string) => unit in knowledge.police;
+  // 1. Police or not, before any unit: the duty lists, and a learned vote once the model has seen
+  // enough of each side. The vote is the balanced police-or-not model's, never the unit model's
+  // share of police labels, which only says how many police orders the centre has taught it.
   const tokens = model ? routingFeatures(text, compiled, matches) : [];
-  // A model that learned nothing about any word of this text has only its priors to offer: the rules decide.
-  const learned = model?.knowsAny(tokens) ? model.predictTokens(tokens) : null;
-  let policeProbability = policeScore + agencyScore === 0 ? 0.1 : policeScore / (policeScore + agencyScore + 1);
-  let police = policeScore > 0 && policeScore >= agencyScore;
-  const learnedPolice = learned ? [...learned].filter(([unit]) => isPoliceUnit(unit)).reduce((sum, [, p]) => sum + p, 0) : 0;
-  const modelKnowsBothSides = learned !== null && [...learned.keys()].some(isPoliceUnit) && [...learned.keys()].some((u) => !isPoliceUnit(u));
-  if (modelKnowsBothSides) {
-    const ruleSaid = police;
-    policeProbability = (1 - MODEL_SHARE) * (policeScore + agencyScore === 0 ? learnedPolice : policeProbability) + MODEL_SHARE * learnedPolice;
-    police = policeProbability >= 0.5;
-    if (police !== ruleSaid) reasons.push(`learned model ${model!.version}: ${police ? 'a police matter' : 'not a police matter'} (${(learnedPolice * 100).toFixed(0)}% police)`);
+  const sideModel = model?.side ?? null;
+  const sideVoteCounts =
+    sideModel !== null &&
+    sideModel.examplesOf('police') >= policy.minExamplesPerSide &&
+    sideModel.examplesOf('partner') >= policy.minExamplesPerSide &&
+    sideModel.knowsAny(tokens);
+  const learnedPolice = sideVoteCounts ? sideModel.predictTokens(tokens).get('police') ?? 0 : null;
+  const rulesSide = policeScore > 0 && policeScore >= agencyScore ? true : agencyScore > 0 ? false : null;
+  const rulesPolice = policeScore + agencyScore === 0 ? 0.1 : policeScore / (policeScore + agencyScore + 1);
+  let police: boolean;
+  let policeProbability: number;
+  let decidedBy: Evidence['side']['decidedBy'];
+  let hold: HoldReason | null = null;
+  const agree = rulesSide === null || learnedPolice === null ? null : rulesSide === learnedPolice >= 0.5;
+  if (rulesSide === null) {
+    police = learnedPolice !== null && learnedPolice >= 0.5;
+    policeProbability = learnedPolice ?? rulesPolice;
+    decidedBy = learnedPolice === null ? 'default' : 'model';
+  } else {
+    police = rulesSide;
+    policeProbability = learnedPolice === null ? rulesPolice : (rulesPolice + learnedPolice) / 2;
+    decidedBy = learnedPolice === null ? 'rules' : 'rules_and_model';
+  }
+  if (core.length && !police) {
+    // Core police matters are never sent to a partner agency because of a model (domain.md §5);
+    // when the partner terms outweigh them, a person decides.
+    if (rulesSide === null || agree === false) police = true;
+    else hold = 'core_police_to_partner';
+  }
+  if (agree === false) hold = 'side_disagreement';
+  if (learnedPolice !== null) {
+    reasons.push(`学习模型（${model!.version}）判断涉警的概率为 ${percent(learnedPolice)}`);
+  }
+  if (hold === 'side_disagreement') {
+    reasons.push(`职责词判断为${rulesSide ? '涉警' : '非警务'}，学习模型判断为${rulesSide ? '非警务' : '涉警'}：两者不一致，转人工分拣`);
+  } else if (hold === 'core_police_to_partner') {
+    reasons.push(`含核心警情词（${core.join('、')}），不自动转办给非警务单位：转人工分拣`);
   }
 
+  // 2. The unit on that side: the duty lists, and the learned model where it has learned enough of
+  // that side and more than one unit of it (a model that knows one police unit says nothing about which).
   const candidates = new Map<string, number>();
   for (const [unit, score] of ruleScores) {
     if (isPoliceUnit(unit) === police) candidates.set(unit, score);
   }
   let probabilities = candidates.size ? softmax(candidates, 2) : new Map<string, number>();
-  if (learned && (!police || modelKnowsBothSides)) {
+  const learned = model && model.knowsAny(tokens) ? model.predictTokens(tokens) : null;
+  const sideLabels = learned ? [...learned.keys()].filter((unit) => isPoliceUnit(unit) === police) : [];
+  const sideExamples = model ? sideLabels.reduce((sum, unit) => sum + Math.min(model.examplesOf(unit), 1e9), 0) : 0;
+  const unitVoteCounts = sideExamples >= policy.minExamplesPerSide && (sideLabels.length >= 2 || (sideLabels.length === 1 && candidates.size === 0));
+  let modelEvidence: Evidence['model'] = null;
+  if (learned && unitVoteCounts) {
     // The model's view of this side only, renormalised.
-    const side = new Map([...learned].filter(([unit]) => isPoliceUnit(unit) === police));
+    const side = new Map(sideLabels.map((unit) => [unit, learned.get(unit)!]));
     const total = [...side.values()].reduce((a, b) => a + b, 0);
     if (total > 0) {
       for (const [unit, p] of side) side.set(unit, p / total);
       const mixed = new Map<string, number>();
       for (const unit of new Set([...probabilities.keys(), ...side.keys()])) {
-        const rule = probabilities.get(unit) ?? NO_MATCH_SCORE;
+        const rule = probabilities.get(unit) ?? 0;
         mixed.set(unit, probabilities.size ? (1 - MODEL_SHARE) * rule + MODEL_SHARE * (side.get(unit) ?? 0) : (side.get(unit) ?? 0));
       }
       probabilities = mixed;
       const [top] = [...side].sort((a, b) => b[1] - a[1]);
-      reasons.push(`learned model ${model!.version}: ${top[0]} ${(top[1] * 100).toFixed(0)}% (${model!.explainTokens(tokens, top[0]).join('、')})`);
+      const words = model!.explainTokens(tokens, top[0]).filter((w) => !w.startsWith(EVIDENCE));
+      modelEvidence = { unitCode: top[0], probability: Number(top[1].toFixed(3)), words };
+      reasons.push(`学习模型（${model!.version}）：${name(top[0])} ${percent(top[1])}${words.length ? `（依据：${words.join('、')}）` : ''}`);
     }
   }
 
   const ranked = [...probabilities].sort((a, b) => b[1] - a[1]);
   const byUnit = (unit: string) => [...new Set(matches.filter((m) => m.unit === unit).map((m) => m.term))];
   let lead: string | null = ranked[0]?.[0] ?? null;
+  const matterUnit = lead === SUBDISTRICT ? null : lead;
   let confidence = ranked[0]?.[1] ?? 0;
-  if (lead && byUnit(lead).length) reasons.unshift(`${police ? 'police scope' : 'duty list'} ${lead}: ${byUnit(lead).join('、')}`);
+  if (lead && byUnit(lead).length) reasons.unshift(`命中${police ? '警务' : '职责'}词：${byUnit(lead).join('、')}（${name(lead)}）`);
   // Evidence matters as much as the spread: one weak term is not enough to be sure.
   const evidence = lead ? (candidates.get(lead) ?? 0) : 0;
-  if (!learned || (police && !modelKnowsBothSides)) confidence *= Math.min(1, evidence / 4);
+  if (!modelEvidence) confidence *= Math.min(1, evidence / 4);
   // Police or not is a decision too: with evidence on both sides, the winner's share of it bounds
   // the confidence, so that a near tie goes to an operator (domain.md §5), never silently to a guess.
   if (policeScore > 0 && agencyScore > 0) {
     const share = Math.max(policeScore, agencyScore) / (policeScore + agencyScore);
     confidence *= share;
-    reasons.push(`police or not: ${police ? 'police' : 'partner'} terms weigh ${(share * 100).toFixed(0)}% of the evidence`);
+    reasons.push(`涉警判断：${police ? '警务' : '非警务'}职责词占全部证据的 ${percent(share)}`);
+  }
+  // The learned side vote bounds it the same way: a side the model doubts is no place for certainty.
+  if (learnedPolice !== null && agree !== false) {
+    const sideP = police ? learnedPolice : 1 - learnedPolice;
+    confidence *= agree === null ? sideP : (1 + sideP) / 2;
   }
 
+  let place: Evidence['place'] = null;
   if (lead && police && knowledge.stationMatters.includes(lead)) {
-    const place = findPlace(compiled, true, address, input.content);
-    if (place) {
-      reasons.push(`place ${place.place} is in the area of ${place.unit}`);
-      lead = place.unit;
+    const found = findPlace(compiled, true, address, input.content);
+    if (found) {
+      place = { place: found.place, unitCode: found.unit };
+      reasons.push(`地点“${found.place}”属${name(found.unit)}辖区`);
+      lead = found.unit;
     } else {
-      reasons.push(`no place names a station's area: ${knowledge.fallbackPoliceUnit}`);
+      reasons.push(`地址未指明派出所辖区：先交${name(knowledge.fallbackPoliceUnit)}`);
       lead = knowledge.fallbackPoliceUnit;
       confidence *= 0.8;
     }
   } else if (lead === SUBDISTRICT) {
-    const place = findPlace(compiled, false, address, input.content);
-    lead = place?.unit ?? null;
-    if (place) reasons.push(`community matter in ${place.place}`);
-    else confidence = 0;
+    const found = findPlace(compiled, false, address, input.content);
+    lead = found?.unit ?? null;
+    if (found) {
+      place = { place: found.place, unitCode: found.unit };
+      reasons.push(`社区事务：地点“${found.place}”属${name(found.unit)}`);
+    } else confidence = 0;
   }
-  if (!lead) reasons.push('no duty term matched: an operator decides');
+  if (!lead) reasons.push('未命中任何职责词：由人工分拣');
 
   // A partner matter that also falls squarely in another agency's duty list: that agency assists.
   const assisting: string[] = [];
   const leadScore = lead ? (candidates.get(ranked[0][0]) ?? 0) : 0;
   if (lead && !police && leadScore > 0) {
     for (const [unit, score] of [...candidates].sort((a, b) => b[1] - a[1])) {
-      if (unit === ranked[0][0] || unit === SUBDISTRICT || score < ASSIST_MIN_SCORE || score < ASSIST_SHARE * leadScore) continue;
+      if (unit === ranked[0][0] || unit === SUBDISTRICT || score < ASSIST_SHARE * leadScore || score < ASSIST_MIN_SCORE) continue;
       assisting.push(unit);
-      reasons.push(`assisting ${unit}: ${byUnit(unit).join('、')}`);
+      reasons.push(`协办：${name(unit)}（${byUnit(unit).join('、')}）`);
       if (assisting.length === MAX_ASSISTING) break;
     }
   }
 
+  const raw = Math.min(1, confidence);
+  const terms = [...seen.values()].map(({ m }) => ({ term: m.term, unitCode: m.unit, weight: m.weight, police: m.police, core: m.core }));
   return {
     police,
     policeProbability: Number(Math.min(1, policeProbability).toFixed(3)),
     leadUnitCode: lead,
+    matterUnitCode: matterUnit,
     assistingUnitCodes: assisting,
-    confidence: Number(confidence.toFixed(3)),
+    confidence: Number((model && modelEvidence ? model.calibrated(raw) : raw).toFixed(3)),
+    hold,
     alternatives: ranked.slice(0, 5).map(([unitCode, score]) => ({ unitCode, score: Number(score.toFixed(3)) })),
     reasons,
+    evidence: {
+      terms,
+      side: { decidedBy, policeScore: Number(policeScore.toFixed(2)), partnerScore: Number(agencyScore.toFixed(2)), model: learnedPolice === null ? null : { policeProbability: Number(learnedPolice.toFixed(3)) }, agree },
+      model: modelEvidence,
+      place,
+      rawConfidence: Number(raw.toFixed(3)),
+      hold,
+    },
     knowledgeVersion: knowledge.version,
     modelVersion: model?.version ?? null,
   };

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { EvaluationReport } from './evaluation';
 import type { TextModelData } from './model';
 import type { Knowledge, RoutingDecision } from './router';
 
@@ -56,4 +57,9 @@ export class RoutingModelRow {
   @Column('text', { name: 'created_by' }) createdBy!: string;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'activated_at', nullable: true }) activatedAt!: Date | null;
+  /** How it did on held-back examples against the model in force when it was trained; null for models trained before. */
+  @Column('jsonb', { nullable: true }) evaluation!: EvaluationReport | null;
 }
+
+export const MODEL_ACTIONS = ['activated', 'kept', 'activated_by_admin', 'deactivated', 'replaced'] as const;
+export type ModelAction = (typeof MODEL_ACTIONS)[number];

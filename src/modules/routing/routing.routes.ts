@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../../plugins/problem';
-import { Decision, DecisionRecord, ExampleBatch, KnowledgeBody, KnowledgeDocument, KnowledgeVersion, KnowledgeVersionView, ModelView, RoutingQuality, TriageItem } from './routing.schemas';
+import { Decision, DecisionRecord, ExampleBatch, KnowledgeBody, KnowledgeDocument, KnowledgeVersion, KnowledgeVersionView, ModelDetail, ModelView, RoutingQuality, TriageItem } from './routing.schemas';
 import type { RoutingService } from './routing.service';
 
 /** The largest CSV import, in bytes. */
@@ -161,7 +161,8 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
     schema: {
       tags: ['routing'],
       summary: 'Train a model from imported history, operator corrections and closed orders',
-      description: 'Training runs as a job; the new model becomes active when it is done (GET /api/v1/routing/models). 422 too_few_examples when fewer than two partner units have labelled examples.',
+      description:
+        'Training runs as a job. It holds back a fifth of the examples (when there are at least 100), evaluates the new model against the one in force on them and on built-in core police examples, calibrates its confidence, and activates it only when it is no worse on police recall and on wrong-side automatic dispatches and has routing.minExamplesPerUnit examples of every unit; otherwise the model is kept for an administrator (GET /api/v1/routing/models/{version} has the report). 422 too_few_examples when fewer than two units have labelled examples.',
       response: {
         202: Type.Object({ queued: Type.Literal(true), examples: Type.Object({ imported: Type.Integer(), corrections: Type.Integer(), closedOrders: Type.Integer() }) }),
         ...problems(401, 403, 422),
@@ -170,15 +171,28 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
     handler: async (request, reply) => reply.code(202).send({ queued: true as const, ...(await routing.requestTraining(request.actor)) }),
   });
 
+  app.get('/api/v1/routing/models/:version', {
+    config: { access: ['operator', 'commander', 'admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'A trained model with its evaluation report (held-back examples, against the model in force) and the decisions taken about it',
+      params: Type.Object({ version: Type.String({ maxLength: 100 }) }),
+      response: { 200: ModelDetail, ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request) => routing.model(request.params.version),
+  });
+
   app.post('/api/v1/routing/models/:version/activate', {
     config: { access: ['admin'] },
     schema: {
       tags: ['routing'],
-      summary: 'Switch the router to a trained model, for example back to the previous one',
+      summary: 'Switch the router to a trained model, for example back to the previous one, or to one its evaluation kept aside',
+      description: 'Recorded as an event with the reason. A model whose evaluation did not activate it needs a reason: 422 reason_required without one.',
       params: Type.Object({ version: Type.String({ maxLength: 100 }) }),
-      response: { 200: ModelView, ...problems(401, 403, 404) },
+      body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false }),
+      response: { 200: ModelView, ...problems(400, 401, 403, 404, 422) },
     },
-    handler: async (request) => routing.activateModel(request.params.version),
+    handler: async (request) => routing.activateModel(request.actor, request.params.version, request.body.reason),
   });
 
   app.post('/api/v1/routing/models/deactivate', {
@@ -186,10 +200,11 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
     schema: {
       tags: ['routing'],
       summary: 'Route by the knowledge alone (no learned model) until a model is activated again',
-      response: { 204: Type.Null(), ...problems(401, 403) },
+      body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false }),
+      response: { 204: Type.Null(), ...problems(400, 401, 403) },
     },
-    handler: async (_request, reply) => {
-      await routing.deactivateModels();
+    handler: async (request, reply) => {
+      await routing.deactivateModels(request.actor, request.body.reason);
       return reply.code(204).send(null);
     },
   });

@@ -1,17 +1,44 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable } from '../../schemas/common';
 import { UnitCode } from '../directory/directory.schemas';
-import { ROUTING_OUTCOMES } from './routing-decision.entity';
+import { MODEL_ACTIONS, ROUTING_OUTCOMES } from './routing-decision.entity';
+
+const HOLD_REASONS = ['side_disagreement', 'core_police_to_partner'] as const;
+
+export const Evidence = Type.Object(
+  {
+    terms: Type.Array(Type.Object({ term: Type.String(), unitCode: Type.String(), weight: Type.Number(), police: Type.Boolean(), core: Type.Boolean() }), {
+      description: 'The duty terms found, once each (unitCode @subdistrict: community matters)',
+    }),
+    side: Type.Object({
+      decidedBy: Type.Union([Type.Literal('rules'), Type.Literal('model'), Type.Literal('rules_and_model'), Type.Literal('default')]),
+      policeScore: Type.Number(),
+      partnerScore: Type.Number(),
+      model: Nullable(Type.Object({ policeProbability: Type.Number() }), { description: 'The learned police-or-not vote, when the model has learned enough of each side' }),
+      agree: Nullable(Type.Boolean()),
+    }),
+    model: Nullable(Type.Object({ unitCode: Type.String(), probability: Type.Number(), words: Type.Array(Type.String()) })),
+    place: Nullable(Type.Object({ place: Type.String(), unitCode: Type.String() })),
+    rawConfidence: Type.Number({ description: 'Before calibration' }),
+    hold: Nullable(Type.Union(HOLD_REASONS.map((r) => Type.Literal(r)))),
+  },
+  { description: 'What the decision rests on, for machines' },
+);
 
 export const Decision = Type.Object({
-  police: Type.Boolean({ description: '涉警: a police matter handled inside the bureau' }),
+  police: Type.Boolean({ description: '涉警: a police matter handled inside the bureau; decided before the unit' }),
   policeProbability: Type.Number(),
   leadUnitCode: Nullable(Type.String()),
   leadUnitName: Nullable(Type.String()),
+  matterUnitCode: Nullable(Type.String({ description: 'The unit whose matter it is, before the address picks a station or a sub-district office' })),
   assistingUnitCodes: Type.Array(Type.String()),
-  confidence: Type.Number({ description: '0 to 1' }),
+  confidence: Type.Number({ description: '0 to 1; calibrated on held-back examples once a model is active' }),
+  hold: Nullable(Type.Union(HOLD_REASONS.map((r) => Type.Literal(r)), {
+    description: 'The order waits for an operator whatever its confidence: the duty lists and the learned model disagree on police or not, or a core police term would go to a partner agency',
+  })),
   alternatives: Type.Array(Type.Object({ unitCode: Type.String(), score: Type.Number() })),
-  reasons: Type.Array(Type.String(), { description: 'Which duty terms, which place, which learned features' }),
+  reasons: Type.Array(Type.String(), { description: 'In Chinese, for operators: which duty terms, which place, what the learned model said' }),
+  evidence: Type.Optional(Evidence),
   knowledgeVersion: Type.String(),
   modelVersion: Nullable(Type.String()),
 });
@@ -45,6 +72,9 @@ const Term = Type.Object(
   {
     term: Type.String({ minLength: 1, maxLength: 40 }),
     weight: Type.Number({ minimum: 0.1, maximum: 10, description: '3: the unit\'s core matter, 2: typical, 1: a hint' }),
+    core: Type.Optional(
+      Type.Boolean({ description: 'Police terms only: a core police matter (crime and fraud, violence, ID cards and household registration, traffic violations and accidents, emergencies), never sent to a partner agency because of a model' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -84,16 +114,68 @@ export const KnowledgeVersionView = Type.Object({
   activatedAt: Nullable(Type.String({ format: 'date-time' })),
 });
 
+const Gate = Type.Object({
+  activated: Type.Boolean({ description: 'Whether the evaluation activated it by itself' }),
+  reasons: Type.Array(Type.String(), { description: 'Why, in Chinese' }),
+  unitsBelowMinimum: Type.Array(Type.Object({ unitCode: Type.String(), examples: Type.Integer() })),
+});
+
 export const ModelView = Type.Object({
   version: Type.String(),
   active: Type.Boolean(),
-  trainedOn: Type.Integer({ description: 'Labelled examples the model learned from' }),
+  trainedOn: Type.Integer({ description: 'Labelled examples the model learned from (the held-back fifth excluded)' }),
   labels: Type.Array(Type.String(), { description: 'The units it knows' }),
   sources: Type.Object({ imported: Type.Integer(), corrections: Type.Integer(), closedOrders: Type.Integer() }),
   createdBy: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
   activatedAt: Nullable(Type.String({ format: 'date-time' })),
+  gate: Nullable(Gate, { description: 'Null for models trained before evaluation existed' }),
 });
+
+const Metrics = Type.Object({
+  examples: Type.Integer(),
+  police: Type.Integer({ description: 'Police matters among them' }),
+  accuracy: Nullable(Type.Number({ description: 'The unit chosen is the example\'s unit (the centre\'s own examples)' })),
+  policeRecall: Nullable(Type.Number()),
+  policePrecision: Nullable(Type.Number()),
+  threshold: Type.Number({ description: 'The threshold these figures were taken at' }),
+  autoShare: Type.Number({ description: 'Share it would dispatch by itself' }),
+  autoAccuracy: Nullable(Type.Number({ description: 'Accuracy of what it would dispatch by itself' })),
+  wrongSideAuto: Type.Integer({ description: 'Automatic dispatches to the wrong side: a police matter to a partner agency, or the reverse' }),
+  wrongSidePerThousand: Type.Number(),
+});
+
+export const EvaluationReport = Type.Object({
+  heldBack: Type.Object({ examples: Type.Integer(), police: Type.Integer(), partner: Type.Integer(), referenceExamples: Type.Integer() }),
+  candidate: Metrics,
+  baseline: Type.Composite([Metrics, Type.Object({ modelVersion: Nullable(Type.String({ description: 'null: the duty lists alone' })) })]),
+  corePolice: Type.Object({ kept: Type.Integer(), total: Type.Integer(), lost: Type.Array(Type.String()) }, { description: 'The built-in core police examples (domain.md §5) it keeps police' }),
+  reliability: Type.Array(
+    Type.Object({ from: Type.Number(), to: Type.Number(), decisions: Type.Integer(), meanConfidence: Nullable(Type.Number()), accuracy: Nullable(Type.Number()) }),
+    { description: 'Reliability table: held-back decisions by tenth of calibrated confidence (cross-fitted), and how often they were right' },
+  ),
+  curve: Type.Array(Type.Object({ threshold: Type.Number(), dispatched: Type.Integer(), share: Type.Number(), accuracy: Nullable(Type.Number()) }), {
+    description: 'At each threshold (hundredths), what would be dispatched by itself and how often rightly',
+  }),
+  gate: Gate,
+  policy: Type.Object({ threshold: Type.Number(), targetAccuracy: Nullable(Type.Number()), minExamplesPerSide: Type.Integer(), minExamplesPerUnit: Type.Integer() }),
+});
+
+export const ModelDetail = Type.Composite([
+  ModelView,
+  Type.Object({
+    evaluation: Nullable(EvaluationReport),
+    events: Type.Array(
+      Type.Object({
+        action: Type.Union(MODEL_ACTIONS.map((a) => Type.Literal(a))),
+        reason: Type.String(),
+        actor: Type.String(),
+        at: Type.String({ format: 'date-time' }),
+      }),
+      { description: 'Every decision about the model: activated by its evaluation, kept, activated or deactivated by an administrator, replaced' },
+    ),
+  }),
+]);
 
 export const ExampleBatch = Type.Object({
   batch: Type.String(),
@@ -122,5 +204,19 @@ export const RoutingQuality = Type.Object({
     description: 'By the router\'s confidence, in tenths: where accuracy stays high enough is where the auto-dispatch threshold can go',
   }),
   byVersion: Type.Array(Type.Object({ knowledgeVersion: Type.String(), modelVersion: Nullable(Type.String()), autoDispatched: Type.Integer(), ...Tally })),
+  router: Type.Object(
+    {
+      modelVersion: Nullable(Type.String()),
+      threshold: Type.Number({ description: 'The auto-dispatch threshold in force' }),
+      thresholdFrom: Type.Union([Type.Literal('target_accuracy'), Type.Literal('setting')], {
+        description: 'target_accuracy: derived from the active model\'s held-back curve for routing.targetAccuracy; setting: routing.autoDispatchThreshold',
+      }),
+      targetAccuracy: Nullable(Type.Number()),
+      expectedShare: Nullable(Type.Number({ description: 'The share of held-back decisions this threshold dispatches' })),
+      expectedAccuracy: Nullable(Type.Number({ description: 'Their accuracy' })),
+      evaluation: Nullable(EvaluationReport, { description: 'The active model\'s evaluation report' }),
+    },
+    { description: 'What the router works with now' },
+  ),
 });
 export type RoutingQuality = Static<typeof RoutingQuality>;

@@ -12,13 +12,17 @@ import { WorkOrder } from '../work-orders/work-order.entity';
 import type { OrderObserver, OrderTx, WorkOrderService } from '../work-orders/work-order.service';
 import { parseCsv } from './csv';
 import seedKnowledge from './data/knowledge.json';
-import { TextModel, train, type TrainingExample } from './model';
-import { compileKnowledge, route, routingFeatures, type CompiledKnowledge, type Knowledge, type RoutingDecision, type RoutingInput } from './router';
-import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow, type RoutingOutcome, type TrainingSources } from './routing-decision.entity';
+import { dispatchesItself, effectiveThreshold, type DispatchPolicy, type EvaluationReport } from './evaluation';
+import { learn } from './learning';
+import { TextModel, type TrainingExample } from './model';
+import { compileKnowledge, route, routingFeatures, type CompiledKnowledge, type Knowledge, type RouterPolicy, type RoutingDecision, type RoutingInput } from './router';
+import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow, type ModelAction, type RoutingOutcome, type TrainingSources } from './routing-decision.entity';
 import type { KnowledgeBody, RoutingQuality } from './routing.schemas';
 
 /** A model's columns without its weights. */
-const MODEL_LISTING = { version: true, active: true, trainedOn: true, labels: true, sources: true, createdBy: true, createdAt: true, activatedAt: true } as const;
+const MODEL_LISTING = { version: true, active: true, trainedOn: true, labels: true, sources: true, createdBy: true, createdAt: true, activatedAt: true, evaluation: true } as const;
+/** How long unit names read for the reasons are reused, in milliseconds. */
+const NAMES_TTL_MS = 60_000;
 /** The largest history one import may bring, in rows. */
 const MAX_IMPORT_ROWS = 100_000;
 /** Closed orders a training run reads at most, newest first. */
@@ -42,12 +46,24 @@ export interface ModelView {
   createdBy: string;
   createdAt: string;
   activatedAt: string | null;
+  /** Whether its evaluation let it activate by itself, and why; null for models trained before evaluation. */
+  gate: EvaluationReport['gate'] | null;
+}
+
+export interface ModelEvent {
+  action: ModelAction;
+  reason: string;
+  actor: string;
+  at: string;
 }
 
 /** What the router works with now: the active knowledge and, once one is trained, the active model. */
 interface Active {
   compiled: CompiledKnowledge;
   model: TextModel | null;
+  /** The active model's held-back curve, from which a target accuracy gives the threshold. */
+  curve: EvaluationReport['curve'] | null;
+  names: ReadonlyMap<string, string>;
 }
 
 export interface TriageItem {
@@ -86,7 +102,8 @@ export class RoutingService {
   private readonly seed: CompiledKnowledge = compileKnowledge(seedKnowledge as Knowledge);
   /** The compiled active knowledge and model, kept while their versions stay active. */
   private knowledgeCache: CompiledKnowledge | null = null;
-  private modelCache: TextModel | null = null;
+  private modelCache: { model: TextModel; curve: EvaluationReport['curve'] | null } | null = null;
+  private namesCache: { names: Map<string, string>; until: number } | null = null;
 
   constructor(
     private readonly db: Database,
@@ -126,10 +143,9 @@ export class RoutingService {
 
   async preview(input: RoutingInput): Promise<RoutingDecision & { leadUnitName: string | null }> {
     return this.db.read(async (m) => {
-      const { compiled, model } = await this.active(m);
-      const decision = route(input, compiled, model);
-      const names = await unitNames(m, [decision.leadUnitCode]);
-      return named(decision, names);
+      const { compiled, model, names } = await this.active(m);
+      const policy = await this.routerPolicy(m);
+      return named(route(input, compiled, model, { policy, names }), names);
     });
   }
 
@@ -144,10 +160,23 @@ export class RoutingService {
       this.knowledgeCache = compileKnowledge(row.data);
     }
     if (!now.model) this.modelCache = null;
-    else if (this.modelCache?.version !== now.model) {
-      this.modelCache = new TextModel((await m.findOneByOrFail(RoutingModelRow, { version: now.model })).data);
+    else if (this.modelCache?.model.version !== now.model) {
+      const row = await m.findOneByOrFail(RoutingModelRow, { version: now.model });
+      this.modelCache = { model: new TextModel(row.data), curve: row.evaluation?.curve ?? null };
     }
-    return { compiled: this.knowledgeCache ?? this.seed, model: this.modelCache };
+    if (!this.namesCache || this.namesCache.until < Date.now()) {
+      const units = (await m.query(`SELECT code, name FROM units`)) as { code: string; name: string }[];
+      this.namesCache = { names: new Map(units.map((u) => [u.code, u.name])), until: Date.now() + NAMES_TTL_MS };
+    }
+    return { compiled: this.knowledgeCache ?? this.seed, model: this.modelCache?.model ?? null, curve: this.modelCache?.curve ?? null, names: this.namesCache.names };
+  }
+
+  private async routerPolicy(m: EntityManager): Promise<RouterPolicy> {
+    return { minExamplesPerSide: await this.settings.get(m, 'routing.minExamplesPerSide') };
+  }
+
+  private async dispatchPolicy(m: EntityManager): Promise<DispatchPolicy> {
+    return { threshold: await this.settings.get(m, 'routing.autoDispatchThreshold'), targetAccuracy: await this.settings.get(m, 'routing.targetAccuracy') };
   }
 
   // ---- knowledge, edited as whole documents ----
@@ -267,17 +296,38 @@ export class RoutingService {
     return { examples: examples.sources };
   }
 
-  /** The job: trains a model and activates it. The same examples give the same version, kept once. */
+  /**
+   * The job: trains a model on all but a held-back fifth of the examples, evaluates it against
+   * what is in force on that fifth and on the reference examples (both sides), calibrates it, and
+   * activates it only if it is no worse on police recall and wrong-side automatic dispatches and
+   * learned enough of every unit. Either way the model is kept with its report, and the decision
+   * is an event with its reasons. The same examples give the same version, kept once.
+   */
   async train(requestedBy: string): Promise<ModelView | null> {
-    const { examples, sources, compiled } = await this.db.read((m) => this.trainingSet(m));
+    const { examples, sources, compiled, active, names, policy } = await this.db.read(async (m) => {
+      const set = await this.trainingSet(m);
+      const { model, names } = await this.active(m);
+      const policy = {
+        ...(await this.dispatchPolicy(m)),
+        minExamplesPerSide: await this.settings.get(m, 'routing.minExamplesPerSide'),
+        minExamplesPerUnit: await this.settings.get(m, 'routing.minExamplesPerUnit'),
+      };
+      return { ...set, active: model, names, policy };
+    });
     if (new Set(examples.map((e) => e.unitCode)).size < 2) return null;
-    const model = train(examples, { features: (text) => routingFeatures(text, compiled) });
+    const { model, report } = learn({ examples, compiled, active, policy, names });
     return this.db.write(async (m) => {
-      await m.query(
-        `INSERT INTO routing_models (version, data, trained_on, labels, sources, created_by) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (version) DO NOTHING`,
-        [model.version, JSON.stringify(model.data), model.data.trainedOn, model.data.labels, JSON.stringify(sources), requestedBy],
+      const inserted = await m.query(
+        `INSERT INTO routing_models (version, data, trained_on, labels, sources, created_by, evaluation) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (version) DO NOTHING RETURNING version`,
+        [model.version, JSON.stringify(model.data), model.data.trainedOn, model.data.labels, JSON.stringify(sources), requestedBy, JSON.stringify(report)],
       );
-      return this.switchModel(m, model.version);
+      const reason = report.gate.reasons.join('；');
+      if (!returnedRows(inserted).length) return modelView(await m.findOneOrFail(RoutingModelRow, { where: { version: model.version }, select: MODEL_LISTING }));
+      if (!report.gate.activated) {
+        await recordModelEvent(m, model.version, 'kept', reason, requestedBy, this.now());
+        return modelView(await m.findOneOrFail(RoutingModelRow, { where: { version: model.version }, select: MODEL_LISTING }));
+      }
+      return this.switchModel(m, model.version, 'activated', reason, requestedBy);
     });
   }
 
@@ -324,24 +374,46 @@ export class RoutingService {
     );
   }
 
-  /** Switches the router to another trained model, for example back to the one before. */
-  activateModel(version: string): Promise<ModelView> {
+  /** One model with its evaluation report and the decisions taken about it. */
+  model(version: string): Promise<ModelView & { evaluation: EvaluationReport | null; events: ModelEvent[] }> {
+    return this.db.read(async (m) => {
+      const row = await m.findOne(RoutingModelRow, { where: { version }, select: MODEL_LISTING });
+      if (!row) throw notFound('model', version);
+      return { ...modelView(row), evaluation: row.evaluation, events: await modelEvents(m, version) };
+    });
+  }
+
+  /**
+   * Switches the router to a trained model on an administrator's decision, for example back to
+   * the one before, or to one its evaluation kept aside: that takes a reason, recorded with the switch.
+   */
+  activateModel(actor: Actor, version: string, reason = ''): Promise<ModelView> {
     return this.db.write(async (m) => {
-      if (!(await m.existsBy(RoutingModelRow, { version }))) throw notFound('model', version);
-      return this.switchModel(m, version);
+      const row = await m.findOne(RoutingModelRow, { where: { version }, select: { version: true, evaluation: true } });
+      if (!row) throw notFound('model', version);
+      if (row.evaluation && !row.evaluation.gate.activated && !reason.trim()) {
+        throw unprocessable('reason_required', `model ${version} did not pass its evaluation (${row.evaluation.gate.reasons.join('；')}); activating it anyway needs a reason`);
+      }
+      return this.switchModel(m, version, 'activated_by_admin', reason.trim() || '管理员切换', actor.name);
     });
   }
 
   /** Routes by the knowledge alone until a model is activated again. */
-  async deactivateModels(): Promise<void> {
-    await this.db.write((m) => m.update(RoutingModelRow, { active: true }, { active: false }));
+  async deactivateModels(actor: Actor, reason = ''): Promise<void> {
+    await this.db.write(async (m) => {
+      await m.query(`LOCK TABLE routing_models IN SHARE ROW EXCLUSIVE MODE`);
+      const rows = returnedRows<{ version: string }>(await m.query(`UPDATE routing_models SET active = false WHERE active RETURNING version`));
+      for (const { version } of rows) await recordModelEvent(m, version, 'deactivated', reason.trim() || '管理员停用学习模型，仅用职责清单', actor.name, this.now());
+    });
   }
 
-  private async switchModel(m: EntityManager, version: string): Promise<ModelView> {
+  private async switchModel(m: EntityManager, version: string, action: ModelAction, reason: string, actor: string): Promise<ModelView> {
     // Two switches at once (two workers training) take turns: one active model, never a unique violation.
     await m.query(`LOCK TABLE routing_models IN SHARE ROW EXCLUSIVE MODE`);
-    await m.query(`UPDATE routing_models SET active = false WHERE active AND version <> $1`, [version]);
-    await m.query(`UPDATE routing_models SET active = true, activated_at = now() WHERE version = $1 AND NOT active`, [version]);
+    const replaced = returnedRows<{ version: string }>(await m.query(`UPDATE routing_models SET active = false WHERE active AND version <> $1 RETURNING version`, [version]));
+    await m.query(`UPDATE routing_models SET active = true, activated_at = $2 WHERE version = $1 AND NOT active`, [version, this.now()]);
+    for (const r of replaced) await recordModelEvent(m, r.version, 'replaced', `由 ${version} 取代`, actor, this.now());
+    await recordModelEvent(m, version, action, reason, actor, this.now());
     return modelView(await m.findOneOrFail(RoutingModelRow, { where: { version }, select: MODEL_LISTING }));
   }
 
@@ -424,6 +496,22 @@ export class RoutingService {
        ORDER BY band NULLS FIRST, knowledge_version, model_version NULLS FIRST`,
       [from, to],
     )) as Row[];
+    const router = await this.db.read(async (m) => {
+      const { model, curve } = await this.active(m);
+      const policy = await this.dispatchPolicy(m);
+      const threshold = effectiveThreshold(policy, model ? curve : null);
+      const point = curve?.find((p) => p.threshold >= threshold) ?? null;
+      const evaluation = model ? ((await m.findOne(RoutingModelRow, { where: { version: model.version }, select: { version: true, evaluation: true } }))?.evaluation ?? null) : null;
+      return {
+        modelVersion: model?.version ?? null,
+        threshold,
+        thresholdFrom: (policy.targetAccuracy !== null && model && curve ? 'target_accuracy' : 'setting') as 'target_accuracy' | 'setting',
+        targetAccuracy: policy.targetAccuracy,
+        expectedShare: model && curve ? (point?.share ?? 0) : null,
+        expectedAccuracy: model && curve ? (point?.accuracy ?? null) : null,
+        evaluation,
+      };
+    });
     const tally = (r: Row) => ({ decisions: r.decisions, resolved: r.resolved, right: r.right, accuracy: r.resolved ? Number((r.right / r.resolved).toFixed(3)) : null });
     // The empty grouping set gives the totals: one row, even over no decisions.
     const total = rows.find((r) => r.by_band === 1 && r.by_version === 3)!;
@@ -431,6 +519,7 @@ export class RoutingService {
       from: from.toISOString(),
       to: to.toISOString(),
       ...tally(total),
+      router,
       autoDispatched: total.auto_dispatched,
       autoDispatchedCorrected: total.auto_corrected,
       waiting: total.waiting,
@@ -466,12 +555,12 @@ export class RoutingService {
 
   /** Decides a new order's unit; a repeat of an earlier order waits for the operator, who may merge it. */
   private async routeNew(tx: OrderTx, order: WorkOrder, repeat: RepeatMatch | null): Promise<WorkOrder> {
-    const { compiled, model } = await this.active(tx.m);
-    const decision = route({ content: order.content, address: order.address, category: order.category }, compiled, model);
-    if (repeat) decision.reasons.push(`repeat of an earlier order (similarity ${repeat.similarity}${repeat.sameCaller ? ', same caller' : ''}${repeat.samePlace ? ', same place' : ''}): an operator decides whether to merge`);
-    const threshold = await this.settings.get(tx.m, 'routing.autoDispatchThreshold');
+    const { compiled, model, curve, names } = await this.active(tx.m);
+    const decision = route({ content: order.content, address: order.address, category: order.category }, compiled, model, { policy: await this.routerPolicy(tx.m), names });
+    if (repeat) decision.reasons.push(`疑似重复件（相似度 ${repeat.similarity}${repeat.sameCaller ? '，同一来电人' : ''}${repeat.samePlace ? '，同一地点' : ''}）：由人工决定是否合并`);
+    const threshold = effectiveThreshold(await this.dispatchPolicy(tx.m), model ? curve : null);
     const lead = decision.leadUnitCode ? await tx.m.findOneBy(Unit, { code: decision.leadUnitCode, active: true }) : null;
-    const confident = lead !== null && decision.confidence >= threshold && !repeat;
+    const confident = lead !== null && dispatchesItself(decision, threshold) && !repeat;
     await tx.m.insert(RoutingDecisionRow, {
       workOrderId: order.id,
       police: decision.police,
@@ -490,13 +579,13 @@ export class RoutingService {
     return this.workOrders.transition(tx, actor, order, 'dispatch', {
       leadUnitCode: lead.code,
       assistingUnitCodes: assisting.map((u) => u.code),
-      note: `自动派单 (置信度 ${decision.confidence}): ${decision.reasons.join('; ')}`.slice(0, 2000),
+      note: `自动派单（置信度 ${decision.confidence}）：${decision.reasons.join('；')}`.slice(0, 2000),
     });
   }
 }
 
 /** A decision with its lead unit's name, as operators read it. */
-function named(decision: RoutingDecision, names: Map<string, string>): RoutingDecision & { leadUnitName: string | null } {
+function named(decision: RoutingDecision, names: ReadonlyMap<string, string>): RoutingDecision & { leadUnitName: string | null } {
   return { ...decision, leadUnitName: decision.leadUnitCode ? (names.get(decision.leadUnitCode) ?? null) : null };
 }
 
@@ -541,5 +630,15 @@ function modelView(r: RoutingModelRow): ModelView {
     createdBy: r.createdBy,
     createdAt: r.createdAt.toISOString(),
     activatedAt: r.activatedAt?.toISOString() ?? null,
+    gate: r.evaluation?.gate ?? null,
   };
+}
+
+async function recordModelEvent(m: EntityManager, version: string, action: ModelAction, reason: string, actor: string, at: Date): Promise<void> {
+  await m.query(`INSERT INTO routing_model_events (model_version, action, reason, actor, at) VALUES ($1, $2, $3, $4, $5)`, [version, action, reason.slice(0, 2000), actor, at]);
+}
+
+async function modelEvents(m: EntityManager, version: string): Promise<ModelEvent[]> {
+  const rows = (await m.query(`SELECT action, reason, actor, at FROM routing_model_events WHERE model_version = $1 ORDER BY at, id`, [version])) as { action: ModelAction; reason: string; actor: string; at: Date }[];
+  return rows.map((r) => ({ action: r.action, reason: r.reason, actor: r.actor, at: new Date(r.at).toISOString() }));
 }

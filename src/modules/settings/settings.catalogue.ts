@@ -22,6 +22,25 @@ export const SETTINGS = {
     default: 0.8,
     description: 'Confidence (0–1) at or above which a routed order is dispatched automatically; above 1 sends every order to triage',
   },
+  /** Beyond a fixed threshold: the accuracy the centre wants from automatic dispatch; the threshold is then derived from the active model's held-back curve. */
+  'routing.targetAccuracy': {
+    schema: Type.Union([Type.Number({ minimum: 0.5, maximum: 1 }), Type.Null()]),
+    default: null as number | null,
+    description:
+      'Accuracy (0.5–1) wanted from automatic dispatch, for example 0.97: with an evaluated model active, the threshold becomes the lowest confidence at which its held-back decisions were right this often (GET /api/v1/routing/quality shows it and the share it dispatches). null: routing.autoDispatchThreshold applies',
+  },
+  /** A model earns trust: its learned vote on police or not, and on the units of a side, counts only past this many examples of that side. */
+  'routing.minExamplesPerSide': {
+    schema: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    default: 100,
+    description: 'Examples of police matters and of partner matters a model must have learned before its vote on police or not counts (and on the units of that side)',
+  },
+  /** A model activates by itself only with this many examples of every unit it learned. */
+  'routing.minExamplesPerUnit': {
+    schema: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    default: 20,
+    description: 'Examples of each unit a trained model must have learned to become active by itself; a model short of it is kept for an administrator to activate on purpose',
+  },
   /** Repeat complaints (domain.md §11): how far back a new order looks for the one it repeats. */
   'repeats.windowDays': { schema: Type.Integer({ minimum: 1, maximum: 365 }), default: 30, description: 'Days back from an order\'s receipt in which an earlier order about the same place or from the same caller counts as the one it repeats' },
   /** How alike two messages must be (Dice coefficient over character pairs, 0–1) to be the same matter. */

@@ -1,0 +1,161 @@
+import referenceExamples from '../../src/modules/routing/data/reference-examples.json';
+import { bearer, intakeBody, storage, useTestApp } from '../support/app';
+
+/**
+ * Routing that can be trusted after it learns (issue 10): police or not is decided before the
+ * unit and a centre's history cannot talk the router out of it; a model earns activation.
+ */
+const { t, tokens } = useTestApp({ roles: ['admin', 'operator'] });
+
+type ModelView = { version: string; active: boolean; trainedOn: number; labels: string[]; gate: { activated: boolean; reasons: string[]; unitsBelowMinimum: { unitCode: string; examples: number }[] } | null };
+
+const setting = (key: string, value: unknown) => t.http.put(`/api/v1/settings/${key}`).set(bearer(tokens.admin)).send({ value }).expect(200);
+const importCsv = (rows: [string, string][]) =>
+  t.http
+    .post('/api/v1/routing/examples')
+    .set(bearer(tokens.admin))
+    .set('content-type', 'text/csv')
+    .send(['text,unit_code', ...rows.map(([text, unit]) => `${text},${unit}`)].join('\n'))
+    .expect(201);
+const models = async () => (await t.http.get('/api/v1/routing/models').set(bearer(tokens.admin)).expect(200)).body as ModelView[];
+/** Trains as an administrator does and returns the newest model, active or kept. */
+const trainNow = async () => {
+  await t.http.post('/api/v1/routing/models/train').set(bearer(tokens.admin)).expect(202);
+  await t.jobs.settled();
+  return (await models())[0];
+};
+const preview = async (content: string, address = '') =>
+  (await t.http.post('/api/v1/routing/preview').set(bearer(tokens.operator)).send({ content, address }).expect(200)).body;
+
+/**
+ * A partner agency's history in many words: rows built from the agency's own vocabulary,
+ * every row different, so that a fifth of them is held back for the evaluation.
+ */
+function history(unit: string, subjects: string[], matters: string[], count: number): [string, string][] {
+  const places = ['小区', '街道', '村里', '镇上', '路口', '楼下', '市场', '广场', '学校旁', '工业园'];
+  return Array.from({ length: count }, (_, i) => [`${places[i % places.length]}${subjects[i % subjects.length]}${matters[(i * 7 + 3) % matters.length]}第${i}次反映`, unit]);
+}
+
+/** Partner matters whose words overlap the police's: consumers "cheated" by shops, sellers of ID-photo services. */
+const PARTNER_HISTORY: [string, string][] = [
+  ...history('CQ-SCJG', ['网店', '商家', '超市', '理发店', '培训机构'], ['卖假货被骗了要求退款', '虚假宣传欺骗消费者', '办卡以后跑路退不了钱', '价格欺诈多收钱', '缺斤短两骗人'], 60),
+  ...history('CQ-RS', ['公司', '工地', '饭店', '工厂'], ['拖欠工资不发', '不签劳动合同', '不交社保', '克扣工资'], 50),
+  ...history('CQ-ZJ', ['物业', '开发商', '小区'], ['乱收物业费', '电梯坏了不修', '房子漏水不管', '证件照办不下来房产证'], 50),
+];
+
+describe(`police or not cannot be learned away (${storage})`, () => {
+  test('learning from partner history, with a few police orders, leaves every core police example of domain.md §5 a police matter, never sent to an agency', async () => {
+    await setting('routing.minExamplesPerUnit', 1);
+    await setting('routing.minExamplesPerSide', 1);
+    await importCsv([...PARTNER_HISTORY, ...history('CQ-PS-WENCHANG', ['广场舞', '楼上邻居'], ['音响太吵', '半夜噪音扰民'], 6)]);
+    const model = await trainNow();
+    expect(model.active).toBe(true);
+    for (const { text } of referenceExamples.police) {
+      const decision = await preview(text, '长清区文昌街道');
+      expect({ text, police: decision.police }).toEqual({ text, police: true });
+      // Whatever the model says, the unit named is never a partner agency that could be dispatched to.
+      expect({ text, lead: decision.leadUnitCode }).not.toEqual({ text, lead: expect.stringMatching(/^CQ-(SCJG|RS|ZJ)$/) });
+    }
+  });
+
+  test('when the duty lists and the learned model disagree on police or not, the order waits for an operator in the triage queue', async () => {
+    await setting('routing.minExamplesPerUnit', 1);
+    await setting('routing.minExamplesPerSide', 1);
+    await setting('routing.autoDispatchThreshold', 0);
+    // This centre's history sends square-dance loudspeakers to culture and tourism, not to the police.
+    await importCsv([
+      ...history('CQ-WL', ['广场舞', '广场舞队', '跳广场舞的'], ['音响太吵', '音响声音大', '大喇叭放音乐'], 60),
+      ...history('CQ-PS-WENCHANG', ['有人', '两伙人'], ['在小区门口打架', '深夜斗殴'], 60),
+    ]);
+    await trainNow();
+    const order = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ content: '楼下广场舞音响太吵', address: '长清区文昌街道' })).expect(201)).body;
+    await t.jobs.settled();
+    const record = (await t.http.get(`/api/v1/work-orders/${order.id}/routing`).set(bearer(tokens.operator)).expect(200)).body;
+    expect(record.outcome).toBe('triage');
+    expect(record.decision).toMatchObject({ hold: 'side_disagreement', evidence: { side: { agree: false } } });
+    expect(record.decision.reasons.join('')).toContain('不一致');
+    const queue = (await t.http.get('/api/v1/triage').set(bearer(tokens.operator)).expect(200)).body as { workOrderId: string }[];
+    expect(queue.map((q) => q.workOrderId)).toContain(order.id);
+    expect((await t.http.get(`/api/v1/work-orders/${order.id}`).set(bearer(tokens.operator)).expect(200)).body.state).toBe('received');
+  });
+
+  test('reasons are in Chinese, with the structured evidence beside them', async () => {
+    const decision = await preview('饭店油烟扰民，烧烤摊占道经营');
+    expect(decision.reasons[0]).toMatch(/^命中职责词：.+（综合行政执法局）$/);
+    expect(decision.evidence.terms.map((e: { term: string }) => e.term)).toEqual(expect.arrayContaining(['油烟']));
+    expect(decision.evidence.side).toMatchObject({ decidedBy: 'rules', model: null });
+  });
+});
+
+describe(`a model earns activation (${storage})`, () => {
+  test('a model trained on too few examples of a unit does not activate by itself; an administrator may activate it with a reason, and each decision is recorded', async () => {
+    await importCsv([
+      ['孔雀园区表演太少', 'CQ-WL'],
+      ['孔雀表演门口排队', 'CQ-WL'],
+      ['海豚池塘饲料不够', 'CQ-NY'],
+      ['海豚养殖池塘', 'CQ-NY'],
+    ]);
+    const kept = await trainNow();
+    expect(kept).toMatchObject({ active: false, gate: { activated: false } });
+    expect(kept.gate!.unitsBelowMinimum).toEqual([
+      { unitCode: 'CQ-NY', examples: 2 },
+      { unitCode: 'CQ-WL', examples: 2 },
+    ]);
+    expect((await preview('孔雀表演太少了')).modelVersion).toBeNull();
+
+    const refused = await t.http.post(`/api/v1/routing/models/${kept.version}/activate`).set(bearer(tokens.admin)).send({});
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 422, code: 'reason_required' });
+    await t.http.post(`/api/v1/routing/models/${kept.version}/activate`).set(bearer(tokens.admin)).send({ reason: '试点：文旅和农业样例已人工核对' }).expect(200);
+    expect((await preview('孔雀表演太少了')).modelVersion).toBe(kept.version);
+
+    const detail = (await t.http.get(`/api/v1/routing/models/${kept.version}`).set(bearer(tokens.admin)).expect(200)).body;
+    expect(detail.events.map((e: { action: string; reason: string }) => [e.action, e.reason])).toEqual([
+      ['kept', expect.stringContaining('样本不足')],
+      ['activated_by_admin', '试点：文旅和农业样例已人工核对'],
+    ]);
+    expect(detail.evaluation.corePolice).toMatchObject({ total: referenceExamples.police.length, lost: [] });
+  });
+
+  test('a model that is worse on police recall than the one in force is kept, with its report, and the one in force stays', async () => {
+    await setting('routing.minExamplesPerUnit', 1);
+    await setting('routing.minExamplesPerSide', 5);
+    // A matter no duty list knows, which this centre's history teaches as a police one.
+    const secret: [string, string][] = history('CQ-XJ', ['紫罗兰', '蓝月亮'], ['暗号接头', '夜里暗号交货', '暗号接头碰面'], 40);
+    await importCsv([...PARTNER_HISTORY, ...secret]);
+    const first = await trainNow();
+    expect(first.active).toBe(true);
+    expect((await preview('有人在紫罗兰暗号接头')).police).toBe(true);
+
+    // Then a batch that calls the same matter a flower-market one, beside many fights: a model that learns it loses those police matters.
+    await importCsv([
+      ...history('CQ-NY', ['紫罗兰', '蓝月亮', '花卉'], ['暗号接头', '暗号交货', '花市接头', '暗号碰面'], 160),
+      ...history('CQ-PS-WENCHANG', ['有人', '两伙人', '几个人'], ['在门口打架', '深夜斗殴', '持棍斗殴'], 200),
+    ]);
+    const second = await trainNow();
+    expect(second.version).not.toBe(first.version);
+    expect(second).toMatchObject({ active: false, gate: { activated: false } });
+    const detail = (await t.http.get(`/api/v1/routing/models/${second.version}`).set(bearer(tokens.admin)).expect(200)).body;
+    expect(detail.evaluation.candidate.policeRecall).toBeLessThan(detail.evaluation.baseline.policeRecall);
+    expect(detail.evaluation.baseline.modelVersion).toBe(first.version);
+    expect(detail.events).toEqual([expect.objectContaining({ action: 'kept', actor: expect.any(String) })]);
+    expect((await models()).find((m) => m.active)!.version).toBe(first.version);
+  });
+
+  test('the quality report shows the active model\'s evaluation, its reliability table, and the threshold a target accuracy derives', async () => {
+    await setting('routing.minExamplesPerUnit', 1);
+    await importCsv(PARTNER_HISTORY);
+    const model = await trainNow();
+    expect(model.active).toBe(true);
+    const period = { from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' };
+    const fixed = (await t.http.get('/api/v1/routing/quality').query(period).set(bearer(tokens.admin)).expect(200)).body;
+    expect(fixed.router).toMatchObject({ modelVersion: model.version, thresholdFrom: 'setting', threshold: 1.01 });
+    expect(fixed.router.evaluation.heldBack.examples).toBeGreaterThan(0);
+    expect(fixed.router.evaluation.reliability).toHaveLength(10);
+    await setting('routing.targetAccuracy', 0.9);
+    const target = (await t.http.get('/api/v1/routing/quality').query(period).set(bearer(tokens.admin)).expect(200)).body;
+    expect(target.router).toMatchObject({ thresholdFrom: 'target_accuracy', targetAccuracy: 0.9 });
+    const point = target.router.evaluation.curve.find((p: { threshold: number }) => p.threshold === target.router.threshold);
+    if (point) expect(point.accuracy).toBeGreaterThanOrEqual(0.9);
+    else expect(target.router.threshold).toBe(1.01);
+  });
+});
