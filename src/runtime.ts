@@ -4,6 +4,7 @@ import { openDatabase, type Database } from './db/database';
 import { BullQueue } from './jobs/bull-queue';
 import { assertCompleteHandlers, type JobQueue } from './jobs/catalogue';
 import { InProcessQueue } from './jobs/in-process-queue';
+import { AccountService } from './modules/auth/account.service';
 import { PrincipalService } from './modules/auth/principal.service';
 import { DirectoryService } from './modules/directory/directory.service';
 import { WebhookService } from './modules/notifications/webhook.service';
@@ -20,6 +21,7 @@ export interface Services {
   db: Database;
   jobs: JobQueue;
   principals: PrincipalService;
+  accounts: AccountService;
   directory: DirectoryService;
   webhooks: WebhookService;
   workOrders: WorkOrderService;
@@ -59,6 +61,7 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
     db,
     jobs,
     principals: new PrincipalService(db, config.AUTH_CACHE_MS),
+    accounts: new AccountService(db, settings, { N: config.PASSWORD_SCRYPT_N, r: 8, p: 3 }, config.SESSION_HOURS, now),
     directory: new DirectoryService(db),
     webhooks,
     workOrders,
