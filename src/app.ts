@@ -34,6 +34,7 @@ import type { JobQueue } from './jobs/catalogue';
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
+    eventFeed: EventFeed;
   }
 }
 
@@ -161,7 +162,7 @@ export async function buildApp(
   await app.register(sessionRoutes, { authenticate, accounts: services.accounts, maxAgeSeconds: config.SESSION_HOURS * 3600 });
   await app.register(accountRoutes, { accounts: services.accounts });
   const feed = new EventFeed(services.db, config.DATABASE_URL, app.log);
-  await feed.start();
+  app.decorate('eventFeed', feed);
   // Open event streams would hold the server open: they end before it closes.
   app.addHook('preClose', async () => feed.stop());
   await app.register(eventRoutes, { feed });

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { Client } from 'pg';
 import { bearer, intakeBody, startTestApp, storage, useTestApp, type TestApp } from './support/app';
 
 /** Live work-order events for the workspace: Server-Sent Events, caught up from the database on reconnection. */
@@ -152,6 +153,33 @@ describe(`live events (${storage})`, () => {
     } finally {
       stream.close();
       await other?.close();
+    }
+  });
+
+  (storage === 'postgresql' ? test : test.skip)('an event whose transaction commits after a newer one is not skipped: the stream keeps id order', async () => {
+    const stream = await Stream.open(base, bearer(tokens.operator));
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    try {
+      const early = await intake();
+      await stream.next((f) => f.data.orderId === early.id);
+      await client.query('BEGIN');
+      const slow = await client.query<{ id: string }>(
+        `INSERT INTO work_order_events (work_order_id, version, action, to_state, actor_name, actor_role) VALUES ($1, 1, 'note', 'received', 'test', 'system') RETURNING id::text AS id`,
+        [early.id],
+      );
+      const late = await intake();
+      // The feed has read the newer event, and the gap below it, before the older one commits.
+      await t.app.eventFeed.wake();
+      await client.query('COMMIT');
+      const { frame, before } = await stream.next((f) => f.data.orderId === late.id);
+      expect([...before, frame].map((f) => [f.id, f.event])).toEqual([
+        [slow.rows[0].id, 'order.note'],
+        [expect.any(String), 'order.received'],
+      ]);
+    } finally {
+      await client.end();
+      stream.close();
     }
   });
 });

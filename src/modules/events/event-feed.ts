@@ -74,6 +74,12 @@ const PAGE = 1000;
 const POLL_MS = 5_000;
 /** How soon a gap in the ids is looked at again, in ms. */
 const GAP_RETRY_MS = 200;
+/**
+ * The longest a gap is waited for, in ms. The snapshot's xmin is the whole cluster's: a long
+ * transaction anywhere (a report, a dump, another database) holds it back, while the writes
+ * that take event ids last milliseconds. Past this the gap is taken for a rollback.
+ */
+const GAP_MAX_WAIT_MS = 3_000;
 
 const toEvent = (r: Row): LiveEvent => ({
   id: r.id,
@@ -97,9 +103,9 @@ const toEvent = (r: Row): LiveEvent => ({
 export class EventFeed {
   private lastId = 0n;
   private readonly subscribers = new Set<(event: LiveEvent) => void>();
-  private gap: { before: bigint; xmax: bigint } | null = null;
-  private pumping: Promise<void> | null = null;
-  private again = false;
+  private gap: { before: bigint; xmax: bigint; seenAt: number } | null = null;
+  private running: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | null = null;
   private stopped = false;
   private timers: NodeJS.Timeout[] = [];
   private listener: Client | null = null;
@@ -112,15 +118,29 @@ export class EventFeed {
     private readonly log: FastifyBaseLogger,
   ) {}
 
-  async start(): Promise<void> {
-    const [row] = await this.db.statement<{ max: string }>(`SELECT coalesce(max(id), 0)::text AS max FROM work_order_events`);
+  private starting: Promise<void> | null = null;
+
+  /** Starts listening on first use, so that a process nobody streams from holds no LISTEN connection. */
+  start(): Promise<void> {
+    this.starting ??= this.open().catch((err: unknown) => {
+      this.starting = null;
+      throw err;
+    });
+    return this.starting;
+  }
+
+  private async open(): Promise<void> {
+    // The sequence, not the table's last row: ids taken by rolled-back (or truncated) rows are no gap to wait for.
+    const [row] = await this.db.statement<{ max: string }>(
+      `SELECT greatest((SELECT coalesce(max(id), 0) FROM work_order_events), (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM work_order_events_id_seq))::text AS max`,
+    );
     this.lastId = BigInt(row.max);
     if (this.databaseUrl) await this.listenPostgres();
     else await this.db.read(async () => {
       // Inside the database's turn, so that LISTEN does not land in another unit of work's transaction.
-      this.unlisten = await (await getPGliteInstance()).listen(EVENTS_CHANNEL, () => this.wake());
+      this.unlisten = await (await getPGliteInstance()).listen(EVENTS_CHANNEL, () => void this.wake());
     });
-    const poll = setInterval(() => this.wake(), POLL_MS);
+    const poll = setInterval(() => void this.wake(), POLL_MS);
     poll.unref();
     this.timers.push(poll);
   }
@@ -128,9 +148,10 @@ export class EventFeed {
   /** Ends every open stream, then stops listening. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.starting?.catch(() => undefined);
     for (const close of this.closers) close();
     for (const t of this.timers) clearInterval(t);
-    await this.pumping;
+    await this.running;
     if (this.listener) await this.listener.end().catch(() => undefined);
     if (this.unlisten) await this.db.read(() => this.unlisten!()).catch(() => undefined);
   }
@@ -162,22 +183,22 @@ export class EventFeed {
     return this.subscribers.size;
   }
 
-  /** Reads what is new; notifications that arrive meanwhile make it read once more after. */
-  wake(): void {
-    if (this.stopped) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = this.pump()
-      .catch((err: unknown) => this.log.warn({ err }, 'event feed read failed'))
-      .finally(() => {
-        this.pumping = null;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
+  /**
+   * Reads what is new. Wake-ups while a read is waiting to start share it; one that comes
+   * while a read runs queues one more after it. Resolves when a read that started after the
+   * call has finished.
+   */
+  wake(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (!this.queued) {
+      const next: Promise<void> = this.running.then(() => {
+        this.queued = null;
+        return this.pump().catch((err: unknown) => this.log.warn({ err }, 'event feed read failed'));
       });
+      this.queued = next;
+      this.running = next;
+    }
+    return this.queued;
   }
 
   private async pump(): Promise<void> {
@@ -190,13 +211,14 @@ export class EventFeed {
         if (id !== this.lastId + 1n) {
           // Ids below this one are missing: a transaction that took them is still running, or rolled back.
           // Every transaction running when the gap was first seen has ended (xmin passed its xmax): what it wrote is in these rows, so the rest is gone.
-          const settled = this.gap !== null && id <= this.gap.before && xmin >= this.gap.xmax;
+          const settled = this.gap !== null && id <= this.gap.before && (xmin >= this.gap.xmax || Date.now() - this.gap.seenAt >= GAP_MAX_WAIT_MS);
           if (!settled) {
-            if (!this.gap || this.gap.before !== id) this.gap = { before: id, xmax: BigInt(row.xmax) };
-            const retry = setTimeout(() => this.wake(), GAP_RETRY_MS);
+            if (!this.gap || id > this.gap.before) this.gap = { before: id, xmax: BigInt(row.xmax), seenAt: Date.now() };
+            const retry = setTimeout(() => void this.wake(), GAP_RETRY_MS);
             retry.unref();
             return;
           }
+          if (xmin < this.gap!.xmax) this.log.warn({ from: (this.lastId + 1n).toString(), to: (id - 1n).toString() }, 'event feed passed ids whose transactions had not visibly ended');
         }
         this.gap = null;
         this.lastId = id;
@@ -210,7 +232,7 @@ export class EventFeed {
   private async listenPostgres(): Promise<void> {
     const connect = async () => {
       const client = new Client({ connectionString: this.databaseUrl });
-      client.on('notification', () => this.wake());
+      client.on('notification', () => void this.wake());
       client.on('error', (err) => {
         this.log.warn({ err }, 'event feed lost its LISTEN connection; reconnecting');
         this.listener = null;
@@ -224,7 +246,7 @@ export class EventFeed {
       await client.query(`LISTEN ${EVENTS_CHANNEL}`);
       this.listener = client;
       // Whatever committed while not listening.
-      this.wake();
+      void this.wake();
     };
     await connect();
   }

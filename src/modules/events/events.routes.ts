@@ -37,6 +37,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ feed: EventFeed }> = async
     handler: async (request, reply) => {
       const actor = request.actor;
       const since = request.headers['last-event-id'] ?? request.query.lastEventId;
+      await feed.start();
       reply.hijack();
       const raw = reply.raw;
       let closed = false;
