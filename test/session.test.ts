@@ -1,4 +1,4 @@
-import { bearer, intakeBody, storage, useTestApp } from './support/app';
+import { ADMIN_TOKEN, bearer, intakeBody, storage, useTestApp } from './support/app';
 
 /** A commander signs in on /login with a token once; the session cookie then opens the pages. */
 const { t, tokens } = useTestApp({ roles: ['commander'] });
@@ -63,6 +63,9 @@ describe(`browser sessions (${storage})`, () => {
     expect(res.body.code).toBe('unauthenticated');
     expect(res.headers['set-cookie']).toBeUndefined();
     expect((await t.http.post('/api/v1/session').send({ token: '' })).status).toBe(400);
+    const bootstrap = await t.http.post('/api/v1/session').send({ token: ADMIN_TOKEN });
+    expect(bootstrap.status).toBe(403);
+    expect(bootstrap.headers['set-cookie']).toBeUndefined();
   });
 
   test('a browser without a session asking for a page is sent to sign in; an API client gets a 401', async () => {

@@ -76,6 +76,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ authenticate: Authentica
           await accounts.recordFailedToken(request.ip);
           return sendProblem(reply, 401, 'unauthenticated', 'the API token is unknown or revoked');
         }
+        // The bootstrap ADMIN_TOKEN names no principal whose revocation could end the session.
+        if (actor.id === null) return sendProblem(reply, 403, 'forbidden', 'the bootstrap ADMIN_TOKEN opens no browser session; sign in with an account');
         opened = await accounts.signInWithToken(actor, request.ip);
       } else {
         opened = await accounts.signIn({ username: body.username, password: body.password, ip: request.ip });
