@@ -9,6 +9,7 @@ import { RoutingOutcomes1764600000000 } from './1764600000000-routing-outcomes';
 import { MilestoneEscalation1764700000000 } from './1764700000000-milestone-escalation';
 import { SlipNotices1764800000000 } from './1764800000000-slip-notices';
 import { RoutingAutoDispatched1764900000000 } from './1764900000000-routing-auto-dispatched';
+import { AccountsSessions1765000000000 } from './1765000000000-accounts-sessions';
 import { BureauTimeZone1765000000000 } from './1765000000000-bureau-time-zone';
 import { CalendarStatutory1765040000000 } from './1765040000000-calendar-statutory';
 import { RoutingModelEvaluation1765100000000 } from './1765100000000-routing-model-evaluation';
@@ -27,6 +28,7 @@ export const migrations = [
   MilestoneEscalation1764700000000,
   SlipNotices1764800000000,
   RoutingAutoDispatched1764900000000,
+  AccountsSessions1765000000000,
   BureauTimeZone1765000000000,
   CalendarStatutory1765040000000,
   RoutingModelEvaluation1765100000000,

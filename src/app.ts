@@ -11,6 +11,9 @@ import type { Config } from './config';
 import { logOptions } from './logging';
 import { principalRoutes } from './modules/auth/principal.routes';
 import { sessionRoutes } from './modules/auth/session.routes';
+import { accountRoutes } from './modules/auth/account.routes';
+import { EventFeed } from './modules/events/event-feed';
+import { eventRoutes } from './modules/events/events.routes';
 import { directoryRoutes } from './modules/directory/directory.routes';
 import { healthRoutes } from './modules/health/health.routes';
 import { webhookRoutes } from './modules/notifications/webhook.routes';
@@ -32,6 +35,7 @@ import type { JobQueue } from './jobs/catalogue';
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
+    eventFeed: EventFeed;
   }
 }
 
@@ -85,7 +89,12 @@ export async function buildApp(
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'An API token from POST /api/v1/principals, or ADMIN_TOKEN' },
-          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'A browser signed in on /login (POST /api/v1/session); GET requests only' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: SESSION_COOKIE,
+            description: 'A browser signed in with POST /api/v1/session; a change (POST, PUT, PATCH, DELETE) also needs the x-csrf-token header and an Origin of this host',
+          },
         },
       },
       tags: [
@@ -108,7 +117,7 @@ export async function buildApp(
       const access = route.config?.access;
       const documented = { ...(schema as Record<string, unknown>) };
       if (access && access !== 'public') {
-        documented.security = route.method === 'GET' ? [{ bearer: [] }, { session: [] }] : [{ bearer: [] }];
+        documented.security = [{ bearer: [] }, { session: [] }];
         documented.description = [documented.description, `Roles: ${access.join(', ')}.`].filter(Boolean).join(' ');
       }
       return { schema: documented as typeof schema, url };
@@ -151,10 +160,16 @@ export async function buildApp(
   });
 
   const authenticate = createAuthenticator(services.principals, config.ADMIN_TOKEN);
-  registerAuth(app, authenticate);
+  registerAuth(app, authenticate, (cookie) => services.accounts.resolveSession(cookie));
   await app.register(healthRoutes, { db: services.db, jobs: services.jobs, warnings: async () => (await services.deadlines.calendarStatus()).warnings });
   await app.register(principalRoutes, { principals: services.principals });
-  await app.register(sessionRoutes, { authenticate, maxAgeSeconds: config.SESSION_HOURS * 3600 });
+  await app.register(sessionRoutes, { authenticate, accounts: services.accounts, maxAgeSeconds: config.SESSION_HOURS * 3600 });
+  await app.register(accountRoutes, { accounts: services.accounts });
+  const feed = new EventFeed(services.db, config.DATABASE_URL, app.log);
+  app.decorate('eventFeed', feed);
+  // Open event streams would hold the server open: they end before it closes.
+  app.addHook('preClose', async () => feed.stop());
+  await app.register(eventRoutes, { feed });
   await app.register(directoryRoutes, { directory: services.directory });
   await app.register(workOrderRoutes, { workOrders: services.workOrders });
   await app.register(webhookRoutes, { webhooks: services.webhooks });

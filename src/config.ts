@@ -41,6 +41,8 @@ const ConfigSchema = Type.Object({
   AUTH_CACHE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   /** How long a browser stays signed in through /login, in hours. */
   SESSION_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 30, default: 12 }),
+  /** scrypt cost (N, a power of two) of new password hashes; r=8, p=3. 32768 uses 32 MiB per hash. Lower it only for tests. */
+  PASSWORD_SCRYPT_N: Type.Integer({ minimum: 1024, maximum: 1048576, multipleOf: 1024, default: 32768 }),
   /** Size of the PostgreSQL connection pool of one process. */
   DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 20 }),
   /** Whether this process also consumes jobs; defaults to true without Redis, false with it (run worker.js). */
@@ -92,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   url('REDIS_URL', ['redis:', 'rediss:'], 'redis://host:6379');
   if (!problems.has('TZ_BUREAU') && !isValidTimeZone(config.TZ_BUREAU)) problems.set('TZ_BUREAU', `TZ_BUREAU: not a known IANA time zone such as Asia/Shanghai ${shown('TZ_BUREAU', config.TZ_BUREAU)}`);
   if (config.RATE_LIMIT_STORE === 'redis' && !config.REDIS_URL) problems.set('RATE_LIMIT_STORE', 'RATE_LIMIT_STORE: redis needs REDIS_URL');
+  if ((config.PASSWORD_SCRYPT_N & (config.PASSWORD_SCRYPT_N - 1)) !== 0) problems.set('PASSWORD_SCRYPT_N', `PASSWORD_SCRYPT_N: must be a power of two ${shown('PASSWORD_SCRYPT_N', String(config.PASSWORD_SCRYPT_N))}`);
   if (problems.size > 0) throw new ConfigError(`invalid configuration:\n  ${[...problems.values()].join('\n  ')}`);
   return { ...config, workerInProcess: config.WORKER_IN_PROCESS ?? !config.REDIS_URL };
 }

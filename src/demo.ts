@@ -15,6 +15,16 @@ export const DEMO_TOKENS: { token: string; name: string; role: Role; unitCode?: 
   { token: 'demo-cg-token', name: '综合行政执法局接件员', role: 'unit', unitCode: 'CQ-CG' },
 ];
 
+/** The demo accounts listed in the README, each with the password `demo12345`; created only in demo mode. */
+export const DEMO_PASSWORD = 'demo12345';
+export const DEMO_ACCOUNTS: { username: string; name: string; role: Role; unitCode?: string }[] = [
+  { username: 'demo-operator', name: '热线话务员（演示）', role: 'operator' },
+  { username: 'demo-commander', name: '分局指挥长（演示）', role: 'commander' },
+  { username: 'demo-admin', name: '系统管理员（演示）', role: 'admin' },
+  { username: 'demo-wenchang', name: '文昌派出所值班员（演示）', role: 'unit', unitCode: 'CQ-PS-WENCHANG' },
+  { username: 'demo-cg', name: '综合行政执法局接件员（演示）', role: 'unit', unitCode: 'CQ-CG' },
+];
+
 const SAMPLE_ORDERS = [
   { content: '文昌街道某小区楼下广场舞音响声音太大,晚上十点以后还在跳,影响休息,请求处理。', address: '长清区文昌街道清河街某小区', requestType: 'complaint', lead: 'CQ-PS-WENCHANG' },
   { content: '大学路附近工地夜间施工噪音扰民,凌晨还在打桩。', address: '长清区大学路', requestType: 'complaint', lead: 'CQ-CG' },
@@ -28,6 +38,7 @@ export async function seedDemo(services: Services, log: FastifyBaseLogger): Prom
   for (const t of DEMO_TOKENS) {
     if (!existing.has(t.name)) await services.principals.create(t);
   }
+  for (const a of DEMO_ACCOUNTS) await services.accounts.ensure({ ...a, password: DEMO_PASSWORD });
   const operator: Actor = { id: null, name: 'demo', role: 'operator', unitId: null };
   for (const [i, sample] of SAMPLE_ORDERS.entries()) {
     const { order, created } = await services.workOrders.intake(operator, {
@@ -42,7 +53,7 @@ export async function seedDemo(services: Services, log: FastifyBaseLogger): Prom
     });
     if (created && sample.lead) await services.workOrders.act(operator, order.id, 'dispatch', { leadUnitCode: sample.lead });
   }
-  log.info({ units: reference.units.length, tokens: DEMO_TOKENS.length }, 'demo data ready');
+  log.info({ units: reference.units.length, tokens: DEMO_TOKENS.length, accounts: DEMO_ACCOUNTS.length }, 'demo data ready');
 }
 
 export const HISTORY_STATIONS = ['CQ-PS-WENCHANG', 'CQ-PS-DAXUELU', 'CQ-PS-PINGAN', 'CQ-PS-GUYUNHU', 'CQ-PS-WUFENGSHAN', 'CQ-PS-GUIDE', 'CQ-PS-ZHANGXIA', 'CQ-PS-XIAOLI'];

@@ -1,3 +1,4 @@
+import { Account, Session, SignIn } from './modules/auth/account.entity';
 import { Principal } from './modules/auth/principal.entity';
 import { CalendarDayRow, DeadlinePolicyRow, MilestoneRow, UrgeRow } from './modules/deadlines/deadline.entities';
 import { Unit } from './modules/directory/unit.entity';
@@ -17,6 +18,9 @@ import { WorkOrder, WorkOrderEvent } from './modules/work-orders/work-order.enti
 export const entities = [
   Unit,
   Principal,
+  Account,
+  SignIn,
+  Session,
   WorkOrder,
   WorkOrderEvent,
   WebhookDelivery,

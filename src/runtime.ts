@@ -6,6 +6,7 @@ import { isDatabaseUnavailable } from './db/unavailable';
 import { BullQueue } from './jobs/bull-queue';
 import { assertCompleteHandlers, type JobQueue } from './jobs/catalogue';
 import { InProcessQueue } from './jobs/in-process-queue';
+import { AccountService } from './modules/auth/account.service';
 import { PrincipalService } from './modules/auth/principal.service';
 import { DirectoryService } from './modules/directory/directory.service';
 import { WebhookService } from './modules/notifications/webhook.service';
@@ -22,6 +23,7 @@ export interface Services {
   db: Database;
   jobs: JobQueue;
   principals: PrincipalService;
+  accounts: AccountService;
   directory: DirectoryService;
   webhooks: WebhookService;
   workOrders: WorkOrderService;
@@ -61,6 +63,7 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
     db,
     jobs,
     principals: new PrincipalService(db, config.AUTH_CACHE_MS),
+    accounts: new AccountService(db, settings, { N: config.PASSWORD_SCRYPT_N, r: 8, p: 3 }, config.SESSION_HOURS, now),
     directory: new DirectoryService(db, now),
     webhooks,
     workOrders,

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { DEMO_TOKENS, seedDemo, seedDemoHistory } from '../src/demo';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOKENS, seedDemo, seedDemoHistory } from '../src/demo';
 import { bearer, storage, useTestApp } from './support/app';
 
 const { t } = useTestApp();
@@ -20,5 +20,15 @@ describe(`the demo data (${storage})`, () => {
     const [{ n }] = await t.db.read((m) => m.query(`SELECT count(*)::int AS n FROM work_orders WHERE external_no LIKE 'DEMO-%'`));
     expect(n).toBe(3 + 8 * 5 + (0 + 1 + 2 + 3 + 0 + 1 + 2 + 3));
     expect((await t.http.get(`/api/v1/reports/rankings/check?month=${month}`).set(bearer(commander))).body.agrees).toBe(true);
+  });
+
+  test('the demo accounts sign in with demo12345, each in its role and unit', async () => {
+    await seedDemo(t.app.services, pino({ level: 'silent' }));
+    expect(DEMO_ACCOUNTS.map((a) => a.username)).toEqual(['demo-operator', 'demo-commander', 'demo-admin', 'demo-wenchang', 'demo-cg']);
+    for (const account of DEMO_ACCOUNTS) {
+      const res = await t.http.post('/api/v1/session').send({ username: account.username, password: DEMO_PASSWORD }).expect(200);
+      expect(res.body).toMatchObject({ username: account.username, role: account.role, unitCode: account.unitCode ?? null });
+    }
+    expect((await t.http.post('/api/v1/session').send({ username: 'demo-wenchang', password: 'demo-wenchang' })).status).toBe(401);
   });
 });

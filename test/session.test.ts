@@ -1,6 +1,6 @@
-import { bearer, intakeBody, storage, useTestApp } from './support/app';
+import { ADMIN_TOKEN, bearer, intakeBody, storage, useTestApp } from './support/app';
 
-/** A browser signs in on /login once; its cookie then opens the pages, and never changes anything. */
+/** A commander signs in on /login with a token once; the session cookie then opens the pages. */
 const { t, tokens } = useTestApp({ roles: ['commander'] });
 
 /** Signs in with a token; returns the cookie to send back, as a browser would. */
@@ -18,13 +18,14 @@ describe(`browser sessions (${storage})`, () => {
     expect(res.text).toContain('type="password"');
   });
 
-  test('signing in sets an HttpOnly, SameSite=Strict cookie that opens the bulletin, the JSON ranking and the spreadsheet', async () => {
+  test('signing in sets an HttpOnly, SameSite=Lax session cookie that opens the bulletin, the JSON ranking and the spreadsheet', async () => {
     const res = await t.http.post('/api/v1/session').send({ token: tokens.commander }).expect(200);
     expect(res.body).toMatchObject({ role: 'commander' });
     const [setCookie] = res.headers['set-cookie'] as unknown as string[];
     expect(setCookie).toMatch(/^hotline_session=/);
     expect(setCookie).toMatch(/HttpOnly/);
-    expect(setCookie).toMatch(/SameSite=Strict/);
+    expect(setCookie).toMatch(/SameSite=Lax/);
+    expect(setCookie).not.toContain(tokens.commander);
     expect(setCookie).toMatch(/Max-Age=43200/);
     const cookie = setCookie.split(';')[0];
 
@@ -34,12 +35,18 @@ describe(`browser sessions (${storage})`, () => {
     await t.http.get('/api/v1/reports/rankings.xlsx?month=2026-07').set('cookie', cookie).expect(200);
   });
 
-  test('a session cookie never authorises a change: that still needs the bearer header', async () => {
-    const cookie = await signIn(await t.token('operator'));
-    const res = await t.http.post('/api/v1/work-orders').set('cookie', cookie).send(intakeBody());
-    expect(res.status).toBe(401);
-    expect(res.body.code).toBe('unauthenticated');
+  test('a token session may change things only with its CSRF token from this site', async () => {
+    const res = await t.http.post('/api/v1/session').send({ token: await t.token('operator') }).expect(200);
+    const cookie = (res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+    const refused = await t.http.post('/api/v1/work-orders').set('cookie', cookie).send(intakeBody());
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('csrf');
     expect((await t.http.get('/api/v1/work-orders').set('cookie', cookie)).body.items).toEqual([]);
+    await t.http
+      .post('/api/v1/work-orders')
+      .set({ cookie, host: 'hotline.test', origin: 'http://hotline.test', 'x-csrf-token': res.body.csrfToken })
+      .send(intakeBody())
+      .expect(201);
   });
 
   test('the cookie carries its role: a unit signed in still may not read the rankings', async () => {
@@ -56,6 +63,9 @@ describe(`browser sessions (${storage})`, () => {
     expect(res.body.code).toBe('unauthenticated');
     expect(res.headers['set-cookie']).toBeUndefined();
     expect((await t.http.post('/api/v1/session').send({ token: '' })).status).toBe(400);
+    const bootstrap = await t.http.post('/api/v1/session').send({ token: ADMIN_TOKEN });
+    expect(bootstrap.status).toBe(403);
+    expect(bootstrap.headers['set-cookie']).toBeUndefined();
   });
 
   test('a browser without a session asking for a page is sent to sign in; an API client gets a 401', async () => {

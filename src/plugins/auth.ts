@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../modules/auth/principal.entity';
 import type { PrincipalService } from '../modules/auth/principal.service';
+import type { SessionView } from '../modules/auth/account.service';
 import { sendProblem } from './problem';
 
 /** The caller of a request, as recorded on every event it causes. */
@@ -44,19 +45,50 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** The cookie a browser signed in through /login carries: the caller's own API token, HttpOnly. */
+/** The cookie of a signed-in browser: an opaque random session id (HttpOnly); the sessions table holds its hash. */
 export const SESSION_COOKIE = 'hotline_session';
+/** The cookie the page's script reads to send the session's CSRF token back as `x-csrf-token`. */
+export const CSRF_COOKIE = 'hotline_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
 
-/**
- * The token of a request: the bearer header, or, for reading only (GET and HEAD), the session
- * cookie, so that a commander's browser opens the pages. A cookie never authorises a change,
- * so a forged cross-site request has nothing to gain.
- */
+/** What identifies the caller for rate limiting: the bearer token, else the session cookie. */
 export function requestToken(request: FastifyRequest): string | undefined {
-  const bearer = bearerToken(request);
-  if (bearer) return bearer;
-  if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
-  return request.cookies?.[SESSION_COOKIE] || undefined;
+  return bearerToken(request) ?? (request.cookies?.[SESSION_COOKIE] || undefined);
+}
+
+const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Whether the request comes from a page of this site: its Origin (or, lacking one, its Referer) names this host. */
+export function sameOrigin(request: FastifyRequest): boolean {
+  const source = request.headers.origin ?? request.headers.referer;
+  if (!source || source === 'null') return false;
+  try {
+    return new URL(source).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+function sameToken(a: string | undefined, b: string): boolean {
+  if (!a) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** A browser session the cookie names, as the account service resolves it. */
+export interface BrowserSession {
+  sessionId: string;
+  actor: Actor;
+  view: SessionView;
+}
+export type SessionResolver = (cookie: string) => Promise<BrowserSession | null>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The live session of a browser that sent the session cookie (and no bearer token). */
+    browserSession: BrowserSession | null;
+  }
 }
 
 /** Checks a token: the bootstrap ADMIN_TOKEN, else a principal's unrevoked token. */
@@ -75,8 +107,19 @@ export function createAuthenticator(principals: PrincipalService, adminToken: st
 const wantsPage = (request: FastifyRequest) => request.method === 'GET' && /\btext\/html\b/.test(request.headers.accept ?? '');
 const toLogin = (request: FastifyRequest, reply: FastifyReply) => reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
 
-export function registerAuth(app: FastifyInstance, authenticate: Authenticator): void {
+/** Signing in opens a new session: the old cookie, if any, is not asked for its CSRF token. */
+const isSignIn = (request: FastifyRequest) => request.method === 'POST' && request.routeOptions.url === '/api/v1/session';
+
+/**
+ * Who calls: a bearer token (machines; no CSRF, a browser cannot send it cross-site), else
+ * the session cookie (people in a browser). A change through a session (POST, PUT, PATCH,
+ * DELETE) must carry the session's CSRF token in `x-csrf-token` (synchronizer token) and
+ * come from a page of this host (Origin, else Referer), or it is a 403 `csrf` and nothing
+ * runs.
+ */
+export function registerAuth(app: FastifyInstance, authenticate: Authenticator, resolveSession: SessionResolver): void {
   app.decorateRequest('actor', null as unknown as Actor);
+  app.decorateRequest('browserSession', null);
 
   app.addHook('onRoute', (route) => {
     if (route.config?.access) return;
@@ -89,16 +132,32 @@ export function registerAuth(app: FastifyInstance, authenticate: Authenticator):
 
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access;
-    if (access === 'public' || access === undefined) return;
-    const token = requestToken(request);
-    if (!token) {
-      if (wantsPage(request)) return toLogin(request, reply);
-      return sendProblem(reply, 401, 'unauthenticated', 'send an API token as "Authorization: Bearer <token>"');
+    if (access === undefined) return;
+    const bearer = bearerToken(request);
+    const cookie = request.cookies?.[SESSION_COOKIE];
+    if (isSignIn(request)) {
+      // Login CSRF: a foreign page may not sign a browser into someone else's account.
+      if (request.headers.origin && !sameOrigin(request)) return sendProblem(reply, 403, 'csrf', 'a sign-in must come from a page of this site');
+    } else if (!bearer && cookie) {
+      const session = await resolveSession(cookie);
+      if (session && CHANGES.has(request.method)) {
+        if (!sameToken(request.headers[CSRF_HEADER] as string | undefined, session.view.csrfToken)) {
+          return sendProblem(reply, 403, 'csrf', `a change made through a browser session must carry the session's CSRF token in the ${CSRF_HEADER} header`);
+        }
+        if (!sameOrigin(request)) return sendProblem(reply, 403, 'csrf', 'a change made through a browser session must come from a page of this site (Origin or Referer)');
+      }
+      request.browserSession = session;
     }
-    const actor = await authenticate(token);
-    if (!actor) {
-      if (wantsPage(request) && !bearerToken(request)) return toLogin(request, reply);
-      return sendProblem(reply, 401, 'unauthenticated', 'the API token is unknown or revoked');
+    if (access === 'public') return;
+    let actor: Actor | null;
+    if (bearer) {
+      actor = await authenticate(bearer);
+      if (!actor) return sendProblem(reply, 401, 'unauthenticated', 'the API token is unknown or revoked');
+    } else if (request.browserSession) {
+      actor = request.browserSession.actor;
+    } else {
+      if (wantsPage(request)) return toLogin(request, reply);
+      return sendProblem(reply, 401, 'unauthenticated', cookie ? 'the session has ended; sign in again' : 'sign in, or send an API token as "Authorization: Bearer <token>"');
     }
     if (actor.role === 'system' || !access.includes(actor.role)) {
       return sendProblem(reply, 403, 'forbidden', `role ${actor.role} may not call ${request.method} ${request.routeOptions.url}`);

@@ -57,6 +57,8 @@ export async function startTestApp(overrides: Record<string, string> = {}, logge
     SWEEP_INTERVAL_MS: '3600000',
     WORKER_IN_PROCESS: 'true',
     WEBHOOK_BACKOFF_MS: '10',
+    // Cheap password hashes in tests; the production cost is the default.
+    PASSWORD_SCRYPT_N: '1024',
     ...overrides,
   });
   const log = pino({ level: 'silent' });
@@ -82,7 +84,7 @@ export async function startTestApp(overrides: Record<string, string> = {}, logge
         try {
           await db.write((m) =>
             m.query(`TRUNCATE unit_month_tallies, callback_attempts, callbacks, exemptions, noise_source_checks, noise_sources, routing_decisions, routing_examples, routing_models, routing_knowledge, webhook_deliveries, work_order_events, urges, work_order_milestones, supervision_triggers, supervision_slip_notes,
-                     supervision_slip_orders, supervision_slips, slip_counters, work_orders, principals, units, settings, calendar_days, deadline_policies CASCADE`),
+                     supervision_slip_orders, supervision_slips, slip_counters, work_orders, sessions, sign_ins, accounts, principals, units, settings, calendar_days, deadline_policies CASCADE`),
           );
           break;
         } catch (err) {

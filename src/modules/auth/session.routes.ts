@@ -1,21 +1,43 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { SESSION_COOKIE, type Authenticator } from '../../plugins/auth';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CSRF_COOKIE, SESSION_COOKIE, type Authenticator } from '../../plugins/auth';
 import { problems, sendProblem } from '../../plugins/problem';
+import type { AccountService, SessionView } from './account.service';
 import { ROLES } from './principal.entity';
 
 /**
- * Signing a browser in: a commander pastes the API token once on /login and then opens the
- * bulletin, the trends page and the spreadsheet like any web page. The token goes into an
- * HttpOnly, SameSite=Strict cookie that only reading requests honour (see requestToken).
+ * Signing a browser in, with a user name and password (people) or a pasted API token (a
+ * commander's old habit). Either way the browser gets an opaque random session id in an
+ * HttpOnly, SameSite=Lax cookie and the session's CSRF token in a readable cookie; the session
+ * lives in the database, bound to the role and unit of sign-in, and ends there at once.
  */
 const tags = ['access'];
 const open = { access: 'public' as const };
+const anyone = { access: ROLES };
 
-export const sessionRoutes: FastifyPluginAsyncTypebox<{ authenticate: Authenticator; maxAgeSeconds: number }> = async (
+export const SessionBody = Type.Object({
+  username: Type.String({ description: 'The account user name, or the name of the token holder for a token session' }),
+  name: Type.String({ description: 'Display name' }),
+  role: Type.Union(ROLES.map((r) => Type.Literal(r))),
+  unitCode: Type.Union([Type.String(), Type.Null()]),
+  unitName: Type.Union([Type.String(), Type.Null()]),
+  csrfToken: Type.String({ description: 'Send it back as the x-csrf-token header on every change (also in the hotline_csrf cookie)' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+  kind: Type.Union([Type.Literal('account'), Type.Literal('token')]),
+});
+
+export const sessionRoutes: FastifyPluginAsyncTypebox<{ authenticate: Authenticator; accounts: AccountService; maxAgeSeconds: number }> = async (
   app,
-  { authenticate, maxAgeSeconds },
+  { authenticate, accounts, maxAgeSeconds },
 ) => {
+  const setCookies = (request: FastifyRequest, reply: FastifyReply, sessionId: string, view: SessionView) => {
+    const common = { sameSite: 'lax' as const, secure: request.protocol === 'https', path: '/', maxAge: maxAgeSeconds };
+    reply.setCookie(SESSION_COOKIE, sessionId, { ...common, httpOnly: true });
+    reply.setCookie(CSRF_COOKIE, view.csrfToken, { ...common, httpOnly: false });
+  };
+  const clearCookies = (reply: FastifyReply) => reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
+
   app.get('/login', {
     config: open,
     schema: {
@@ -30,37 +52,78 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ authenticate: Authentica
   });
 
   app.post('/api/v1/session', {
-    // Tokens are 192 random bits, so guessing is hopeless; the limit keeps it so for weak ADMIN_TOKENs too.
+    // Passwords are slow to check and accounts lock after repeated failures; the limit per address keeps guessing slow across accounts.
     config: { ...open, rateLimit: { max: 20, timeWindow: 60_000, keyGenerator: (request) => `login:${request.ip}` } },
     schema: {
       tags,
-      summary: 'Sign a browser in with an API token: sets the session cookie',
+      summary: 'Sign a browser in with a user name and password (or an API token): sets the session cookies',
       description:
-        'The cookie is HttpOnly and SameSite=Strict (Secure over HTTPS) and lasts SESSION_HOURS. It stands in for the bearer header on GET requests only: pages, spreadsheets and reads, never a change.',
-      body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-      response: {
-        200: Type.Object({ name: Type.String(), role: Type.Union(ROLES.map((r) => Type.Literal(r))), expiresAt: Type.String({ format: 'date-time' }) }),
-        ...problems(400, 401),
-      },
+        'Sets `hotline_session` (HttpOnly, SameSite=Lax, Secure over HTTPS; an opaque id of a server-side session lasting SESSION_HOURS) and `hotline_csrf` (readable; the CSRF token). ' +
+        'Every sign-in, failed or not, is recorded. A wrong name or password is a 401 `invalid-credentials`; after `accounts.maxFailedAttempts` failures in a row the account is locked for `accounts.lockMinutes` (423 `account-locked`). ' +
+        'A sign-in from a page of another site (Origin) is a 403 `csrf`.',
+      body: Type.Union([
+        Type.Object({ username: Type.String({ minLength: 1, maxLength: 100 }), password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+      ]),
+      response: { 200: SessionBody, ...problems(400, 401, 403, 423, 429) },
     },
     handler: async (request, reply) => {
-      const actor = await authenticate(request.body.token);
-      if (!actor || actor.role === 'system') return sendProblem(reply, 401, 'unauthenticated', 'the API token is unknown or revoked');
-      reply.setCookie(SESSION_COOKIE, request.body.token, {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: request.protocol === 'https',
-        path: '/',
-        maxAge: maxAgeSeconds,
-      });
-      return { name: actor.name, role: actor.role, expiresAt: new Date(Date.now() + maxAgeSeconds * 1000).toISOString() };
+      const body = request.body;
+      let opened: { sessionId: string; view: SessionView };
+      if ('token' in body) {
+        const actor = await authenticate(body.token);
+        if (!actor || actor.role === 'system') {
+          await accounts.recordFailedToken(request.ip);
+          return sendProblem(reply, 401, 'unauthenticated', 'the API token is unknown or revoked');
+        }
+        // The bootstrap ADMIN_TOKEN names no principal whose revocation could end the session.
+        if (actor.id === null) return sendProblem(reply, 403, 'forbidden', 'the bootstrap ADMIN_TOKEN opens no browser session; sign in with an account');
+        opened = await accounts.signInWithToken(actor, request.ip);
+      } else {
+        opened = await accounts.signIn({ username: body.username, password: body.password, ip: request.ip });
+      }
+      setCookies(request, reply, opened.sessionId, opened.view);
+      return opened.view;
+    },
+  });
+
+  app.get('/api/v1/session', {
+    config: anyone,
+    schema: { tags, summary: 'The current browser session: who is signed in, and its CSRF token', response: { 200: SessionBody, ...problems(401) } },
+    handler: async (request, reply) => {
+      if (!request.browserSession) return sendProblem(reply, 401, 'unauthenticated', 'no browser session: sign in with POST /api/v1/session');
+      return request.browserSession.view;
     },
   });
 
   app.delete('/api/v1/session', {
     config: open,
-    schema: { tags, summary: 'Sign the browser out: clears the session cookie', response: { 204: Type.Null() } },
-    handler: async (_request, reply) => reply.clearCookie(SESSION_COOKIE, { path: '/' }).code(204).send(null),
+    schema: {
+      tags,
+      summary: 'Sign the browser out: the session ends on the server at once and the cookies are cleared',
+      description: 'With a live session cookie this is a change like any other: it needs x-csrf-token and a same-site Origin.',
+      response: { 204: Type.Null(), ...problems(403) },
+    },
+    handler: async (request, reply) => {
+      const cookie = request.cookies?.[SESSION_COOKIE];
+      if (cookie) await accounts.endSession(cookie);
+      return clearCookies(reply).code(204).send(null);
+    },
+  });
+
+  app.put('/api/v1/session/password', {
+    config: anyone,
+    schema: {
+      tags,
+      summary: 'Change your own password',
+      description: 'The current password must be given; the new one has at least `accounts.minPasswordLength` characters. Your other sessions end.',
+      body: Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+      response: { 204: Type.Null(), ...problems(400, 401, 403, 422) },
+    },
+    handler: async (request, reply) => {
+      await accounts.changePassword(request.actor, request.browserSession?.sessionId ?? null, request.body.currentPassword, request.body.newPassword);
+      return reply.code(204).send(null);
+    },
   });
 };
 

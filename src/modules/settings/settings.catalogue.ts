@@ -74,6 +74,10 @@ export const SETTINGS = {
     default: ['station', 'brigade'],
     description: 'Kinds of unit the bureau ranks',
   },
+  /** Accounts: repeated failed sign-ins lock the account for a while. */
+  'accounts.maxFailedAttempts': { schema: Type.Integer({ minimum: 1, maximum: 100 }), default: 5, description: 'Failed sign-ins in a row after which an account is locked' },
+  'accounts.lockMinutes': { schema: Type.Integer({ minimum: 1, maximum: 1440 }), default: 15, description: 'Minutes an account stays locked after too many failed sign-ins' },
+  'accounts.minPasswordLength': { schema: Type.Integer({ minimum: 8, maximum: 128 }), default: 8, description: 'Shortest password an account may be given' },
   'assessment.excellentPerQuarter': { schema: Type.Integer({ minimum: 1, maximum: 50 }), default: 3, description: 'Units selected excellent each quarter (the top of the quarter\'s ranking)' },
 } as const satisfies Record<string, { schema: TSchema; default: unknown; description: string }>;
 
