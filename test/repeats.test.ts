@@ -22,7 +22,7 @@ describe(`repeat complaints on intake (${storage})`, () => {
     const linked = (await events(again.id)).find((e) => e.action === 'link-repeat')!;
     expect(linked.details).toMatchObject({ originalId: first.id, sameCaller: true });
     const triage = (await t.http.get('/api/v1/triage').set(bearer(tokens.operator))).body;
-    expect(triage[0].decision.reasons.join(' ')).toContain('repeat of an earlier order');
+    expect(triage[0].decision.reasons.join(' ')).toContain('疑似重复件');
   });
 
   test('another caller about the same place and matter is linked too; another matter, or a closed order older than the window, is not', async () => {
