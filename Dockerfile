@@ -1,21 +1,21 @@
 # syntax=docker/dockerfile:1
-# Build: compile TypeScript with the dev dependencies.
+# Build: `npm ci` runs `prepare`, which compiles TypeScript with the dev dependencies and makes
+# the empty PGlite cluster that a fresh DATA_DIR is copied from (dist/pglite-template).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY bench ./bench
-RUN npm run build
+RUN npm ci --no-audit --no-fund
 
 # Run: production dependencies and the compiled code only, as a non-root user.
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production DATA_DIR=/var/lib/hotline PORT=3000
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# --ignore-scripts: `prepare` needs the dev dependencies; the build comes from the stage above.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /var/lib/hotline && chown node:node /var/lib/hotline
 USER node

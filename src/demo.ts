@@ -31,10 +31,14 @@ const SAMPLE_ORDERS = [
   { content: '咨询新生儿落户需要准备哪些材料。', address: '长清区平安街道', requestType: 'consultation', lead: null },
 ] as const;
 
-/** Loads the reference district, the demo tokens and a few orders; safe to run at every start. */
+/** Loads the reference district, the demo tokens and a few orders; at a restart that finds them all, does nothing. */
 export async function seedDemo(services: Services, log: FastifyBaseLogger): Promise<void> {
-  await services.directory.load(reference.units as UnitInput[]);
   const existing = new Set((await services.principals.list()).map((p) => p.name));
+  const lastSample = `DEMO-${String(SAMPLE_ORDERS.length).padStart(4, '0')}`;
+  if (DEMO_TOKENS.every((t) => existing.has(t.name)) && (await services.db.statement(`SELECT 1 FROM work_orders WHERE source = 'phone' AND external_no = $1`, [lastSample])).length > 0) {
+    return;
+  }
+  await services.directory.load(reference.units as UnitInput[]);
   for (const t of DEMO_TOKENS) {
     if (!existing.has(t.name)) await services.principals.create(t);
   }

@@ -3,7 +3,6 @@ import type { Config } from './config';
 import { openDatabase, type Database } from './db/database';
 import { entities } from './entities';
 import { isDatabaseUnavailable } from './db/unavailable';
-import { BullQueue } from './jobs/bull-queue';
 import { assertCompleteHandlers, type JobQueue } from './jobs/catalogue';
 import { InProcessQueue } from './jobs/in-process-queue';
 import { AccountService } from './modules/auth/account.service';
@@ -39,7 +38,8 @@ export interface Services {
 /** The adapters the configuration asks for: PostgreSQL or PGlite, bull or in-process jobs. */
 export async function openAdapters(config: Config, log: FastifyBaseLogger): Promise<{ db: Database; jobs: JobQueue }> {
   const db = await openDatabase(config, entities);
-  const jobs = config.REDIS_URL ? new BullQueue(config.REDIS_URL, config.REDIS_PREFIX, log) : new InProcessQueue(log);
+  // bull is loaded only when Redis is configured: it is half a second of start-up otherwise.
+  const jobs = config.REDIS_URL ? new (await import('./jobs/bull-queue')).BullQueue(config.REDIS_URL, config.REDIS_PREFIX, log) : new InProcessQueue(log);
   return { db, jobs };
 }
 

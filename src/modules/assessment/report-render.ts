@@ -1,5 +1,5 @@
-import * as echarts from 'echarts';
-import ExcelJS from 'exceljs';
+import type * as Echarts from 'echarts';
+import type ExcelJSModule from 'exceljs';
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
 import type { RankingReport, Trends } from './assessment.service';
@@ -9,7 +9,12 @@ import type { UnitResult } from './formulas';
  * The commanders' reports in Chinese: the ranking as a spreadsheet, the printable bulletin
  * (通报) with a chart of the three rates per unit, and the trends page. Charts are drawn on
  * the server as SVG (ECharts' server-side renderer): the pages need no script and print as seen.
+ *
+ * ExcelJS and ECharts are loaded on first use: together they take about a second to load, which
+ * every start-up would otherwise pay for reports that most processes never draw.
  */
+const echarts = (): typeof Echarts => require('echarts') as typeof Echarts;
+const excel = (): typeof ExcelJSModule => require('exceljs') as typeof ExcelJSModule;
 
 const LEVEL_NAMES: Record<string, string> = {
   very_satisfied: '非常满意',
@@ -61,7 +66,7 @@ function notRankedName(reason: string): string {
 
 /** The ranking as an .xlsx workbook: the table, the consequences, and how the figures are computed. */
 export async function rankingWorkbook(report: RankingReport): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
+  const book = new (excel().Workbook)();
   book.creator = '12345 热线工单系统';
   book.created = new Date(report.generatedAt);
   const sheet = book.addWorksheet('排名', { views: [{ state: 'frozen', ySplit: 2 }] });
@@ -124,7 +129,7 @@ function methodLines(report: RankingReport): [string, string][] {
 /** The three rates per ranked unit as a grouped bar chart (SVG). */
 export function ratesChart(units: UnitResult[], width = 1000, height = 420): string {
   const shown = units.filter((u) => u.ranked);
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width, height });
   chart.setOption({
     animation: false,
     title: { text: '各单位回复率、办结率、满意率', left: 'center', textStyle: { fontSize: 15 } },
@@ -145,7 +150,7 @@ export function ratesChart(units: UnitResult[], width = 1000, height = 420): str
 
 /** Monthly counts per category (the top ones) as a line chart (SVG). */
 export function trendsChart(trends: Trends, width = 1000, height = 420): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width, height });
   const top = trends.byCategory.slice(0, 8);
   chart.setOption({
     animation: false,
