@@ -9,6 +9,7 @@ import { RoutingOutcomes1764600000000 } from './1764600000000-routing-outcomes';
 import { SlipNotices1764800000000 } from './1764800000000-slip-notices';
 import { MilestoneEscalation1764700000000 } from './1764700000000-milestone-escalation';
 import { RoutingAutoDispatched1764900000000 } from './1764900000000-routing-auto-dispatched';
+import { Search1765000000000 } from './1765000000000-search';
 
 /** Every migration, in order; listed by hand so that ts-jest and the compiled build load the same set. */
-export const migrations = [WorkOrderCore1764000000000, Settings1764050000000, Deadlines1764100000000, Routing1764200000000, RoutingModels1764300000000, Repeats1764400000000, Assessment1764500000000, RoutingOutcomes1764600000000, MilestoneEscalation1764700000000, SlipNotices1764800000000, RoutingAutoDispatched1764900000000];
+export const migrations = [WorkOrderCore1764000000000, Settings1764050000000, Deadlines1764100000000, Routing1764200000000, RoutingModels1764300000000, Repeats1764400000000, Assessment1764500000000, RoutingOutcomes1764600000000, MilestoneEscalation1764700000000, SlipNotices1764800000000, RoutingAutoDispatched1764900000000, Search1765000000000];

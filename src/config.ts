@@ -53,6 +53,11 @@ const ConfigSchema = Type.Object({
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   /** How long graceful shutdown waits for in-flight requests and jobs, in milliseconds. */
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  /**
+   * Key of the keyed hashes (HMAC-SHA256) under which callers' phones are indexed for look-up, at least 32 characters.
+   * Unset: a random key the search migration stored in the database. Changing it needs the orders re-indexed.
+   */
+  SEARCH_HASH_KEY: Type.Optional(Type.String({ minLength: 32 })),
   /** Demo mode: loads the reference district and the demo tokens listed in the README. */
   DEMO: Type.Boolean({ default: false }),
 });

@@ -42,7 +42,7 @@ export async function openAdapters(config: Config, log: FastifyBaseLogger): Prom
 /** The services on the adapters; `now` is the clock every rule reads (tests move it). */
 export function createServices(config: Config, db: Database, jobs: JobQueue, log: FastifyBaseLogger, now: () => Date = () => new Date()): Services {
   const webhooks = new WebhookService(db, jobs, config, log, now);
-  const workOrders = new WorkOrderService(db, now, log);
+  const workOrders = new WorkOrderService(db, now, log, config.SEARCH_HASH_KEY);
   const settings = new SettingsService(db);
   const deadlines: DeadlineService = new DeadlineService(db, workOrders, jobs, webhooks, () => supervision, config, log, now);
   const supervision = new SupervisionService(db, workOrders, settings, deadlines, webhooks, config.TZ_BUREAU, now);
