@@ -26,14 +26,17 @@ describe('search terms (pure)', () => {
     expect(textQuery(' ，。 ')).toBeNull();
   });
 
-  test('the walk covers every day from the newest back to the oldest, a week first, then wider spans', () => {
-    const walk = slabs(new Date('2026-11-30T10:00:00Z'), new Date('2026-01-01T00:00:00Z'));
-    expect(walk[0].days[0]).toBe('d20261130');
-    expect(walk.map((s) => s.days.length).slice(0, 6)).toEqual([7, 7, 14, 28, 56, 56]);
-    const all = walk.flatMap((s) => s.days);
+  test('the walk covers every hour of the last two days, then every day back to the oldest, in widening spans', () => {
+    const walk = slabs(new Date('2026-11-30T10:20:00Z'), new Date('2026-01-01T08:00:00Z'));
+    expect(walk[0].tokens[0]).toBe('h2026113010');
+    expect(walk.map((s) => s.tokens.length).slice(0, 10)).toEqual([6, 6, 12, 11, 2, 4, 8, 16, 32, 56]);
+    expect(walk[3].tokens.at(-1)).toBe('h2026112900');
+    expect(walk[4].tokens[0]).toBe('d20261128');
+    const all = walk.flatMap((s) => s.tokens);
     expect(new Set(all).size).toBe(all.length);
     expect(all.at(-1)).toBe('d20260101');
-    expect(all).toHaveLength(334);
+    expect(all.filter((x) => x.startsWith('d'))).toHaveLength(332);
+    expect(slabs(new Date('2026-11-30T10:20:00Z'), new Date('2026-11-30T09:00:00Z'))).toEqual([{ index: 0, tokens: ['h2026113010', 'h2026113009'] }]);
   });
 });
 
@@ -60,10 +63,11 @@ describe(`search on ${storage}`, () => {
     expect(ids(await find({ q: '长清' }))).toEqual([order.id]);
   });
 
-  test('ranks the more relevant first, then the newer', async () => {
-    const once = await create({ content: '烧烤摊油烟', receivedAt: daysAgo(0.1) });
-    const twice = await create({ content: '烧烤摊油烟太大,烧烤到凌晨,烧烤味道刺鼻', receivedAt: daysAgo(0.5) });
-    const onceOlder = await create({ content: '烧烤摊油烟', receivedAt: daysAgo(0.3) });
+  test('ranks the more relevant first, then the newer, within a span of time', async () => {
+    // Minutes apart: the first span holds the last six hours.
+    const once = await create({ content: '烧烤摊油烟', receivedAt: daysAgo(10 / 1440) });
+    const twice = await create({ content: '烧烤摊油烟太大,烧烤到凌晨,烧烤味道刺鼻', receivedAt: daysAgo(50 / 1440) });
+    const onceOlder = await create({ content: '烧烤摊油烟', receivedAt: daysAgo(30 / 1440) });
     expect(ids(await find({ q: '烧烤' }))).toEqual([twice.id, once.id, onceOlder.id]);
   });
 

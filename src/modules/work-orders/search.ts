@@ -9,12 +9,12 @@ import { dict } from '@node-rs/jieba/dict';
  * An order's words are what the router's segmenter (jieba, the same dictionary as
  * routing/model.ts `tokenize`) makes of its content and address, kept whole — stop words and
  * single characters too, so that a phrase is found where the segmenter split it — plus one
- * token for the UTC day it was received. PostgreSQL and PGlite both index them as a `tsvector`
+ * tokens for the UTC day and hour it was received. PostgreSQL and PGlite both index them as a `tsvector`
  * of the `simple` configuration in a GIN index: no extension, no locale that must know CJK.
  *
- * The day token keeps a search's cost independent of how many years of orders pile up: a
- * search asks for the words AND one of the days of a span of recent days ("slab"), so the
- * index walks the postings of those days only, and ranks the matches of that span.
+ * The time tokens keep a search's cost independent of how many years of orders pile up: a
+ * search asks for the words AND one of the hours or days of a recent span ("slab"), so the
+ * index walks the postings of that span only, and only the matches of that span are ranked.
  */
 
 let jieba: Jieba | undefined;
@@ -41,9 +41,14 @@ export function dayToken(at: Date): string {
   return `d${at.toISOString().slice(0, 10).replace(/-/g, '')}`;
 }
 
-/** The text given to `to_tsvector('simple', …)` for an order: its words, then its day. */
+/** The hour token of an instant: `h2026112409` (UTC). */
+export function hourToken(at: Date): string {
+  return `h${at.toISOString().slice(0, 13).replace(/[-T]/g, '')}`;
+}
+
+/** The text given to `to_tsvector('simple', …)` for an order: its words, then its day and hour. */
 export function searchDocument(content: string, address: string, receivedAt: Date): string {
-  return [...words(content), ...words(address), dayToken(receivedAt)].join(' ');
+  return [...words(content), ...words(address), dayToken(receivedAt), hourToken(receivedAt)].join(' ');
 }
 
 /**
@@ -69,32 +74,46 @@ export function textQuery(q: string): { exact: string; prefix: string } | null {
   };
 }
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
-/** A span of days searched together, newest first: its index and the day tokens it covers. */
+/** A span of time searched together, newest first: its index and the hour or day tokens it covers. */
 export interface Slab {
   index: number;
-  days: string[];
+  tokens: string[];
 }
 
 /**
- * The spans a search walks, from the newest day back to the oldest: a week, a week, then
- * doubling up to eight weeks. A common query fills a page from the first week; a rare one
- * walks back through the years a few thousand postings at a time.
+ * The spans a search walks, from the newest hour back to the oldest day. The last two days go
+ * by hours (6, 6, 12, then the rest back to the start of yesterday), older ones by days (2, 4,
+ * 8, 16, 32, then 56 at a time): a common query fills a page from the last hours, ranking a few
+ * hundred matches; a rare one walks back through the years a few thousand postings at a time.
  */
 export function slabs(newest: Date, oldest: Date, from = 0): Slab[] {
-  const sizes = [7, 7, 14, 28];
   const result: Slab[] = [];
-  let end = Date.UTC(newest.getUTCFullYear(), newest.getUTCMonth(), newest.getUTCDate());
-  const stop = Date.UTC(oldest.getUTCFullYear(), oldest.getUTCMonth(), oldest.getUTCDate());
-  for (let index = 0; end >= stop; index++) {
-    const size = sizes[index] ?? 56;
-    const days: string[] = [];
-    for (let i = 0; i < size && end - i * DAY_MS >= stop; i++) days.push(dayToken(new Date(end - i * DAY_MS)));
-    if (index >= from) result.push({ index, days });
-    end -= size * DAY_MS;
+  const push = (tokens: string[]) => {
+    if (tokens.length) result.push({ index: result.length, tokens });
+  };
+  const stop = Math.floor(oldest.getTime() / HOUR_MS) * HOUR_MS;
+  let end = Math.floor(newest.getTime() / HOUR_MS) * HOUR_MS;
+  const dayPhase = Math.floor(newest.getTime() / DAY_MS) * DAY_MS - DAY_MS;
+  const hourSizes = [6, 6, 12];
+  for (let i = 0; end >= dayPhase && end >= stop; i++) {
+    const size = hourSizes[i] ?? 24;
+    const tokens: string[] = [];
+    for (let h = 0; h < size && end >= dayPhase && end >= stop; h++, end -= HOUR_MS) tokens.push(hourToken(new Date(end)));
+    push(tokens);
   }
-  return result;
+  const daySizes = [2, 4, 8, 16, 32];
+  end = dayPhase - DAY_MS;
+  const stopDay = Math.floor(stop / DAY_MS) * DAY_MS;
+  for (let i = 0; end >= stopDay; i++) {
+    const size = daySizes[i] ?? 56;
+    const tokens: string[] = [];
+    for (let d = 0; d < size && end >= stopDay; d++, end -= DAY_MS) tokens.push(dayToken(new Date(end)));
+    push(tokens);
+  }
+  return result.slice(from);
 }
 
 /** The digits of a phone number as dialled in China: no separators, no +86 / 0086 prefix. */

@@ -120,7 +120,7 @@ export const ListQuery = Type.Object(
         minLength: 1,
         maxLength: 100,
         description:
-          'Words of the content or the address, as the router segments them; terms separated by spaces must all be found. Results are ranked by relevance within spans of recent days (a week, a week, two, four, then eight weeks back), newest span first, then by recency.',
+          'Words of the content or the address, as the router segments them; terms separated by spaces must all be found. Results are ranked by relevance, then recency, within spans of time walked back from the newest order (the last two days by 6, 6, 12 and 24 hours, then 2, 4, 8, 16, 32 and 56 days at a time), newest span first.',
       }),
     ),
     externalNo: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "The 12345 platform's number (工单编号), any source" })),
