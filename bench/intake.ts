@@ -23,8 +23,13 @@ async function dropRedisKeys(prefix: string): Promise<void> {
  * on PostgreSQL + Redis; then, on the same database and at the same concurrency, pgbench
  * inserts a similar row into a similar table. Prints both rates and their ratio.
  *
+ * In the same run, a second baseline: a bare fastify route (bench/bare-route.ts) inserting the
+ * same body into that table through pg, one statement per request: the floor of HTTP plus one
+ * statement in one Node process.
+ *
  * BENCH_CONNECTIONS (default 32), BENCH_SECONDS (default 20), BENCH_WARMUP_SECONDS (default 3),
- * BENCH_API_PROCESSES (default 1; more API processes share the database, the clients spread over them).
+ * BENCH_API_PROCESSES (default 1; more API processes share the database, the clients spread over them),
+ * BENCH_SEARCH_INDEXES=off (drops the search and phone indexes first: what keeping them costs).
  */
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const API_PROCESSES = Number(process.env.BENCH_API_PROCESSES ?? 1);
@@ -51,14 +56,14 @@ function orderBody(run: string, n: number): string {
 }
 
 /** Runs `clients` loops of intake until `until`; returns latencies of the requests started after `measureFrom`. */
-async function load(baseUrls: string[], token: string, run: string, measureFrom: number, until: number) {
+async function load(baseUrls: string[], route: string, token: string, run: string, measureFrom: number, until: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const latencies: number[] = [];
   const failures = new Map<number, number>();
   let seq = 0;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async (_, client) => {
-      const url = new URL('/api/v1/work-orders', baseUrls[client % baseUrls.length]);
+      const url = new URL(route, baseUrls[client % baseUrls.length]);
       while (Date.now() < until) {
         const started = Date.now();
         const { status, ms } = await post(agent, url, token, orderBody(run, seq++));
@@ -72,11 +77,12 @@ async function load(baseUrls: string[], token: string, run: string, measureFrom:
   return { latencies, failures };
 }
 
-/** The baseline: one prepared single-row INSERT per transaction into a table shaped like work_orders. */
-function pgbench(database: string): number {
+/** A table shaped like work_orders, with its indexes, for the baselines. */
+function createPlainTable(database: string): void {
   psql(
     database,
     `CREATE TABLE bench_plain_orders (LIKE work_orders INCLUDING DEFAULTS);
+     ALTER TABLE bench_plain_orders DROP COLUMN search_words, DROP COLUMN citizen_phone_hash, DROP COLUMN citizen_phone_last4_hash;
      ALTER TABLE bench_plain_orders ADD PRIMARY KEY (id), ADD UNIQUE (source, external_no);
      CREATE INDEX ON bench_plain_orders (received_at DESC, id DESC);
      CREATE INDEX ON bench_plain_orders (state, received_at DESC, id DESC);
@@ -85,6 +91,10 @@ function pgbench(database: string): number {
      CREATE INDEX ON bench_plain_orders USING gin (holder_unit_ids);
      CREATE INDEX ON bench_plain_orders USING gin (assisting_unit_ids);`,
   );
+}
+
+/** The baseline: one prepared single-row INSERT per transaction into the plain table. */
+function pgbench(database: string): number {
   const dir = mkdtempSync(path.join(tmpdir(), 'pgbench-'));
   const script = path.join(dir, 'insert.sql');
   writeFileSync(
@@ -103,57 +113,83 @@ function pgbench(database: string): number {
   return Number(tps[1]);
 }
 
+const summary = (latencies: number[], seconds: number) => {
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: Math.round(latencies.length / seconds),
+    p50Ms: Number(percentile(latencies, 50).toFixed(2)),
+    p90Ms: Number(percentile(latencies, 90).toFixed(2)),
+    p99Ms: Number(percentile(latencies, 99).toFixed(2)),
+    maxMs: Number((latencies[latencies.length - 1] ?? NaN).toFixed(2)),
+  };
+};
+
 async function main(): Promise<void> {
   const db = createThrowawayDatabase('hotline_bench');
   const prefix = `bench-${db.name}`;
   const services: Awaited<ReturnType<typeof startService>>[] = [];
+  const withoutSearch = process.env.BENCH_SEARCH_INDEXES === 'off';
   try {
     const env = { DATABASE_URL: db.url, REDIS_URL, REDIS_PREFIX: prefix, RATE_LIMIT_MAX: '1000000000' };
     // API processes only, as deployed: the routing jobs each intake queues wait in Redis for workers.
     services.push(await startService({ ...env, WORKER_IN_PROCESS: 'false' }));
     const adminToken = services[0].adminToken;
     for (let i = 1; i < API_PROCESSES; i++) services.push(await startService({ ...env, WORKER_IN_PROCESS: 'false' }, adminToken));
+    if (withoutSearch) psql(db.name, 'DROP INDEX ix_work_orders_search, ix_work_orders_phone, ix_work_orders_phone_last4');
+    createPlainTable(db.name);
     const token = await createToken(services[0], 'operator');
     const run = Date.now().toString(36);
-    const start = Date.now();
-    const measureFrom = start + WARMUP_SECONDS * 1000;
-    const { latencies, failures } = await load(services.map((s) => s.baseUrl), token, run, measureFrom, measureFrom + SECONDS * 1000);
-    const measuredSeconds = (Date.now() - measureFrom) / 1000;
+    let measureFrom = Date.now() + WARMUP_SECONDS * 1000;
+    const service = await load(services.map((s) => s.baseUrl), '/api/v1/work-orders', token, run, measureFrom, measureFrom + SECONDS * 1000);
+    const serviceSeconds = (Date.now() - measureFrom) / 1000;
+    await Promise.all(services.splice(0).map((s) => s.stop()));
+
+    const bare = await startService({ DATABASE_URL: db.url }, 'none', './bare-route.js');
+    services.push(bare);
+    measureFrom = Date.now() + WARMUP_SECONDS * 1000;
+    const floor = await load([bare.baseUrl], '/orders', 'none', `${run}b`, measureFrom, measureFrom + SECONDS * 1000);
+    const bareSeconds = (Date.now() - measureFrom) / 1000;
     await Promise.all(services.splice(0).map((s) => s.stop()));
 
     const baseline = pgbench(db.name);
-    latencies.sort((a, b) => a - b);
-    const rate = latencies.length / measuredSeconds;
+    const s = summary(service.latencies, serviceSeconds);
+    const b = summary(floor.latencies, bareSeconds);
     const result = {
       apiProcesses: API_PROCESSES,
       connections: CONNECTIONS,
       seconds: SECONDS,
-      ordersPerSecond: Math.round(rate),
-      p50Ms: Number(percentile(latencies, 50).toFixed(2)),
-      p90Ms: Number(percentile(latencies, 90).toFixed(2)),
-      p99Ms: Number(percentile(latencies, 99).toFixed(2)),
-      maxMs: Number(latencies[latencies.length - 1].toFixed(2)),
-      failures: Object.fromEntries(failures),
+      searchIndexes: !withoutSearch,
+      ordersPerSecond: s.perSecond,
+      p50Ms: s.p50Ms,
+      p90Ms: s.p90Ms,
+      p99Ms: s.p99Ms,
+      maxMs: s.maxMs,
+      failures: Object.fromEntries(service.failures),
+      bareRoute: { ...b, failures: Object.fromEntries(floor.failures) },
       pgbenchTps: Math.round(baseline),
-      ratio: Number((rate / baseline).toFixed(2)),
+      ratio: Number((s.perSecond / baseline).toFixed(2)),
+      ratioToBareRoute: Number((s.perSecond / b.perSecond).toFixed(2)),
     };
     process.stdout.write(
       [
         '',
-        `intake through the service (PostgreSQL + Redis), ${API_PROCESSES} API process(es), ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s warm-up`,
-        `  each order: HTTP + token check + validation + INSERT order + INSERT event in one statement, + queue its routing job`,
+        `intake through the service (PostgreSQL + Redis), ${API_PROCESSES} API process(es), ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s warm-up${withoutSearch ? ', search indexes dropped' : ''}`,
+        `  each order: HTTP + token check + validation + segmentation, then with the orders that arrive with it: one INSERT of orders + events, one addBulk of routing jobs`,
         `  orders/s        ${result.ordersPerSecond}`,
-        `  latency ms      p50 ${result.p50Ms}   p90 ${result.p90Ms}   p99 ${result.p99Ms}   max ${result.maxMs}`,
-        `  failures        ${failures.size ? JSON.stringify(result.failures) : 'none'}`,
-        `baseline: pgbench, same database, ${CONNECTIONS} clients, one prepared single-row INSERT per transaction`,
+        `  latency ms      p50 ${s.p50Ms}   p90 ${s.p90Ms}   p99 ${s.p99Ms}   max ${s.maxMs}`,
+        `  failures        ${service.failures.size ? JSON.stringify(result.failures) : 'none'}`,
+        `baseline 1: a bare fastify route, one INSERT through pg per request (no auth, no schema, no event, no queue)`,
+        `  orders/s        ${b.perSecond}   p50 ${b.p50Ms}   p99 ${b.p99Ms}`,
+        `baseline 2: pgbench, same database, ${CONNECTIONS} clients, one prepared single-row INSERT per transaction`,
         `  into a table with work_orders' columns and indexes (no event row, no HTTP)`,
         `  tps             ${result.pgbenchTps}`,
         `ratio service / pgbench: ${result.ratio}   (aim ≥ 0.6; p99 aim ≤ 50 ms)`,
+        `ratio service / bare route: ${result.ratioToBareRoute}   (aim ≥ 0.8)`,
         `BENCH_RESULT ${JSON.stringify(result)}`,
         '',
       ].join('\n'),
     );
-    if (failures.size) process.exitCode = 1;
+    if (service.failures.size) process.exitCode = 1;
   } finally {
     await Promise.all(services.map((s) => s.stop()));
     db.drop();

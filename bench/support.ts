@@ -45,10 +45,10 @@ export interface RunningService {
  * Starts the compiled service (dist/src/server.js) with this environment and waits until /ready answers 200.
  * With BENCH_PROFILE_DIR set, each service process writes a V8 CPU profile there when it stops.
  */
-export async function startService(env: Record<string, string>, adminToken = `bench-admin-${randomUUID()}`): Promise<RunningService> {
+export async function startService(env: Record<string, string>, adminToken = `bench-admin-${randomUUID()}`, script = '../src/server.js'): Promise<RunningService> {
   const port = await freePort();
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, path.resolve(__dirname, '../src/server.js')], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, path.resolve(__dirname, script)], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN: adminToken },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -10,7 +10,8 @@ import { MilestoneEscalation1764700000000 } from './1764700000000-milestone-esca
 import { SlipNotices1764800000000 } from './1764800000000-slip-notices';
 import { RoutingAutoDispatched1764900000000 } from './1764900000000-routing-auto-dispatched';
 import { AccountsSessions1765000000000 } from './1765000000000-accounts-sessions';
-import { BureauTimeZone1765000000000 } from './1765000000000-bureau-time-zone';
+import { BureauTimeZone1765010000000 } from './1765010000000-bureau-time-zone';
+import { Search1765020000000 } from './1765020000000-search';
 import { CalendarStatutory1765040000000 } from './1765040000000-calendar-statutory';
 import { RoutingModelEvaluation1765100000000 } from './1765100000000-routing-model-evaluation';
 import { NoiseCheckUnit1765110000000 } from './1765110000000-noise-check-unit';
@@ -29,7 +30,8 @@ export const migrations = [
   SlipNotices1764800000000,
   RoutingAutoDispatched1764900000000,
   AccountsSessions1765000000000,
-  BureauTimeZone1765000000000,
+  BureauTimeZone1765010000000,
+  Search1765020000000,
   CalendarStatutory1765040000000,
   RoutingModelEvaluation1765100000000,
   NoiseCheckUnit1765110000000,

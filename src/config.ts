@@ -59,6 +59,11 @@ const ConfigSchema = Type.Object({
   INTAKE_MAX_SKEW_MINUTES: Type.Integer({ minimum: 0, maximum: 1440, default: 10 }),
   /** Intake refuses a receivedAt more than this many days in the past (and any before 2000). */
   INTAKE_MAX_AGE_DAYS: Type.Integer({ minimum: 1, maximum: 36_600, default: 3660 }),
+  /**
+   * Key of the keyed hashes (HMAC-SHA256) under which callers' phones are indexed for look-up, at least 32 characters.
+   * Unset: a random key the search migration stored in the database. Changing it needs the orders re-indexed.
+   */
+  SEARCH_HASH_KEY: Type.Optional(Type.String({ minLength: 32 })),
   /** Demo mode: loads the reference district and the demo tokens listed in the README. */
   DEMO: Type.Boolean({ default: false }),
 });

@@ -46,7 +46,7 @@ export async function openAdapters(config: Config, log: FastifyBaseLogger): Prom
 /** The services on the adapters; `now` is the clock every rule reads (tests move it). */
 export function createServices(config: Config, db: Database, jobs: JobQueue, log: FastifyBaseLogger, now: () => Date = () => new Date()): Services {
   const webhooks = new WebhookService(db, jobs, config, log, now);
-  const workOrders = new WorkOrderService(db, now, log, { maxSkewMinutes: config.INTAKE_MAX_SKEW_MINUTES, maxAgeDays: config.INTAKE_MAX_AGE_DAYS });
+  const workOrders = new WorkOrderService(db, now, log, { maxSkewMinutes: config.INTAKE_MAX_SKEW_MINUTES, maxAgeDays: config.INTAKE_MAX_AGE_DAYS }, config.SEARCH_HASH_KEY);
   const settings = new SettingsService(db, now);
   const deadlines: DeadlineService = new DeadlineService(db, workOrders, jobs, webhooks, () => supervision, config, log, now);
   const supervision = new SupervisionService(db, workOrders, settings, deadlines, webhooks, config.TZ_BUREAU, now);

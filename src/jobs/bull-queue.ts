@@ -18,19 +18,45 @@ export class BullQueue implements JobQueue {
     this.queue.on('error', (err) => this.log.error({ err }, 'job queue error'));
   }
 
-  async enqueue<N extends JobName>(name: N, data: JobData[N], options: EnqueueOptions = {}): Promise<void> {
-    await this.queue.add(name, data, {
-      jobId: options.jobId,
-      delay: options.delayMs,
-      removeOnComplete: true,
-      // A failed job kept under its fixed id would make bull drop the re-queue under that id as
-      // a duplicate, and its work would wait forever; the failure is logged, and the sweep or
-      // the next request queues the work again (handlers are safe to run twice).
-      removeOnFail: true,
-      // Only a job that failed because the database was away is tried again (see consume).
-      attempts: OUTAGE_RETRY.attempts,
-      backoff: { type: 'exponential', delay: OUTAGE_RETRY.firstDelayMs },
+  /**
+   * Jobs enqueued in the same turn of the event loop (the routing jobs of one intake batch) go
+   * to Redis together, in one addBulk: one round trip instead of one each.
+   */
+  enqueue<N extends JobName>(name: N, data: JobData[N], options: EnqueueOptions = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ name, data, options, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.addPending());
     });
+  }
+
+  private pending: { name: JobName; data: unknown; options: EnqueueOptions; resolve(): void; reject(err: unknown): void }[] = [];
+
+  private addPending(): void {
+    const jobs = this.pending;
+    this.pending = [];
+    this.queue
+      .addBulk(
+        jobs.map((j) => ({
+          name: j.name,
+          data: j.data,
+          opts: {
+            jobId: j.options.jobId,
+            delay: j.options.delayMs,
+            removeOnComplete: true,
+            // A failed job kept under its fixed id would make bull drop the re-queue under that id as
+            // a duplicate, and its work would wait forever; the failure is logged, and the sweep or
+            // the next request queues the work again (handlers are safe to run twice).
+            removeOnFail: true,
+            // Only a job that failed because the database was away is tried again (see consume).
+            attempts: OUTAGE_RETRY.attempts,
+            backoff: { type: 'exponential', delay: OUTAGE_RETRY.firstDelayMs },
+          },
+        })),
+      )
+      .then(
+        () => jobs.forEach((j) => j.resolve()),
+        (err: unknown) => jobs.forEach((j) => j.reject(err)),
+      );
   }
 
   consume(handlers: JobHandlers): void {

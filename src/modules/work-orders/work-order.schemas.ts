@@ -115,8 +115,20 @@ export const ListQuery = Type.Object(
     urgency: Type.Optional(UrgencySchema),
     receivedFrom: Type.Optional(Type.String({ format: 'date-time' })),
     receivedTo: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive' })),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Text contained in the content or the address' })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          'Words of the content or the address, as the router segments them; terms separated by spaces must all be found. Results are ranked by relevance, then recency, within spans of time walked back from the newest order (the last two days by 6, 6, 12 and 24 hours, then 2, 4, 8, 16, 32 and 56 days at a time), newest span first.',
+      }),
+    ),
+    externalNo: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "The 12345 platform's number (工单编号), any source" })),
+    phone: Type.Optional(Type.String({ minLength: 3, maxLength: 30, pattern: '^[0-9+\\- ()]+$', description: "The caller's phone, exactly (looked up by keyed hash)" })),
+    phoneLast4: Type.Optional(Type.String({ pattern: '^[0-9]{4}$', description: "The last four digits of the caller's phone" })),
+    overdue: Type.Optional(Type.Boolean({ description: 'Only orders with (true) or without (false) an open milestone past its deadline' })),
+    slip: Type.Optional(Type.Boolean({ description: 'Only orders under (true) or not under (false) an open supervision slip' })),
+    cursor: Type.Optional(Type.String({ maxLength: 300 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   },
   { additionalProperties: false },

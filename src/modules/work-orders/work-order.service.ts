@@ -10,7 +10,10 @@ import { placeKey } from '../repeats/similarity';
 import { allowedActions, check, isDesignated, TRANSITIONS, type Action, type OrderFacts, type Side, type State } from './lifecycle';
 import type { ActionInput, IntakeBody, ListQuery, WorkOrderView } from './work-order.schemas';
 import { assertPlausibleReceipt, DEFAULT_RECEIPT_BOUNDS, type ReceiptBounds } from './receipt';
-import { WorkOrder, WorkOrderEvent } from './work-order.entity';
+import { SOURCES, WorkOrder, WorkOrderEvent } from './work-order.entity';
+import { last4Hash, phoneHash, phoneHashes, searchDocument, slabs, textQuery } from './search';
+import { searchKey } from './search-index';
+import { IntakeBatcher } from './intake-batch';
 import { toEventView, toOrderView, type EventView, type OrderSlip } from './work-order.views';
 import type { MilestoneView } from '../deadlines/deadline.service';
 
@@ -70,7 +73,29 @@ export class WorkOrderService {
     private readonly now: () => Date = () => new Date(),
     private readonly log?: Pick<FastifyBaseLogger, 'warn'>,
     private readonly receipt: ReceiptBounds = DEFAULT_RECEIPT_BOUNDS,
+    private readonly searchHashKey?: string,
   ) {}
+
+  private key?: Promise<Buffer>;
+
+  /** Group commit of new orders (intake-batch.ts): one multi-row statement for the orders that arrive together. */
+  private readonly intakeBatcher = new IntakeBatcher<unknown[], Record<string, unknown>>({
+    many: async (rows) => {
+      const inserted = await this.db.statement(intakeBatchSql(this.db.dataSource.manager), batchParams(rows));
+      const byKey = new Map(inserted.map((r) => [`${String(r.source)}\u0000${String(r.external_no)}`, r]));
+      return rows.map((p) => byKey.get(`${String(p[0])}\u0000${String(p[1])}`) ?? null);
+    },
+    one: async (row) => (await this.db.statement(INTAKE_SQL, row))[0] ?? null,
+  });
+
+  /** The key of the phone hashes (search-index.ts), read once. */
+  private searchKey(): Promise<Buffer> {
+    this.key ??= searchKey((sql, params) => this.db.statement(sql, params), this.searchHashKey).catch((err: unknown) => {
+      this.key = undefined;
+      throw err;
+    });
+    return this.key;
+  }
 
   /** The deadlines module shows each order's milestones in its view. */
   showDeadlines(source: MilestoneSource): void {
@@ -92,11 +117,11 @@ export class WorkOrderService {
     const now = this.now();
     assertPlausibleReceipt(new Date(body.receivedAt), now, this.receipt);
     const digest = digestOf(body);
-    const params = intakeParams(body, digest, actor, now);
+    const params = intakeParams(body, digest, actor, now, await this.searchKey());
     // Intake is the hot path: the order and its creation event are one statement, its own
     // transaction unless an observer has more to write about the new order.
     if (!this.observers.some((o) => o.orderCreated)) {
-      const [row] = await this.db.statement(INTAKE_SQL, params);
+      const row = await this.intakeBatcher.submit(`${body.source}\u0000${body.externalNo}`, params);
       if (row) {
         // A new order names no unit yet: its view needs no further query.
         const order = hydrate(this.db.dataSource.manager, WorkOrder, row);
@@ -140,34 +165,142 @@ export class WorkOrderService {
     });
   }
 
-  list(actor: Actor, query: ListQuery): Promise<{ items: WorkOrderView[]; nextCursor: string | null }> {
+  /**
+   * Orders matching the filters: newest first, or, with a text `q`, by relevance within spans of
+   * recent time (search.ts `slabs`). Look-ups by external number and phone ride on their own
+   * indexes; unit staff see only the orders their unit holds or held.
+   */
+  async list(actor: Actor, query: ListQuery): Promise<{ items: WorkOrderView[]; nextCursor: string | null }> {
     const limit = query.limit ?? 50;
+    const key = query.phone !== undefined || query.phoneLast4 !== undefined ? await this.searchKey() : undefined;
     return this.db.read(async (m) => {
-      const qb = m.createQueryBuilder(WorkOrder, 'w');
-      if (actor.role === 'unit') qb.andWhere('w.holder_unit_ids @> ARRAY[:holder]::uuid[]', { holder: actor.unitId });
-      if (query.state?.length) qb.andWhere('w.state IN (:...states)', { states: query.state });
-      if (query.unitCode) {
-        const unit = await m.findOneBy(Unit, { code: query.unitCode });
-        if (!unit) throw unprocessable('unknown_unit', `no unit with code ${query.unitCode}`);
-        qb.andWhere('w.lead_unit_id = :lead', { lead: unit.id });
+      const sql = new SqlParams();
+      const where = await this.filters(m, actor, query, sql, key);
+      const columns = orderColumns(m);
+      if (query.q) {
+        const text = textQuery(query.q);
+        if (!text) return { items: [], nextCursor: null };
+        const found = await this.search(m, query, text, where, sql, columns, limit);
+        return { items: await this.views(m, found.orders, actor), nextCursor: found.nextCursor };
       }
-      if (query.requestType) qb.andWhere('w.request_type = :rt', { rt: query.requestType });
-      if (query.urgency) qb.andWhere('w.urgency = :urgency', { urgency: query.urgency });
-      if (query.receivedFrom) qb.andWhere('w.received_at >= :from', { from: new Date(query.receivedFrom) });
-      if (query.receivedTo) qb.andWhere('w.received_at < :to', { to: new Date(query.receivedTo) });
-      if (query.q) qb.andWhere("(w.content ILIKE :q ESCAPE '\\' OR w.address ILIKE :q ESCAPE '\\')", { q: `%${query.q.replace(/[\\%_]/g, '\\$&')}%` });
       if (query.cursor) {
         const [receivedAt, id] = decodeCursor(query.cursor, 'time');
-        qb.andWhere('(w.received_at, w.id) < (:cra, :cid)', { cra: new Date(receivedAt), cid: id });
+        where.push(`(w.received_at, w.id) < (${sql.add(new Date(receivedAt))}, ${sql.add(id)})`);
       }
-      const rows = await qb.orderBy('w.received_at', 'DESC').addOrderBy('w.id', 'DESC').limit(limit + 1).getMany();
-      const page = rows.slice(0, limit);
+      const rows = (await m.query(
+        `SELECT ${columns} FROM work_orders w ${whereClause(where)} ORDER BY w.received_at DESC, w.id DESC LIMIT ${sql.add(limit + 1)}`,
+        sql.values,
+      )) as Record<string, unknown>[];
+      const page = rows.slice(0, limit).map((r) => hydrate(m, WorkOrder, r));
       const last = page[page.length - 1];
       return {
         items: await this.views(m, page, actor),
         nextCursor: rows.length > limit && last ? encodeCursor([last.receivedAt.toISOString(), last.id]) : null,
       };
     });
+  }
+
+  private async filters(m: EntityManager, actor: Actor, query: ListQuery, sql: SqlParams, key: Buffer | undefined): Promise<string[]> {
+    const where: string[] = [];
+    if (actor.role === 'unit') where.push(`w.holder_unit_ids @> ARRAY[${sql.add(actor.unitId)}]::uuid[]`);
+    if (query.state?.length) where.push(`w.state = ANY(${sql.add(query.state)}::text[])`);
+    if (query.unitCode) {
+      const unit = await m.findOneBy(Unit, { code: query.unitCode });
+      if (!unit) throw unprocessable('unknown_unit', `no unit with code ${query.unitCode}`);
+      where.push(`w.lead_unit_id = ${sql.add(unit.id)}`);
+    }
+    if (query.requestType) where.push(`w.request_type = ${sql.add(query.requestType)}`);
+    if (query.urgency) where.push(`w.urgency = ${sql.add(query.urgency)}`);
+    if (query.receivedFrom) where.push(`w.received_at >= ${sql.add(new Date(query.receivedFrom))}`);
+    if (query.receivedTo) where.push(`w.received_at < ${sql.add(new Date(query.receivedTo))}`);
+    // Every source listed, so that the unique (source, external_no) index serves a number alone.
+    if (query.externalNo) where.push(`w.source = ANY(${sql.add([...SOURCES])}::text[]) AND w.external_no = ${sql.add(query.externalNo)}`);
+    if (query.phone !== undefined) where.push(`w.citizen_phone_hash = ${sql.add(phoneHash(key!, query.phone))}`);
+    if (query.phoneLast4 !== undefined) where.push(`w.citizen_phone_last4_hash = ${sql.add(last4Hash(key!, query.phoneLast4))}`);
+    if (query.overdue !== undefined) {
+      const overdue = `EXISTS (SELECT 1 FROM work_order_milestones ms WHERE ms.work_order_id = w.id AND ms.state = 'open' AND ms.due_at < ${sql.add(this.now())})`;
+      where.push(query.overdue ? overdue : `NOT ${overdue}`);
+    }
+    if (query.slip !== undefined) {
+      const slip = `EXISTS (SELECT 1 FROM supervision_slip_orders so JOIN supervision_slips s ON s.id = so.slip_id WHERE so.work_order_id = w.id AND s.state <> 'closed')`;
+      where.push(query.slip ? slip : `NOT ${slip}`);
+    }
+    return where;
+  }
+
+  /**
+   * Text search, slab by slab back in time in one statement: each slab's matches are ranked
+   * (ts_rank, then recency) and the outer LIMIT stops the walk once a page is full. A query
+   * whose words are found nowhere is tried again with its words as prefixes.
+   */
+  private async search(
+    m: EntityManager,
+    query: ListQuery,
+    text: { exact: string; prefix: string },
+    where: string[],
+    sql: SqlParams,
+    columns: string,
+    limit: number,
+  ): Promise<{ orders: WorkOrder[]; nextCursor: string | null }> {
+    const cursor = query.cursor ? decodeSearchCursor(query.cursor) : undefined;
+    const [bounds] = (await m.query(`SELECT max(received_at) AS newest, min(received_at) AS oldest FROM work_orders`)) as { newest: Date | string | null; oldest: Date | string | null }[];
+    if (!bounds?.newest || !bounds.oldest) return { orders: [], nextCursor: null };
+    let newest = cursor?.newest ?? new Date(bounds.newest);
+    if (!cursor && query.receivedTo && new Date(query.receivedTo) < newest) newest = new Date(query.receivedTo);
+    let oldest = new Date(bounds.oldest);
+    if (query.receivedFrom && new Date(query.receivedFrom) > oldest) oldest = new Date(query.receivedFrom);
+    const walk = slabs(newest, oldest, cursor?.slab ?? 0);
+    if (walk.length === 0) return { orders: [], nextCursor: null };
+
+    const run = async (mode: 'exact' | 'prefix') => {
+      const p = sql.clone();
+      const tsq = `to_tsquery('simple', ${p.add(text[mode])})`;
+      const rank = `(ts_rank(w.search_words, ${tsq}) * 1000000)::int`;
+      const conditions = [...where];
+      if (cursor) {
+        conditions.push(
+          `(s.ord <> ${p.add(cursor.slab)} OR (${rank}, w.received_at, w.id) < (${p.add(cursor.rank)}, ${p.add(cursor.receivedAt)}, ${p.add(cursor.id)}))`,
+        );
+      }
+      const ords = p.add(walk.map((s) => s.index));
+      const spans = p.add(walk.map((s) => s.tokens.map((d) => `'${d}'`).join(' | ')));
+      const n = p.add(limit + 1);
+      return (await m.query(
+        `SELECT x.* FROM unnest(${ords}::int[], ${spans}::text[]) AS s (ord, span)
+         CROSS JOIN LATERAL (
+           SELECT s.ord AS search_slab, ${rank} AS search_rank, ${columns}
+           -- The words and the span select through the search index alone; the other filters are
+           -- checked on its few matches (OFFSET 0 keeps the planner from mixing in a state or unit
+           -- index, whose every row in years of orders would cost more than the matches do).
+           FROM (SELECT * FROM work_orders w WHERE w.search_words @@ (${tsq} && to_tsquery('simple', s.span)) OFFSET 0) w
+           ${whereClause(conditions)}
+           ORDER BY search_rank DESC, w.received_at DESC, w.id DESC
+           LIMIT ${n}
+         ) x
+         LIMIT ${n}`,
+        p.values,
+      )) as Record<string, unknown>[];
+    };
+    const mode = cursor?.mode ?? 'exact';
+    let rows = await run(mode);
+    let used = mode;
+    if (rows.length === 0 && !cursor && mode === 'exact') {
+      rows = await run('prefix');
+      used = 'prefix';
+    }
+    // The lateral join yields slab by slab, each in rank order; sorted again in case a plan does not.
+    rows.sort((a, b) => Number(a.search_slab) - Number(b.search_slab) || Number(b.search_rank) - Number(a.search_rank));
+    const page = rows.slice(0, limit);
+    const orders = page.map((r) => hydrate(m, WorkOrder, r));
+    const lastRow = page[page.length - 1];
+    const last = orders[orders.length - 1];
+    return {
+      orders,
+      nextCursor:
+        rows.length > limit && lastRow && last
+          ? encodeCursor(['s', used, newest.toISOString(), String(lastRow.search_slab), String(lastRow.search_rank), last.receivedAt.toISOString(), last.id])
+          : null,
+    };
   }
 
   /**
@@ -394,8 +527,9 @@ export class WorkOrderService {
 const INTAKE_SQL = `
   WITH new_order AS (
     INSERT INTO work_orders (source, external_no, intake_digest, received_at, request_type, urgency, citizen_name, citizen_phone,
-                             confidential, content, address, category, latitude, longitude, attachments, created_at, updated_at, place_key)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $22)
+                             confidential, content, address, category, latitude, longitude, attachments, created_at, updated_at, place_key,
+                             search_words, citizen_phone_hash, citizen_phone_last4_hash)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $22, to_tsvector('simple', $23), $24, $25)
     ON CONFLICT (source, external_no) DO NOTHING
     RETURNING *
   ), creation AS (
@@ -404,7 +538,65 @@ const INTAKE_SQL = `
   )
   SELECT * FROM new_order`;
 
-function intakeParams(body: IntakeBody, digest: string, actor: Actor, now: Date): unknown[] {
+/** Types of INTAKE_SQL's parameters, for the arrays of the batch statement. */
+const INTAKE_PARAM_TYPES = [
+  'text', 'text', 'text', 'timestamptz', 'text', 'text', 'text', 'text', 'boolean', 'text', 'text', 'text', 'float8', 'float8', 'jsonb', 'timestamptz',
+  'uuid', 'text', 'text', 'uuid', 'jsonb', 'text', 'text', 'text', 'text',
+];
+const INTAKE_PARAM_NAMES = [
+  'source', 'external_no', 'intake_digest', 'received_at', 'request_type', 'urgency', 'citizen_name', 'citizen_phone', 'confidential', 'content',
+  'address', 'category', 'latitude', 'longitude', 'attachments', 'at', 'actor_id', 'actor_name', 'actor_role', 'actor_unit_id', 'details',
+  'place_key', 'doc', 'phone_hash', 'last4_hash',
+];
+
+let batchSql: string | undefined;
+
+/**
+ * INTAKE_SQL for many orders: each parameter an array (one element per order), unnested into
+ * rows. Orders whose (source, externalNo) is taken are skipped; every order inserted gets its
+ * creation event in the same statement. Returns the inserted orders' own columns.
+ */
+function intakeBatchSql(m: EntityManager): string {
+  if (batchSql) return batchSql;
+  const columns = m.connection
+    .getMetadata(WorkOrder)
+    .columns.map((c) => c.databaseName)
+    .join(', ');
+  const arrays = INTAKE_PARAM_TYPES.map((type, i) => `$${i + 1}::${type === 'jsonb' ? 'text' : type}[]`).join(', ');
+  batchSql = `
+    WITH input AS (
+      SELECT * FROM unnest(${arrays}) AS i (${INTAKE_PARAM_NAMES.join(', ')})
+    ), new_order AS (
+      INSERT INTO work_orders (source, external_no, intake_digest, received_at, request_type, urgency, citizen_name, citizen_phone,
+                               confidential, content, address, category, latitude, longitude, attachments, created_at, updated_at, place_key,
+                               search_words, citizen_phone_hash, citizen_phone_last4_hash)
+      SELECT source, external_no, intake_digest, received_at, request_type, urgency, citizen_name, citizen_phone,
+             confidential, content, address, category, latitude, longitude, attachments::jsonb, at, at, place_key,
+             to_tsvector('simple', doc), phone_hash, last4_hash
+      FROM input
+      ON CONFLICT (source, external_no) DO NOTHING
+      RETURNING *
+    ), creation AS (
+      INSERT INTO work_order_events (work_order_id, version, action, from_state, to_state, actor_id, actor_name, actor_role, actor_unit_id, details, at)
+      SELECT n.id, n.version, 'create', NULL, n.state, i.actor_id, i.actor_name, i.actor_role, i.actor_unit_id, i.details::jsonb, i.at
+      FROM new_order n JOIN input i ON i.source = n.source AND i.external_no = n.external_no
+    )
+    SELECT ${columns} FROM new_order`;
+  return batchSql;
+}
+
+/** The rows' parameters, column by column. */
+function batchParams(rows: unknown[][]): unknown[] {
+  return INTAKE_PARAM_TYPES.map((type, i) =>
+    rows.map((r) => {
+      const v = r[i];
+      return v instanceof Date ? v.toISOString() : v;
+    }),
+  );
+}
+
+function intakeParams(body: IntakeBody, digest: string, actor: Actor, now: Date, key: Buffer): unknown[] {
+  const phone = phoneHashes(key, body.citizen.phone);
   return [
     body.source,
     body.externalNo,
@@ -428,6 +620,9 @@ function intakeParams(body: IntakeBody, digest: string, actor: Actor, now: Date)
     actor.unitId,
     JSON.stringify({ source: body.source, externalNo: body.externalNo }),
     placeKey(body.address ?? ''),
+    searchDocument(body.content, body.address ?? '', new Date(body.receivedAt)),
+    phone.full,
+    phone.last4,
   ];
 }
 
@@ -491,6 +686,43 @@ function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** Collects the parameters of a hand-written statement: `add` returns its placeholder. */
+class SqlParams {
+  constructor(readonly values: unknown[] = []) {}
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+  clone(): SqlParams {
+    return new SqlParams([...this.values]);
+  }
+}
+
+const whereClause = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
+
+/** The order's own columns, without the search words (a kilobyte a row nobody reads back). */
+function orderColumns(m: EntityManager): string {
+  return m.connection
+    .getMetadata(WorkOrder)
+    .columns.map((c) => `w.${c.databaseName}`)
+    .join(', ');
+}
+
+/** A search cursor: the walk's newest instant, the slab, and the last order's rank, time and id. */
+function decodeSearchCursor(cursor: string) {
+  const parts = Buffer.from(cursor, 'base64url').toString().split('|');
+  const [tag, mode, newest, slab, rank, receivedAt, id] = parts;
+  const instant = (v: string | undefined) => v !== undefined && /^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v));
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  if (
+    parts.length !== 7 || tag !== 's' || (mode !== 'exact' && mode !== 'prefix') || !instant(newest) || !instant(receivedAt) ||
+    !/^\d{1,4}$/.test(slab) || !/^\d{1,9}$/.test(rank) || !uuid.test(id)
+  ) {
+    throw badRequest('invalid_cursor', 'the cursor is not one this service gave');
+  }
+  return { mode: mode as 'exact' | 'prefix', newest: new Date(newest), slab: Number(slab), rank: Number(rank), receivedAt: new Date(receivedAt), id };
 }
 
 function encodeCursor(parts: string[]): string {

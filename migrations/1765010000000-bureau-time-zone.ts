@@ -50,8 +50,8 @@ function tallyFunctions(zone: string): string[] {
  * changes); every process and every connection reads the same value, on PostgreSQL and on
  * PGlite alike. Until a process has started, the zone stays China Standard Time, as before.
  */
-export class BureauTimeZone1765000000000 implements MigrationInterface {
-  name = 'BureauTimeZone1765000000000';
+export class BureauTimeZone1765010000000 implements MigrationInterface {
+  name = 'BureauTimeZone1765010000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`

@@ -1,0 +1,88 @@
+/**
+ * Group commit of intake: orders that arrive together are written together, in one statement
+ * (one round trip, one commit, one WAL flush) instead of one each.
+ *
+ * A batch closes when it holds `maxSize` orders or `delayMs` after its first one arrived,
+ * whichever comes first. Each caller's promise settles only after the statement that carries
+ * its order has returned, that is after its commit: an order is never acknowledged before it is
+ * durable (a shutdown waits for them, as for any request in flight). Several batches may be in
+ * flight at once, each on its own pooled connection.
+ *
+ * Rows are validated before they get here; still, should a batch fail as a whole (a constraint
+ * no validation foresaw), each of its rows is tried again alone, so that one bad order fails
+ * alone. Two orders of one batch under the same key go in as one row: the first one's; the
+ * other learns that its key is taken, like a retry arriving later.
+ */
+export interface BatchWriter<Row, Result> {
+  /** Writes the rows in one statement; returns, for each, its result (null: the key was already taken). */
+  many(rows: Row[]): Promise<(Result | null)[]>;
+  /** Writes one row alone (the fallback when a batch fails). */
+  one(row: Row): Promise<Result | null>;
+}
+
+interface Waiting<Row, Result> {
+  row: Row;
+  key: string;
+  resolve(result: Result | null): void;
+  reject(err: unknown): void;
+}
+
+export class IntakeBatcher<Row, Result> {
+  private waiting: Waiting<Row, Result>[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly writer: BatchWriter<Row, Result>,
+    private readonly options: { maxSize: number; delayMs: number } = { maxSize: 64, delayMs: 1 },
+  ) {}
+
+  /** Resolves with the written row's result once committed, or null if `key` was already taken. */
+  submit(key: string, row: Row): Promise<Result | null> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ row, key, resolve, reject });
+      if (this.waiting.length >= this.options.maxSize) this.close();
+      else this.timer ??= setTimeout(() => this.close(), this.options.delayMs);
+    });
+  }
+
+  private close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.waiting;
+    this.waiting = [];
+    if (batch.length === 0) return;
+    void this.write(batch);
+  }
+
+  private async write(batch: Waiting<Row, Result>[]): Promise<void> {
+    // One row per key; the others of that key learn it is taken once the first is written.
+    const firsts = new Map<string, Waiting<Row, Result>>();
+    const repeats: Waiting<Row, Result>[] = [];
+    for (const w of batch) {
+      if (firsts.has(w.key)) repeats.push(w);
+      else firsts.set(w.key, w);
+    }
+    // In key order, so that two batches in flight lock their keys in the same order and never deadlock.
+    const rows = [...firsts.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const failed = new Map<string, unknown>();
+    try {
+      const results = await this.writer.many(rows.map((w) => w.row));
+      rows.forEach((w, i) => w.resolve(results[i]));
+    } catch {
+      await Promise.all(
+        rows.map(async (w) => {
+          try {
+            w.resolve(await this.writer.one(w.row));
+          } catch (err) {
+            failed.set(w.key, err);
+            w.reject(err);
+          }
+        }),
+      );
+    }
+    for (const w of repeats) {
+      if (failed.has(w.key)) w.reject(failed.get(w.key));
+      else w.resolve(null);
+    }
+  }
+}

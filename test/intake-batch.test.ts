@@ -1,0 +1,104 @@
+import { IntakeBatcher, type BatchWriter } from '../src/modules/work-orders/intake-batch';
+import { bearer, intakeBody, storage, useTestApp } from './support/app';
+
+/** A writer that records its calls and answers when told. */
+function fakeWriter(taken: Set<string> = new Set()) {
+  const calls: string[][] = [];
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const writer: BatchWriter<string, string> = {
+    many: async (rows) => {
+      calls.push(rows);
+      await gate;
+      if (rows.includes('bad')) throw new Error('check constraint');
+      return rows.map((r) => (taken.has(r) ? null : `id-${r}`));
+    },
+    one: async (row) => {
+      calls.push([row]);
+      if (row === 'bad') throw new Error('check constraint');
+      return taken.has(row) ? null : `id-${row}`;
+    },
+  };
+  return { writer, calls, release };
+}
+
+describe('group commit (the batcher alone)', () => {
+  test('orders that arrive together are written in one statement, each answered only after it returns', async () => {
+    const { writer, calls, release } = fakeWriter(new Set(['b']));
+    const batcher = new IntakeBatcher(writer, { maxSize: 10, delayMs: 1 });
+    let answered = 0;
+    const results = ['c', 'a', 'b', 'a'].map((k) => batcher.submit(k, k).then((r) => (answered++, r)));
+    await new Promise((r) => setTimeout(r, 20));
+    // Written once, in key order, the second "a" folded into the first; nobody answered before the commit.
+    expect(calls).toEqual([['a', 'b', 'c']]);
+    expect(answered).toBe(0);
+    release();
+    expect(await Promise.all(results)).toEqual(['id-c', 'id-a', null, null]);
+  });
+
+  test('a full batch closes at once, without waiting for the timer', async () => {
+    const { writer, calls, release } = fakeWriter();
+    release();
+    const batcher = new IntakeBatcher(writer, { maxSize: 2, delayMs: 60_000 });
+    expect(await Promise.all([batcher.submit('x', 'x'), batcher.submit('y', 'y')])).toEqual(['id-x', 'id-y']);
+    expect(calls).toEqual([['x', 'y']]);
+  });
+
+  test('when a batch fails as a whole, each order is tried alone and only the bad one fails', async () => {
+    const { writer, calls, release } = fakeWriter();
+    release();
+    const batcher = new IntakeBatcher(writer, { maxSize: 10, delayMs: 1 });
+    const [good, bad, sameAsBad] = await Promise.allSettled([batcher.submit('ok', 'ok'), batcher.submit('bad', 'bad'), batcher.submit('bad', 'bad')]);
+    expect(good).toEqual({ status: 'fulfilled', value: 'id-ok' });
+    expect(bad.status).toBe('rejected');
+    expect(sameAsBad.status).toBe('rejected');
+    expect(calls).toEqual([['bad', 'ok'], ['bad'], ['ok']]);
+  });
+});
+
+const { t, tokens } = useTestApp({ roles: ['operator'] });
+
+describe(`group commit on ${storage}`, () => {
+  test('a batch with a retry, a conflicting number and an invalid order answers each request for itself', async () => {
+    const fresh = [intakeBody(), intakeBody(), intakeBody()];
+    const retried = intakeBody();
+    const contested = intakeBody();
+    const rival = { ...contested, content: '另一件事:路灯不亮' };
+    const invalid = { ...intakeBody(), receivedAt: 'yesterday' };
+    const bodies = [...fresh, retried, retried, contested, rival, invalid];
+    // Sent together, so that they share batches.
+    const responses = await Promise.all(bodies.map((b) => t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(b)));
+    const status = responses.map((r) => r.status);
+    expect(status.slice(0, 3)).toEqual([201, 201, 201]);
+    expect([status[3], status[4]].sort()).toEqual([200, 201]);
+    expect(responses[3].body.id).toBe(responses[4].body.id);
+    expect([status[5], status[6]].sort()).toEqual([201, 409]);
+    const refused = responses[5].status === 409 ? responses[5] : responses[6];
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.body.code).toBe('external_no_conflict');
+    expect(status[7]).toBe(400);
+
+    // Exactly one order and one creation event per number; nothing of the invalid one.
+    const numbers = [...fresh, retried, contested, invalid].map((b) => b.externalNo);
+    const rows = (await t.db.statement(
+      `SELECT w.external_no, count(DISTINCT w.id)::int AS orders, count(e.id)::int AS events
+       FROM work_orders w JOIN work_order_events e ON e.work_order_id = w.id AND e.action = 'create'
+       WHERE w.external_no = ANY($1::text[]) GROUP BY w.external_no ORDER BY w.external_no`,
+      [numbers],
+    )) as { external_no: string; orders: number; events: number }[];
+    expect(rows).toEqual(numbers.slice(0, 5).sort().map((n) => ({ external_no: n, orders: 1, events: 1 })));
+    // Every new order is searchable at once, by its words and its caller.
+    const found = await t.http.get('/api/v1/work-orders').query({ phone: fresh[1].citizen.phone }).set(bearer(tokens.operator));
+    expect(found.body.items.map((o: { externalNo: string }) => o.externalNo)).toEqual([fresh[1].externalNo]);
+  });
+
+  test('each order of a batch gets its routing decision', async () => {
+    const bodies = [intakeBody({ content: '小区楼下广场舞噪音扰民' }), intakeBody({ content: '路口红绿灯坏了' })];
+    const responses = await Promise.all(bodies.map((b) => t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(b)));
+    await t.jobs.settled();
+    for (const r of responses) {
+      const routing = await t.http.get(`/api/v1/work-orders/${r.body.id}/routing`).set(bearer(tokens.operator));
+      expect(routing.status).toBe(200);
+    }
+  });
+});
