@@ -24,6 +24,7 @@ import { callbackRoutes } from './modules/callbacks/callback.routes';
 import { assessmentRoutes } from './modules/assessment/assessment.routes';
 import { createAuthenticator, hashToken, registerAuth, requestToken, SESSION_COOKIE } from './plugins/auth';
 import { registerProblemHandlers } from './plugins/problem';
+import { workspace } from './plugins/workspace';
 import { createServices, startJobs, type Services } from './runtime';
 import type { Database } from './db/database';
 import type { JobQueue } from './jobs/catalogue';
@@ -161,6 +162,7 @@ export async function buildApp(
   await app.register(repeatRoutes, { repeats: services.repeats });
   await app.register(callbackRoutes, { callbacks: services.callbacks });
   await app.register(assessmentRoutes, { assessment: services.assessment });
+  await app.register(workspace);
 
   const stopJobs = config.workerInProcess ? startJobs(services, config, app.log) : async () => {};
   // Fastify has finished in-flight requests when onClose runs: then the jobs drain, then storage closes.
