@@ -35,7 +35,7 @@ export const workspace: FastifyPluginAsync<{ root?: string }> = async (app, opti
   }
 
   // Only reply.sendFile: the route is ours, so that it declares who may call it like every other.
-  await app.register(fastifyStatic, { root, serve: false });
+  await app.register(fastifyStatic, { root, serve: false, cacheControl: false });
   app.get('/app/*', { config: open, schema: hide }, (request, reply) => {
     const file = (request.params as { '*': string })['*'];
     // Vite names its assets by content hash: cache them for a year; index.html never.
