@@ -19,7 +19,7 @@ const describeWithBrowser = haveBrowser ? describe : describe.skip;
 const OUT = path.resolve(__dirname, '../../test-output');
 const WENCHANG = 'CQ-PS-WENCHANG';
 
-const { t, tokens, units } = useTestApp({ roles: ['operator'], units: [WENCHANG, 'CQ-PS-PINGAN'] });
+const { t, tokens, units } = useTestApp({ roles: ['operator', 'commander', 'admin'], units: [WENCHANG, 'CQ-PS-PINGAN'] });
 let browser: Browser;
 let base: string;
 
@@ -119,6 +119,71 @@ describeWithBrowser(`the staff workspace in a browser (${storage})`, () => {
     await page.goto(`${base}/app/orders/${order.id}`);
     await page.locator('.el-alert', { hasText: '不属于您的单位' }).waitFor();
     expect(await page.content()).not.toContain(order.externalNo);
+    await page.close();
+  });
+
+  test('with the keyboard alone an operator moves through the queue and dispatches an order as the router suggests', async () => {
+    const order = await intake({});
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    await signIn(page, tokens.operator);
+    await page.locator(`[data-test=triage-row][data-external-no="${order.externalNo}"]`).waitFor();
+    const suggested = (await page.locator('[data-test=suggested]').first().textContent())?.trim();
+    await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    await page.locator('.el-message--success', { hasText: `已派至 ${suggested}` }).waitFor();
+    const routing = await t.http.get(`/api/v1/work-orders/${order.id}/routing`).set(bearer(tokens.operator)).expect(200);
+    expect(routing.body.outcome).toBe('confirmed');
+    await page.close();
+  });
+
+  test('a commander opens the dashboard and, from it, the bulletin for last month', async () => {
+    const order = await intake({});
+    await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: WENCHANG }).expect(200);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    await signIn(page, tokens.commander);
+    await page.waitForURL(/\/app\/dashboard$/);
+    await page.locator('[data-test=by-unit] tr', { hasText: '文昌派出所' }).waitFor();
+    expect(await page.locator('[data-test=open] .el-statistic__content').textContent()).toContain('1');
+    await page.screenshot({ path: path.join(OUT, 'workspace-dashboard.png'), fullPage: true });
+
+    await page.getByRole('button', { name: '上月通报' }).click();
+    const now = new Date(Date.now() + 8 * 3600_000);
+    const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+    const month = `${last.getUTCFullYear()}-${String(last.getUTCMonth() + 1).padStart(2, '0')}`;
+    await page.waitForURL(new RegExp(`/app/reports\\?month=${month}$`));
+    const [bulletin] = await Promise.all([page.waitForEvent('popup'), page.locator('[data-test=bulletin]').click()]);
+    await bulletin.waitForLoadState();
+    expect(new URL(bulletin.url()).search).toBe(`?month=${month}`);
+    expect(await bulletin.title()).toContain(`${last.getUTCFullYear()}年${last.getUTCMonth() + 1}月`);
+    await page.screenshot({ path: path.join(OUT, 'workspace-reports.png'), fullPage: true });
+    await page.close();
+  });
+
+  test("an administrator enters next year's holidays from the State Council notice", async () => {
+    const next = new Date(Date.now() + 8 * 3600_000).getUTCFullYear() + 1;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    await signIn(page, tokens.admin);
+    await page.waitForURL(/\/app\/triage$/);
+    await page.getByRole('menuitem', { name: '工作日历' }).click();
+    await page.waitForURL(/\/app\/admin\/calendar$/);
+    // Row 1 is 春节: its name, first and last day off, and the weekend day worked.
+    const cells = page.locator('[data-test=notice] .el-table__body tr').nth(1).locator('input');
+    expect(await cells.nth(0).inputValue()).toBe('春节');
+    await cells.nth(1).fill(`${next}-02-06`);
+    await cells.nth(1).press('Enter');
+    await cells.nth(2).fill(`${next}-02-13`);
+    await cells.nth(2).press('Enter');
+    await cells.nth(3).fill(`${next}-02-20`);
+    await page.locator('[data-test=save-notice]').click();
+    await page.locator('.el-message-box').getByRole('button', { name: '录入' }).click();
+    await page.locator('[data-test=notice-result]').waitFor();
+    await page.locator('[data-test=days] tr', { hasText: `${next}-02-20` }).waitFor();
+    await page.screenshot({ path: path.join(OUT, 'workspace-calendar.png'), fullPage: true });
+
+    const calendar = await t.http.get(`/api/v1/calendar?from=${next}-02-01&to=${next}-02-28`).set(bearer(tokens.admin)).expect(200);
+    const days = calendar.body as { date: string; kind: string; name: string }[];
+    expect(days.find((d) => d.date === `${next}-02-08`)).toMatchObject({ kind: 'holiday', name: '春节' });
+    expect(days.find((d) => d.date === `${next}-02-20`)).toMatchObject({ kind: 'workday' });
     await page.close();
   });
 });

@@ -13,18 +13,13 @@ export interface OrderChange {
   unitCode?: string;
 }
 
+/** The stream's event names (EventSource needs one listener per name): life-cycle kinds, then `order.<action>`. */
 const KINDS = [
-  'order.received',
-  'order.routed',
-  'order.dispatched',
-  'order.signed',
-  'order.returned',
-  'order.replied',
-  'order.closed',
-  'order.reopened',
-  'order.merged',
-  'order.cancelled',
-  'order.changed',
+  'order.received', 'order.routed', 'order.dispatched', 'order.signed', 'order.returned', 'return.approved', 'return.rejected',
+  'extension.requested', 'extension.approved', 'extension.refused', 'order.replied', 'order.closed', 'order.reopened',
+  'order.cancelled', 'order.merged', 'order.marked-difficult', 'order.repeat-linked',
+  ...['warn', 'overdue', 'urge', 'escalate', 'link-noise-source', 'callback', 'request-exemption', 'approve-exemption', 'refuse-exemption',
+    'close-slip', 'send-back-slip', 'slip-warn', 'slip-overdue', 'slip-progress', 'slip-chief-callback', 'slip-result', 'deadlines-moved'].map((a) => `order.${a}`),
   'message',
 ];
 
@@ -64,9 +59,15 @@ export function closeLive(): void {
 export function useLive(refresh: (change?: OrderChange) => void, pollMs = 15000): void {
   connect();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let again: ReturnType<typeof setTimeout> | undefined;
   const listener = (change: OrderChange) => {
     clearTimeout(timer);
     timer = setTimeout(() => refresh(change), 300);
+    // The router decides a moment after intake: look again for its suggestion.
+    if (change.kind === 'order.received') {
+      clearTimeout(again);
+      again = setTimeout(() => refresh(change), 2500);
+    }
   };
   listeners.add(listener);
   const poll = setInterval(() => {
@@ -76,5 +77,6 @@ export function useLive(refresh: (change?: OrderChange) => void, pollMs = 15000)
     listeners.delete(listener);
     clearInterval(poll);
     clearTimeout(timer);
+    clearTimeout(again);
   });
 }

@@ -41,11 +41,18 @@ export async function signIn(username: string, password: string): Promise<Profil
   return session.user;
 }
 
-/** Machines' tokens (and staff not yet given an account): kept in this tab only. */
+/**
+ * A pasted API token. Where the server opens a full session for it (its answer carries a CSRF
+ * token) the cookies do the rest; an older server's cookie only reads, so the token is then kept
+ * for this tab and sent as a bearer header.
+ */
 export async function signInWithToken(token: string): Promise<Profile> {
-  const profile = await request<Profile>('POST', '/api/v1/session', { token }, { quiet401: true });
-  setBearer(token);
-  sessionStorage.setItem(PROFILE_KEY, JSON.stringify(profile));
+  setBearer(null);
+  const profile = await request<Profile & { csrfToken?: string }>('POST', '/api/v1/session', { token }, { quiet401: true });
+  if (!profile.csrfToken) {
+    setBearer(token);
+    sessionStorage.setItem(PROFILE_KEY, JSON.stringify(profile));
+  }
   session.user = profile;
   session.loaded = true;
   return profile;
