@@ -1,64 +1,14 @@
 import type { App } from 'vue';
-import {
-  ElAlert,
-  ElAside,
-  ElBadge,
-  ElButton,
-  ElCard,
-  ElCol,
-  ElConfigProvider,
-  ElContainer,
-  ElDatePicker,
-  ElDescriptions,
-  ElDescriptionsItem,
-  ElDialog,
-  ElDivider,
-  ElDrawer,
-  ElDropdown,
-  ElDropdownItem,
-  ElDropdownMenu,
-  ElEmpty,
-  ElForm,
-  ElFormItem,
-  ElHeader,
-  ElIcon,
-  ElInput,
-  ElInputNumber,
-  ElLink,
-  ElLoading,
-  ElMain,
-  ElMenu,
-  ElMenuItem,
-  ElOption,
-  ElOptionGroup,
-  ElPagination,
-  ElProgress,
-  ElRadioButton,
-  ElRadioGroup,
-  ElRow,
-  ElSelect,
-  ElSkeleton,
-  ElStatistic,
-  ElSwitch,
-  ElTable,
-  ElTableColumn,
-  ElTabPane,
-  ElTabs,
-  ElTag,
-  ElTimeline,
-  ElTimelineItem,
-  ElTooltip,
-} from 'element-plus';
+import * as ui from './ui';
 
-/** Only the Element Plus components the pages use, so that the bundle leaves the others out. */
+/** Registers the Element Plus components the pages use (see ui.ts). */
 const COMPONENTS = [
-  ElAlert, ElAside, ElBadge, ElButton, ElCard, ElCol, ElConfigProvider, ElContainer, ElDatePicker, ElDescriptions, ElDescriptionsItem,
-  ElDialog, ElDivider, ElDrawer, ElDropdown, ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput,
-  ElInputNumber, ElLink, ElMain, ElMenu, ElMenuItem, ElOption, ElOptionGroup, ElPagination, ElProgress, ElRadioButton, ElRadioGroup,
-  ElRow, ElSelect, ElSkeleton, ElStatistic, ElSwitch, ElTable, ElTableColumn, ElTabPane, ElTabs, ElTag, ElTimeline, ElTimelineItem, ElTooltip,
+  ui.ElAlert, ui.ElButton, ui.ElCard, ui.ElCol, ui.ElConfigProvider, ui.ElContainer, ui.ElDatePicker, ui.ElDescriptions, ui.ElDialog, ui.ElDivider,
+  ui.ElDrawer, ui.ElDropdown, ui.ElEmpty, ui.ElForm, ui.ElInput, ui.ElInputNumber, ui.ElMenu, ui.ElProgress, ui.ElRadio, ui.ElRow, ui.ElSelect,
+  ui.ElStatistic, ui.ElSwitch, ui.ElTable, ui.ElTabs, ui.ElTag, ui.ElTimeline, ui.ElTooltip,
 ];
 
 export function useElement(app: App): void {
   for (const component of COMPONENTS) app.use(component);
-  app.use(ElLoading);
+  app.use(ui.ElLoading);
 }
