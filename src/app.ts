@@ -24,10 +24,10 @@ import { callbackRoutes } from './modules/callbacks/callback.routes';
 import { assessmentRoutes } from './modules/assessment/assessment.routes';
 import { createAuthenticator, hashToken, registerAuth, requestToken, SESSION_COOKIE } from './plugins/auth';
 import { registerProblemHandlers } from './plugins/problem';
-import { workspace } from './plugins/workspace';
 import { createServices, startJobs, type Services } from './runtime';
 import type { Database } from './db/database';
 import type { JobQueue } from './jobs/catalogue';
+import { workspace } from './plugins/workspace';
 
 declare module 'fastify' {
   interface FastifyInstance {
