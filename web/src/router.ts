@@ -27,6 +27,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'orders/:id', component: () => import('./views/Order.vue'), meta: { title: '工单详情', roles: everyone } },
       { path: 'inbox', component: () => import('./views/Inbox.vue'), meta: { title: '我的待办', roles: ['unit'] } },
       { path: 'callbacks', component: () => import('./views/Callbacks.vue'), meta: { title: '回访任务', roles: ['operator', 'admin', 'commander'] } },
+      { path: 'slips', component: () => import('./views/Slips.vue'), meta: { title: '督办单', roles: everyone } },
       { path: 'dashboard', component: () => import('./views/Dashboard.vue'), meta: { title: '指挥看板', roles: ['commander', 'admin', 'operator'] } },
       { path: 'reports', component: () => import('./views/Reports.vue'), meta: { title: '通报与趋势', roles: ['commander', 'admin', 'operator'] } },
       { path: 'admin/calendar', component: () => import('./views/Calendar.vue'), meta: { title: '工作日历', roles: ['admin'] } },
