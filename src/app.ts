@@ -31,6 +31,7 @@ import { registerStrictNumbers } from './plugins/strict-numbers';
 import { createServices, startJobs, type Services } from './runtime';
 import type { Database } from './db/database';
 import type { JobQueue } from './jobs/catalogue';
+import { workspace } from './plugins/workspace';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -180,6 +181,7 @@ export async function buildApp(
   await app.register(repeatRoutes, { repeats: services.repeats });
   await app.register(callbackRoutes, { callbacks: services.callbacks });
   await app.register(assessmentRoutes, { assessment: services.assessment });
+  await app.register(workspace);
 
   const stopJobs = config.workerInProcess ? startJobs(services, config, app.log) : async () => {};
   // Fastify has finished in-flight requests when onClose runs: then the jobs drain, then storage closes.

@@ -1,0 +1,117 @@
+/**
+ * Every call to the API goes through here. A person signed in with a user name and password
+ * carries the HttpOnly session cookie, and each change sends the CSRF token the server put in the
+ * readable hotline_csrf cookie (double submit). A machine token signed in on the login page's
+ * second tab is kept for this tab only (sessionStorage) and sent as a bearer header.
+ */
+const TOKEN_KEY = 'hotline_token';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Chinese for the problem codes a person can meet; anything else shows the status and detail. */
+const MESSAGES: Record<string, string> = {
+  'invalid-credentials': '用户名或密码错误',
+  'account-locked': '登录失败次数过多，账号已暂时锁定，请稍后再试',
+  unauthenticated: '登录已失效，请重新登录',
+  forbidden: '无权进行此操作',
+  not_found: '记录不存在或无权查看',
+  rate_limited: '操作过于频繁，请稍后再试',
+  validation_failed: '填写内容不符合要求',
+  version_conflict: '工单已被他人修改，请刷新后重试',
+  version_mismatch: '工单已被他人修改，请刷新后重试',
+  action_not_allowed: '工单当前状态不允许此操作，请刷新',
+  deadline_passed: '已超过办理期限，不能再申请',
+  inactive_unit: '该单位已停用',
+  unknown_unit: '单位不存在',
+  lead_also_assisting: '主办单位不能同时作为协办单位',
+  not_lead_unit: '只有主办单位可以进行此操作',
+  not_handling_unit: '只有承办单位可以进行此操作',
+  merge_into_self: '不能合并到工单自身',
+  original_not_open: '原工单已办结或已作废',
+  unknown_original: '原工单不存在',
+  exemption_exists: '已提交过核减申请',
+  unit_fault_required: '请注明是否为承办单位原因',
+};
+
+export function bearer(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+export function setBearer(token: string | null): void {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+function cookie(name: string): string | undefined {
+  const match = document.cookie.split('; ').find((c) => c.startsWith(`${name}=`));
+  return match ? decodeURIComponent(match.slice(name.length + 1)) : undefined;
+}
+
+let onUnauthenticated: () => void = () => {};
+export function whenUnauthenticated(handler: () => void): void {
+  onUnauthenticated = handler;
+}
+
+export type Query = Record<string, string | number | boolean | undefined | null | (string | number)[]>;
+
+export function withQuery(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue;
+    for (const v of Array.isArray(value) ? value : [value]) params.append(key, String(v));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+export async function request<T>(method: string, path: string, body?: unknown, options: { query?: Query; quiet401?: boolean } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const token = bearer();
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (method !== 'GET' && method !== 'HEAD') {
+    const csrf = cookie('hotline_csrf');
+    if (csrf) headers['x-csrf-token'] = csrf;
+  }
+  const response = await fetch(withQuery(path, options.query), {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  const data = text ? safeJson(text) : undefined;
+  if (!response.ok) {
+    const problem = (data ?? {}) as { code?: string; detail?: string };
+    const code = problem.code ?? String(response.status);
+    if (response.status === 401 && !options.quiet401) onUnauthenticated();
+    const message = MESSAGES[code] ?? `请求失败（${response.status}）${problem.detail ? `：${problem.detail}` : ''}`;
+    throw new ApiError(response.status, code, message, (data ?? {}) as Record<string, unknown>);
+  }
+  return data as T;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { detail: text.slice(0, 200) };
+  }
+}
+
+export const api = {
+  get: <T>(path: string, query?: Query) => request<T>('GET', path, undefined, { query }),
+  post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
+  put: <T>(path: string, body: unknown = {}) => request<T>('PUT', path, body),
+  patch: <T>(path: string, body: unknown = {}) => request<T>('PATCH', path, body),
+  del: <T>(path: string) => request<T>('DELETE', path),
+};
