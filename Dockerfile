@@ -7,6 +7,7 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY bench ./bench
+COPY web ./web
 RUN npm ci --no-audit --no-fund
 
 # Run: production dependencies and the compiled code only, as a non-root user.
