@@ -71,7 +71,8 @@ describeWithBrowser(`the staff workspace in a browser (${storage})`, () => {
     await page.screenshot({ path: path.join(OUT, 'workspace-triage.png'), fullPage: true });
     await top.locator('[data-test=dispatch-other]').click();
     await page.locator('.el-message--success', { hasText: `已改派至 ${other}` }).waitFor();
-    expect(await page.locator(`[data-test=triage-row][data-external-no="${fresh.externalNo}"]`).count()).toBe(0);
+    // The queue reloads after the dispatch: the order leaves it.
+    await page.locator(`[data-test=triage-row][data-external-no="${fresh.externalNo}"]`).waitFor({ state: 'detached' });
 
     await page.goto(`${base}/app/orders/${fresh.id}`);
     await page.locator('[data-test=routing-outcome]', { hasText: '话务员改派（纠正）' }).waitFor();
