@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCsv } from '../src/modules/routing/csv';
 import { compileKnowledge, route, type Knowledge } from '../src/modules/routing/router';
+import { ACCEPTED, half } from './routing-labels';
 
 /**
  * The duty lists at cold start, old against new, on halves of the labelled development files
@@ -31,20 +31,7 @@ const KNOWLEDGE_PATH = 'src/modules/routing/data/knowledge.json';
 const OLD_REF = process.env.OLD_KNOWLEDGE_REF ?? 'fecea6b';
 const NEW_FILE = path.resolve(ROOT, process.env.NEW_KNOWLEDGE ?? KNOWLEDGE_PATH);
 
-/** The units that count as a correct lead for each topic label (data README; as in bench/routing.ts). */
-const ACCEPTED: Record<string, string[]> = {
-  城乡建设: ['CQ-ZJ', 'CQ-CG', 'CQ-ZRZY', 'CQ-SW', 'CQ-SD-WENCHANG', 'CQ-SD-GUYUNHU', 'CQ-SD-PINGAN', 'CQ-SD-WUFENGSHAN', 'CQ-SD-GUIDE', 'CQ-SD-ZHANGXIA', 'CQ-SD-WANDE', 'CQ-SD-XIAOLI', 'CQ-SD-MASHAN', 'CQ-SD-SHUANGQUAN'],
-  环境保护: ['CQ-STHJ', 'CQ-CG'],
-  交通运输: ['CQ-JT', 'CQ-JJ'],
-  教育文体: ['CQ-EDU', 'CQ-WL'],
-  劳动和社会保障: ['CQ-RS', 'CQ-YB', 'CQ-MZ'],
-  商贸旅游: ['CQ-SCJG', 'CQ-SWJ', 'CQ-WL', 'CQ-FG'],
-  卫生计生: ['CQ-WJ', 'CQ-YB'],
-};
-
-type Half = 'seen' | 'unseen';
-/** 1 = unseen: the low bit of the first byte of the SHA-1 of the id. */
-export const half = (id: string): Half => (createHash('sha1').update(String(id)).digest()[0] & 1 ? 'unseen' : 'seen');
+export { half };
 
 function read(file: string): Record<string, string>[] {
   return parseCsv(readFileSync(path.join(DATA, file), 'utf8')).rows;

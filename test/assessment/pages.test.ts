@@ -1,32 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
 import { bearer, intakeBody, storage, useTestApp } from '../support/app';
+import { describeWithBrowser, OUT, useBrowser } from '../support/browser';
 
 /**
  * The commanders' pages in a real headless browser (Debian's chromium through playwright-core).
  * CI installs chromium and sets CI_REQUIRE_BROWSER; elsewhere, without a browser, these skip.
  * Screenshots land in test-output/ for a person to look at.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI_REQUIRE_BROWSER) throw new Error(`CI_REQUIRE_BROWSER is set but there is no browser at ${CHROMIUM}`);
-const describeWithBrowser = haveBrowser ? describe : describe.skip;
-const OUT = path.resolve(__dirname, '../../test-output');
 
 const { t, tokens } = useTestApp({ roles: ['commander', 'admin', 'operator'], settings: { 'assessment.minOrders': 1, 'assessment.minCallbacks': 1 } });
-let browser: Browser;
-let base: string;
-
-beforeAll(async () => {
-  if (!haveBrowser) return;
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  mkdirSync(OUT, { recursive: true });
-});
-afterAll(async () => browser?.close());
+const session = useBrowser(t);
 
 const bj = (local: string) => new Date(`${local}+08:00`);
 
@@ -53,8 +36,8 @@ async function month() {
 describeWithBrowser(`the commanders' pages in a browser (${storage})`, () => {
   test('the bulletin renders in Chinese with the ranking table, the chart of three rates and the consequences', async () => {
     await month();
-    const page = await browser.newPage({ extraHTTPHeaders: bearer(tokens.commander), viewport: { width: 1100, height: 900 } });
-    const response = await page.goto(`${base}/api/v1/reports/bulletin?month=2026-07`);
+    const page = await session.browser.newPage({ extraHTTPHeaders: bearer(tokens.commander), viewport: { width: 1100, height: 900 } });
+    const response = await page.goto(`${session.base}/api/v1/reports/bulletin?month=2026-07`);
     expect(response?.status()).toBe(200);
     expect(await page.title()).toBe('2026年7月 12345 热线工单办理情况通报');
     const rows = await page.locator('tr.ranked td:nth-child(2)').allTextContents();
@@ -70,8 +53,8 @@ describeWithBrowser(`the commanders' pages in a browser (${storage})`, () => {
 
   test('the trends page renders the monthly counts per category and the hot spots', async () => {
     await month();
-    const page = await browser.newPage({ extraHTTPHeaders: bearer(tokens.commander), viewport: { width: 1100, height: 900 } });
-    expect((await page.goto(`${base}/api/v1/reports/trends.html?from=2026-05&to=2026-08`))?.status()).toBe(200);
+    const page = await session.browser.newPage({ extraHTTPHeaders: bearer(tokens.commander), viewport: { width: 1100, height: 900 } });
+    expect((await page.goto(`${session.base}/api/v1/reports/trends.html?from=2026-05&to=2026-08`))?.status()).toBe(200);
     const categoryRow = page.locator('table').first().locator('tr', { hasText: '噪音扰民' });
     expect(await categoryRow.locator('td').allTextContents()).toEqual(['噪音扰民', '0', '0', '3', '0', '3']);
     // Read from the text too, so that orders without a platform category count.
@@ -84,8 +67,8 @@ describeWithBrowser(`the commanders' pages in a browser (${storage})`, () => {
 
   test('without a session the browser is sent to sign in; a wrong token is refused there, the right one opens the bulletin', async () => {
     await month();
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    await page.goto(`${base}/api/v1/reports/bulletin?month=2026-07`);
+    const page = await session.browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(`${session.base}/api/v1/reports/bulletin?month=2026-07`);
     expect(new URL(page.url()).pathname).toBe('/login');
     expect(await page.title()).toBe('登录 · 12345 热线工单');
     await page.fill('#token', 'hot_not-a-real-token');
@@ -95,8 +78,8 @@ describeWithBrowser(`the commanders' pages in a browser (${storage})`, () => {
     await page.fill('#token', tokens.commander);
     await Promise.all([page.waitForURL(/\/api\/v1\/reports\/bulletin\?month=2026-07$/), page.click('button[type=submit]')]);
     expect(await page.title()).toBe('2026年7月 12345 热线工单办理情况通报');
-    // The cookie opens the spreadsheet too, as a download from the same browser.
-    const xlsx = await page.request.get(`${base}/api/v1/reports/rankings.xlsx?month=2026-07`);
+    // The cookie opens the spreadsheet too, as a download from the same session.browser.
+    const xlsx = await page.request.get(`${session.base}/api/v1/reports/rankings.xlsx?month=2026-07`);
     expect(xlsx.status()).toBe(200);
     await page.close();
   });

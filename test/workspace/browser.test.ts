@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { workspaceRoot } from '../../src/plugins/workspace';
 import { bearer, intakeBody, storage, useTestApp } from '../support/app';
+import { describeWithBrowser, haveBrowser, OUT, useBrowser } from '../support/browser';
 
 /**
  * The staff workspace (web/, served at /app/) in a real headless browser: Debian's chromium
@@ -11,26 +11,11 @@ import { bearer, intakeBody, storage, useTestApp } from '../support/app';
  * CI_REQUIRE_BROWSER; elsewhere, without a browser, these skip. The app must have been built
  * (`npm ci` does it; by hand `npm run build:web`). Screenshots land in test-output/workspace-*.png.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI_REQUIRE_BROWSER) throw new Error(`CI_REQUIRE_BROWSER is set but there is no browser at ${CHROMIUM}`);
 if (haveBrowser && !existsSync(path.join(workspaceRoot(), 'index.html'))) throw new Error('the workspace is not built: run `npm run build:web`');
-const describeWithBrowser = haveBrowser ? describe : describe.skip;
-const OUT = path.resolve(__dirname, '../../test-output');
 const WENCHANG = 'CQ-PS-WENCHANG';
 
 const { t, tokens, units } = useTestApp({ roles: ['operator', 'commander', 'admin'], units: [WENCHANG, 'CQ-PS-PINGAN'] });
-let browser: Browser;
-let base: string;
-
-beforeAll(async () => {
-  if (!haveBrowser) return;
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  mkdirSync(OUT, { recursive: true });
-});
-afterAll(async () => browser?.close());
+const session = useBrowser(t);
 
 async function intake(overrides: Record<string, unknown>) {
   const response = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody(overrides)).expect(201);
@@ -40,7 +25,7 @@ async function intake(overrides: Record<string, unknown>) {
 
 /** Signs in on the login page's token tab (until people have accounts of their own). */
 async function signIn(page: Page, token: string, next?: string) {
-  await page.goto(`${base}/app/${next ? `login?next=${encodeURIComponent(next)}` : ''}`);
+  await page.goto(`${session.base}/app/${next ? `login?next=${encodeURIComponent(next)}` : ''}`);
   await page.waitForURL(/\/app\/login/);
   await page.getByRole('tab', { name: '令牌登录' }).click();
   await page.fill('#token', token);
@@ -50,7 +35,7 @@ async function signIn(page: Page, token: string, next?: string) {
 describeWithBrowser(`the staff workspace in a browser (${storage})`, () => {
   test('an operator signs in, finds a new critical order at the top of the triage queue, dispatches it to another unit than suggested, and sees the correction in its routing record', async () => {
     await intake({ receivedAt: new Date(Date.now() - 3 * 3600_000).toISOString() });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     await signIn(page, tokens.operator);
     await page.waitForURL(/\/app\/triage$/);
     await page.locator('[data-test=triage-row]').first().waitFor();
@@ -74,7 +59,7 @@ describeWithBrowser(`the staff workspace in a browser (${storage})`, () => {
     // The queue reloads after the dispatch: the order leaves it.
     await page.locator(`[data-test=triage-row][data-external-no="${fresh.externalNo}"]`).waitFor({ state: 'detached' });
 
-    await page.goto(`${base}/app/orders/${fresh.id}`);
+    await page.goto(`${session.base}/app/orders/${fresh.id}`);
     await page.locator('[data-test=routing-outcome]', { hasText: '话务员改派（纠正）' }).waitFor();
     expect(await page.locator('[data-test=routing-resolved]').textContent()).toContain(other);
     expect(await page.locator('[data-test=state]').textContent()).toBe('已派单');
@@ -86,7 +71,7 @@ describeWithBrowser(`the staff workspace in a browser (${storage})`, () => {
   test('a station signs in on a phone-sized window (390 px), signs and replies', async () => {
     const order = await intake({});
     await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: WENCHANG }).expect(200);
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+    const page = await session.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
     await signIn(page, units[WENCHANG]);
     await page.waitForURL(/\/app\/inbox$/);
     const card = page.locator(`[data-test=inbox-order][data-external-no="${order.externalNo}"]`);
@@ -114,10 +99,10 @@ describeWithBrowser(`the staff workspace in a browser (${storage})`, () => {
   test("a unit cannot open another unit's order through the pages", async () => {
     const order = await intake({});
     await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: 'CQ-PS-PINGAN' }).expect(200);
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    const page = await session.browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
     await signIn(page, units[WENCHANG]);
     await page.waitForURL(/\/app\/inbox$/);
-    await page.goto(`${base}/app/orders/${order.id}`);
+    await page.goto(`${session.base}/app/orders/${order.id}`);
     await page.locator('.el-alert', { hasText: '不属于您的单位' }).waitFor();
     expect(await page.content()).not.toContain(order.externalNo);
     await page.close();
@@ -125,7 +110,7 @@ describeWithBrowser(`the staff workspace in a browser (${storage})`, () => {
 
   test('with the keyboard alone an operator moves through the queue and dispatches an order as the router suggests', async () => {
     const order = await intake({});
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     await signIn(page, tokens.operator);
     await page.locator(`[data-test=triage-row][data-external-no="${order.externalNo}"]`).waitFor();
     const suggested = (await page.locator('[data-test=suggested]').first().textContent())?.trim();
@@ -140,7 +125,7 @@ describeWithBrowser(`the staff workspace in a browser (${storage})`, () => {
   test('a commander opens the dashboard and, from it, the bulletin for last month', async () => {
     const order = await intake({});
     await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: WENCHANG }).expect(200);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     await signIn(page, tokens.commander);
     await page.waitForURL(/\/app\/dashboard$/);
     await page.locator('[data-test=by-unit] tr', { hasText: '文昌派出所' }).waitFor();
@@ -162,7 +147,7 @@ describeWithBrowser(`the staff workspace in a browser (${storage})`, () => {
 
   test("an administrator enters next year's holidays from the State Council notice", async () => {
     const next = new Date(Date.now() + 8 * 3600_000).getUTCFullYear() + 1;
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     await signIn(page, tokens.admin);
     await page.waitForURL(/\/app\/triage$/);
     await page.getByRole('menuitem', { name: '工作日历' }).click();
