@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { returnedRows, type Database } from '../../db/database';
 import { AppError, conflict, notFound, unprocessable } from '../../errors';
-import { hashToken, type Actor } from '../../plugins/auth';
+import { hashToken, type Actor } from './actor';
 import { Unit } from '../directory/unit.entity';
 import type { SettingsService } from '../settings/settings.service';
 import { Account, Session, SignIn } from './account.entity';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../../db/database';
 import { notFound, unprocessable } from '../../errors';
-import { hashToken, type Actor } from '../../plugins/auth';
+import { hashToken, type Actor } from './actor';
 import { Unit } from '../directory/unit.entity';
 import { Principal, type Role } from './principal.entity';
 

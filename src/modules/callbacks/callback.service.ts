@@ -3,7 +3,7 @@ import { addHours } from 'date-fns';
 import { In, LessThanOrEqual, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import type { Database } from '../../db/database';
 import { conflict, notFound, unprocessable } from '../../errors';
-import type { Actor } from '../../plugins/auth';
+import type { Actor } from '../auth/actor';
 import { unitRefs, type UnitRef } from '../directory/directory.service';
 import { MilestoneRow } from '../deadlines/deadline.entities';
 import type { SettingsService } from '../settings/settings.service';

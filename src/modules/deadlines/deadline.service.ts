@@ -3,7 +3,7 @@ import { Between, In, type EntityManager } from 'typeorm';
 import type { Config } from '../../config';
 import { returnedRows, type Database } from '../../db/database';
 import { conflict, notFound, unprocessable } from '../../errors';
-import { SYSTEM_ACTOR, type Actor } from '../../plugins/auth';
+import { SYSTEM_ACTOR, type Actor } from '../auth/actor';
 import type { JobQueue } from '../../jobs/catalogue';
 import type { WebhookService } from '../notifications/webhook.service';
 import type { SupervisionService, WorkingClock } from '../supervision/supervision.service';

@@ -4,7 +4,7 @@ import { In, LessThanOrEqual, type EntityManager } from 'typeorm';
 import type { Config } from '../../config';
 import { returnedRows, type Database } from '../../db/database';
 import { notFound } from '../../errors';
-import type { Actor } from '../../plugins/auth';
+import type { Actor } from '../auth/actor';
 import type { JobQueue } from '../../jobs/catalogue';
 import { Unit } from '../directory/unit.entity';
 import { WorkOrder, WorkOrderEvent } from '../work-orders/work-order.entity';

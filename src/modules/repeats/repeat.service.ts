@@ -3,7 +3,7 @@ import { subDays } from 'date-fns';
 import { In, type EntityManager } from 'typeorm';
 import { hydrate, returnedRows, type Database } from '../../db/database';
 import { conflict, notFound } from '../../errors';
-import { SYSTEM_ACTOR, type Actor } from '../../plugins/auth';
+import { SYSTEM_ACTOR, type Actor } from '../auth/actor';
 import type { SettingsService } from '../settings/settings.service';
 import { WorkOrder } from '../work-orders/work-order.entity';
 import type { OrderTx, WorkOrderService } from '../work-orders/work-order.service';

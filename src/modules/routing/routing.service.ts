@@ -3,7 +3,7 @@ import { In, type EntityManager } from 'typeorm';
 import { returnedRows, type Database } from '../../db/database';
 import { badRequest, conflict, notFound, unprocessable } from '../../errors';
 import type { JobQueue } from '../../jobs/catalogue';
-import { SYSTEM_ACTOR, type Actor } from '../../plugins/auth';
+import { SYSTEM_ACTOR, type Actor } from '../auth/actor';
 import { POLICE_UNIT_KINDS, Unit } from '../directory/unit.entity';
 import type { RepeatService } from '../repeats/repeat.service';
 import type { RepeatMatch } from '../repeats/similarity';

@@ -2,7 +2,7 @@ import { TZDate } from '@date-fns/tz';
 import { In, type EntityManager } from 'typeorm';
 import { returnedRows, type Database } from '../../db/database';
 import { AppError, conflict, notFound, unprocessable } from '../../errors';
-import { SYSTEM_ACTOR, type Actor } from '../../plugins/auth';
+import { SYSTEM_ACTOR, type Actor } from '../auth/actor';
 import { unitRefs, type UnitRef } from '../directory/directory.service';
 import { Unit } from '../directory/unit.entity';
 import type { WebhookService } from '../notifications/webhook.service';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { hydrate, returnedRows, type Database } from '../../db/database';
 import { AppError, badRequest, conflict, notFound, unprocessable } from '../../errors';
-import type { Actor } from '../../plugins/auth';
+import type { Actor } from '../auth/actor';
 import { resolveActiveUnits, unitRefs } from '../directory/directory.service';
 import { Unit } from '../directory/unit.entity';
 import { placeKey } from '../repeats/similarity';

@@ -1,4 +1,4 @@
-import type { Actor } from '../../plugins/auth';
+import type { Actor } from '../auth/actor';
 import type { UnitRef } from '../directory/directory.service';
 import { isDesignated, type Action } from './lifecycle';
 import type { WorkOrderView } from './work-order.schemas';
