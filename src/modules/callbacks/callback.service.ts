@@ -10,7 +10,8 @@ import type { SettingsService } from '../settings/settings.service';
 import type { SupervisionService } from '../supervision/supervision.service';
 import type { SatisfactionLevel } from '../settings/settings.catalogue';
 import { WorkOrder } from '../work-orders/work-order.entity';
-import type { OrderObserver, WorkOrderService } from '../work-orders/work-order.service';
+import type { WorkOrderService } from '../work-orders/work-order.service';
+import type { OrderObserver } from '../work-orders/order-change';
 import { Callback, CallbackAttempt, Exemption, type AttemptResult, type CallbackState, type ExemptionState } from './callback.entities';
 
 /** Results that need to say whether the cause lay with the unit. */

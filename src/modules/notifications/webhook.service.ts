@@ -8,7 +8,7 @@ import type { Actor } from '../auth/actor';
 import type { JobQueue } from '../../jobs/catalogue';
 import { Unit } from '../directory/unit.entity';
 import { WorkOrder, WorkOrderEvent } from '../work-orders/work-order.entity';
-import type { OrderObserver, OrderTx } from '../work-orders/work-order.service';
+import type { OrderObserver, OrderTx } from '../work-orders/order-change';
 import { WebhookDelivery, type DeliveryStatus } from './webhook-delivery.entity';
 
 export interface DeliveryView {

@@ -8,8 +8,8 @@ import { Unit } from '../directory/unit.entity';
 import type { WebhookService } from '../notifications/webhook.service';
 import type { SettingsService } from '../settings/settings.service';
 import { WorkOrder } from '../work-orders/work-order.entity';
-import type { OrderObserver, OrderTx, SystemAction, WorkOrderService } from '../work-orders/work-order.service';
-import type { OrderSlip } from '../work-orders/work-order.views';
+import type { SystemAction, WorkOrderService } from '../work-orders/work-order.service';
+import type { OrderObserver, OrderSlip, OrderTx } from '../work-orders/order-change';
 import { SupervisionSlip, SupervisionSlipNote, SupervisionSlipOrder, SupervisionTrigger, type SlipState, type SlipTrigger } from './slip.entity';
 
 /** Working-day arithmetic on the bureau's calendar, as the deadlines module provides it. */

@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { literals, Nullable } from '../../schemas/common';
 import { ACTIONS, STATES } from './lifecycle';
 import { REPLY_RESULTS, REQUEST_TYPES, SOURCES, URGENCIES } from './work-order.entity';
-import { SLIP_STATES, SLIP_TRIGGERS } from '../supervision/slip.entity';
+import { SLIP_STATES, SLIP_TRIGGERS } from './order-change';
 
 
 export const StateSchema = literals(STATES);

@@ -14,51 +14,11 @@ import { SOURCES, WorkOrder, WorkOrderEvent } from './work-order.entity';
 import { last4Hash, phoneHash, phoneHashes, searchDocument, slabs, textQuery } from './search';
 import { searchKey } from './search-index';
 import { IntakeBatcher } from './intake-batch';
-import { toEventView, toOrderView, type EventView, type OrderSlip } from './work-order.views';
-import type { MilestoneView } from '../deadlines/deadline.service';
-
-export type Changes = Partial<
-  Pick<
-    WorkOrder,
-    'leadUnitId' | 'assistingUnitIds' | 'holderUnitIds' | 'dispatchCount' | 'pendingReturn' | 'pendingExtension' | 'reply' | 'closedAt' | 'mergedIntoId' | 'difficult' | 'returnDueAt'
-  >
->;
-
-/** A unit of work on orders: its transaction, its clock, and what to do once it has committed. */
-export interface OrderTx {
-  m: EntityManager;
-  now: Date;
-  afterCommit(task: () => Promise<void>): void;
-}
-
-export interface OrderChange {
-  before: WorkOrder;
-  after: WorkOrder;
-  action: Action;
-  actor: Actor;
-  input: ActionInput;
-  eventId: string;
-}
-
-export type MilestoneSource = (m: EntityManager, orderIds: string[], now: Date) => Promise<Map<string, MilestoneView[]>>;
-export type SlipSource = (m: EntityManager, orderIds: string[], now: Date, actor: Actor) => Promise<Map<string, OrderSlip[]>>;
+import { toEventView, toOrderView, type EventView } from './work-order.views';
+import type { Changes, MilestoneSource, MilestoneView, OrderObserver, OrderSlip, OrderTx, SlipSource } from './order-change';
 
 /** Events the system records on an order without changing it. */
 export type SystemAction = 'create' | 'warn' | 'overdue' | 'urge' | 'escalate' | 'link-repeat' | 'link-noise-source' | 'callback' | 'request-exemption' | 'approve-exemption' | 'refuse-exemption' | 'close-slip' | 'send-back-slip' | 'slip-warn' | 'slip-overdue' | 'slip-progress' | 'slip-chief-callback' | 'slip-result' | 'deadlines-moved';
-
-/**
- * A module that follows orders (notifications, deadlines, routing). It runs inside the
- * order's transaction, so what it writes commits or rolls back with the change.
- */
-export interface OrderObserver {
-  /** May act on the new order (for example dispatch it) and return it as it is now. */
-  orderCreated?(tx: OrderTx, order: WorkOrder, actor: Actor): Promise<WorkOrder | void>;
-  /** After a new order is committed, outside any transaction (for example: queue a job about it). */
-  afterIntake?(order: WorkOrder): Promise<void>;
-  /** Columns this module sets on the order in the same write as the action (no second version). */
-  amend?(tx: OrderTx, order: WorkOrder, action: Action): Promise<Changes>;
-  orderChanged?(tx: OrderTx, change: OrderChange): Promise<void>;
-}
 
 const INBOX_STATES: State[] = ['dispatched', 'signed', 'returned', 'reopened'];
 

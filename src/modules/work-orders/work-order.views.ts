@@ -3,7 +3,7 @@ import type { UnitRef } from '../directory/directory.service';
 import { isDesignated, type Action } from './lifecycle';
 import type { WorkOrderView } from './work-order.schemas';
 import type { WorkOrder, WorkOrderEvent } from './work-order.entity';
-import type { MilestoneView } from '../deadlines/deadline.service';
+import type { MilestoneView, OrderSlip } from './order-change';
 
 export interface EventView {
   id: string;
@@ -28,9 +28,6 @@ export function maskPhone(phone: string): string {
   const digits = phone.replace(/\D/g, '');
   return digits.length >= 7 ? `${digits.slice(0, 3)}****${digits.slice(-4)}` : '****';
 }
-
-/** A supervision slip as an order's view shows it. */
-export type OrderSlip = WorkOrderView['slips'][number];
 
 export function toOrderView(o: WorkOrder, refs: Map<string, UnitRef>, actor: Actor, allowed: Action[], milestones: MilestoneView[], slips: OrderSlip[] = []): WorkOrderView {
   const ref = (id: string | null | undefined) => (id ? (refs.get(id) ?? null) : null);
