@@ -75,9 +75,7 @@ export class SupervisionService {
     private readonly webhooks: WebhookService,
     private readonly timeZone: string,
     private readonly now: () => Date = () => new Date(),
-  ) {
-    workOrders.showSlips((m, orderIds, now, actor) => this.slipsOf(m, orderIds, now, actor));
-  }
+  ) {}
 
   /**
    * The slips over each of these orders, oldest first, in one query whatever the number of

@@ -67,9 +67,12 @@ export class WorkOrderService {
     this.slipSource = source;
   }
 
-  /** Another module follows every order created or changed, inside the same transaction. */
-  observe(observer: OrderObserver): void {
-    this.observers.push(observer);
+  /**
+   * The modules that follow every order created or changed, inside the same transaction, in
+   * the order they run. The composition root (runtime.ts) gives the list once, with its reasons.
+   */
+  observe(observers: readonly OrderObserver[]): void {
+    this.observers.splice(0, this.observers.length, ...observers);
   }
 
   /** Creates the order, or returns the one already taken under (source, externalNo) if the body is the same. */
@@ -85,7 +88,7 @@ export class WorkOrderService {
       if (row) {
         // A new order names no unit yet: its view needs no further query.
         const order = hydrate(this.db.dataSource.manager, WorkOrder, row);
-        for (const o of this.observers) await o.afterIntake?.(order);
+        await this.afterCommit([() => this.afterIntake(order)]);
         return { order: toOrderView(order, new Map(), actor, actionsFor(order, actor, now), []), created: true };
       }
       return this.db.read(async (m) => this.existing(m, body, digest, actor));
@@ -96,9 +99,7 @@ export class WorkOrderService {
       let order = hydrate(tx.m, WorkOrder, row);
       for (const o of this.observers) order = (await o.orderCreated?.(tx, order, actor)) ?? order;
       const created = order;
-      tx.afterCommit(async () => {
-        for (const o of this.observers) await o.afterIntake?.(created);
-      });
+      tx.afterCommit(() => this.afterIntake(created));
       return { order: await this.view(tx.m, order, actor), created: true };
     });
   }
@@ -338,10 +339,26 @@ export class WorkOrderService {
     return after;
   }
 
-  /** Runs `work` in one transaction, then the tasks it left for after the commit (queueing jobs). */
+  /**
+   * The one way to open a transaction that changes orders or records their events: runs
+   * `work` in one transaction (db.write), then the tasks it left for after the commit
+   * (queueing jobs). An OrderTx, which transition, recordEvent and the observers need, is
+   * made only here. The intake's single statement (group commit) is its own transaction and
+   * shares only the after-commit part.
+   */
   async unitOfWork<T>(work: (tx: OrderTx) => Promise<T>): Promise<T> {
     const tasks: (() => Promise<void>)[] = [];
     const result = await this.db.write((m) => work({ m, now: this.now(), afterCommit: (task) => tasks.push(task) }));
+    await this.afterCommit(tasks);
+    return result;
+  }
+
+  private async afterIntake(order: WorkOrder): Promise<void> {
+    for (const o of this.observers) await o.afterIntake?.(order);
+  }
+
+  /** What a committed unit of work left to do; a failure is logged, the commit stands. */
+  private async afterCommit(tasks: (() => Promise<void>)[]): Promise<void> {
     for (const task of tasks) {
       try {
         await task();
@@ -351,7 +368,6 @@ export class WorkOrderService {
         this.log?.warn({ err }, 'an after-commit task failed; the sweep will pick its work up');
       }
     }
-    return result;
   }
 
   private async changesFor(
