@@ -18,7 +18,7 @@ import { learn } from './learning';
 import { TextModel, type TrainingExample } from './model';
 import { compileKnowledge, route, routingFeatures, type CompiledKnowledge, type Knowledge, type RouterPolicy, type RoutingDecision, type RoutingInput } from './router';
 import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow, type ModelAction, type RoutingOutcome, type TrainingSources } from './routing-decision.entity';
-import type { KnowledgeBody, RoutingQuality } from './routing.schemas';
+import type { KnowledgeBody, KnowledgeVersionView, ModelView, RoutingQuality } from './routing.schemas';
 
 /** A model's columns without its weights. */
 const MODEL_LISTING = { version: true, active: true, trainedOn: true, labels: true, sources: true, createdBy: true, createdAt: true, activatedAt: true, evaluation: true } as const;
@@ -28,28 +28,6 @@ const NAMES_TTL_MS = 60_000;
 const MAX_IMPORT_ROWS = 100_000;
 /** Closed orders a training run reads at most, newest first. */
 const MAX_CLOSED_ORDERS = 200_000;
-
-export interface KnowledgeVersionView {
-  version: string;
-  active: boolean;
-  note: string;
-  createdBy: string;
-  createdAt: string;
-  activatedAt: string | null;
-}
-
-export interface ModelView {
-  version: string;
-  active: boolean;
-  trainedOn: number;
-  labels: string[];
-  sources: TrainingSources;
-  createdBy: string;
-  createdAt: string;
-  activatedAt: string | null;
-  /** Whether its evaluation let it activate by itself, and why; null for models trained before evaluation. */
-  gate: EvaluationReport['gate'] | null;
-}
 
 export interface ModelEvent {
   action: ModelAction;

@@ -162,6 +162,7 @@ export const EventView = Type.Object({
   details: Type.Record(Type.String(), Type.Unknown()),
   at: Type.String({ format: 'date-time' }),
 });
+export type EventView = Static<typeof EventView>;
 
 const Note = Type.Optional(Type.String({ minLength: 1, maxLength: 2000 }));
 const Reason = Type.String({ minLength: 1, maxLength: 2000 });

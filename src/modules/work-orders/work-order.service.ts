@@ -8,13 +8,13 @@ import { resolveActiveUnits, unitRefs } from '../directory/directory.service';
 import { Unit } from '../directory/unit.entity';
 import { placeKey } from '../repeats/similarity';
 import { allowedActions, check, isDesignated, TRANSITIONS, type Action, type OrderFacts, type Side, type State } from './lifecycle';
-import type { ActionInput, IntakeBody, ListQuery, WorkOrderView } from './work-order.schemas';
+import type { ActionInput, EventView, IntakeBody, ListQuery, WorkOrderView } from './work-order.schemas';
 import { assertPlausibleReceipt, DEFAULT_RECEIPT_BOUNDS, type ReceiptBounds } from './receipt';
 import { SOURCES, WorkOrder, WorkOrderEvent } from './work-order.entity';
 import { last4Hash, phoneHash, phoneHashes, searchDocument, slabs, textQuery } from './search';
 import { searchKey } from './search-index';
 import { IntakeBatcher } from './intake-batch';
-import { toEventView, toOrderView, type EventView } from './work-order.views';
+import { toEventView, toOrderView } from './work-order.views';
 import type { Changes, MilestoneSource, MilestoneView, OrderObserver, OrderSlip, OrderTx, SlipSource } from './order-change';
 
 /** Events the system records on an order without changing it. */

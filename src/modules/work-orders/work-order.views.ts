@@ -1,21 +1,9 @@
 import type { Actor } from '../auth/actor';
 import type { UnitRef } from '../directory/directory.service';
 import { isDesignated, type Action } from './lifecycle';
-import type { WorkOrderView } from './work-order.schemas';
+import type { EventView, WorkOrderView } from './work-order.schemas';
 import type { WorkOrder, WorkOrderEvent } from './work-order.entity';
 import type { MilestoneView, OrderSlip } from './order-change';
-
-export interface EventView {
-  id: string;
-  version: number;
-  action: string;
-  fromState: WorkOrderEvent['fromState'];
-  toState: WorkOrderEvent['toState'];
-  actor: { id: string | null; name: string; role: string; unit: UnitRef | null };
-  reason: string | null;
-  details: Record<string, unknown>;
-  at: string;
-}
 
 /** 张三 → 张*; a confidential citizen's name as units see it. */
 export function maskName(name: string): string {
