@@ -8,20 +8,7 @@ import type { SettingsService } from '../settings/settings.service';
 import { Account, Session, SignIn } from './account.entity';
 import { decoyHash, hashPassword, verifyPassword, type ScryptParams } from './password';
 import type { Role } from './principal.entity';
-
-export interface AccountView {
-  id: string;
-  username: string;
-  name: string;
-  role: Role;
-  unitCode: string | null;
-  unitName: string | null;
-  disabled: boolean;
-  lockedUntil: string | null;
-  failedAttempts: number;
-  passwordChangedAt: string;
-  createdAt: string;
-}
+import type { AccountView, SignInView } from './account.schemas';
 
 /** What a browser learns about its own session (GET /api/v1/session). */
 export interface SessionView {
@@ -40,16 +27,6 @@ export interface SessionView {
 export interface ResolvedSession {
   actor: Actor;
   view: SessionView;
-}
-
-export interface SignInView {
-  id: string;
-  username: string;
-  accountId: string | null;
-  success: boolean;
-  reason: string;
-  ip: string | null;
-  at: string;
 }
 
 export interface NewAccount {
