@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashToken, type Actor } from '../modules/auth/actor';
 import type { Role } from '../modules/auth/principal.entity';
 import type { PrincipalService } from '../modules/auth/principal.service';
-import type { SessionView } from '../modules/auth/account.service';
+import type { SessionView } from '../modules/auth/account.schemas';
 import { sendProblem } from './problem';
 
 /** Who may call a route: a list of roles, or 'public'. Every route must say. */

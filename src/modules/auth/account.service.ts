@@ -8,20 +8,7 @@ import type { SettingsService } from '../settings/settings.service';
 import { Account, Session, SignIn } from './account.entity';
 import { decoyHash, hashPassword, verifyPassword, type ScryptParams } from './password';
 import type { Role } from './principal.entity';
-import type { AccountView, SignInView } from './account.schemas';
-
-/** What a browser learns about its own session (GET /api/v1/session). */
-export interface SessionView {
-  username: string;
-  name: string;
-  role: Role;
-  unitCode: string | null;
-  unitName: string | null;
-  csrfToken: string;
-  expiresAt: string;
-  /** `account` for a user name and password, `token` for a pasted API token. */
-  kind: 'account' | 'token';
-}
+import type { AccountView, SessionView, SignInView } from './account.schemas';
 
 /** A live session found from its cookie: who acts through it, and its CSRF token. */
 export interface ResolvedSession {
