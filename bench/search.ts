@@ -5,7 +5,7 @@ import { entities } from '../src/entities';
 import reference from '../src/modules/directory/data/reference-district.json';
 import type { UnitInput } from '../src/modules/directory/directory.service';
 import { InProcessQueue } from '../src/jobs/in-process-queue';
-import type { Actor } from '../src/plugins/auth';
+import type { Actor } from '../src/modules/auth/actor';
 import { createServices } from '../src/runtime';
 import { last4Hash, phoneHash, words } from '../src/modules/work-orders/search';
 import { searchKey } from '../src/modules/work-orders/search-index';

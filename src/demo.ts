@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config';
-import type { Actor } from './plugins/auth';
+import type { Actor } from './modules/auth/actor';
 import { createServices, type Services } from './runtime';
 import reference from './modules/directory/data/reference-district.json';
 import type { UnitInput } from './modules/directory/directory.service';

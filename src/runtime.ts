@@ -50,15 +50,22 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
   const settings = new SettingsService(db, now);
   const deadlines: DeadlineService = new DeadlineService(db, workOrders, jobs, webhooks, () => supervision, config, log, now);
   const supervision = new SupervisionService(db, workOrders, settings, deadlines, webhooks, config.TZ_BUREAU, now);
-  workOrders.observe(deadlines.observer);
-  workOrders.observe(supervision.observer);
   const repeats = new RepeatService(db, workOrders, settings, now);
   const routing = new RoutingService(db, workOrders, settings, jobs, repeats, now);
-  workOrders.observe(routing.observer);
   const callbacks = new CallbackService(db, workOrders, settings, supervision);
-  workOrders.observe(callbacks.observer);
-  workOrders.observe(webhooks.observer);
+  // The modules that follow orders, in the order they run inside each change's transaction
+  // (the one place it is set). None reads what another writes; the order fixes the order of
+  // their writes and which refusal comes first:
+  // - deadlines first: its amend sets the return window in the action's own write, and the
+  //   milestones the change opens or meets are written before anything that reacts to it;
+  // - supervision next: a slip raised by a rule (difficult, failed redo, repeats) records its
+  //   escalate event and owes it to the unit right after the action;
+  // - routing and callbacks: their own tables (the router's verdict, the callback task);
+  // - webhooks last: it owes the action's event to the units concerned, once all that the
+  //   change caused is written.
+  workOrders.observe([deadlines.observer, supervision.observer, routing.observer, callbacks.observer, webhooks.observer]);
   workOrders.showDeadlines((m, ids, now) => deadlines.milestonesOf(m, ids, now));
+  workOrders.showSlips((m, ids, now, actor) => supervision.slipsOf(m, ids, now, actor));
   return {
     db,
     jobs,

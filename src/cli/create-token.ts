@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '../modules/auth/principal.entity';
-import type { PrincipalView } from '../modules/auth/principal.service';
+import type { PrincipalView } from '../modules/auth/principal.schemas';
 import { createServices } from '../runtime';
 import { openForTool, runTool } from './support';
 

@@ -1,23 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hashToken, type Actor } from '../modules/auth/actor';
 import type { Role } from '../modules/auth/principal.entity';
 import type { PrincipalService } from '../modules/auth/principal.service';
-import type { SessionView } from '../modules/auth/account.service';
+import type { SessionView } from '../modules/auth/account.schemas';
 import { sendProblem } from './problem';
-
-/** The caller of a request, as recorded on every event it causes. */
-export interface Actor {
-  /** The principal's id; null for the bootstrap ADMIN_TOKEN. */
-  id: string | null;
-  name: string;
-  /** 'system' for what the service does by itself (warnings, urges, escalations). */
-  role: Role | 'system';
-  /** The unit a unit-staff token is bound to. */
-  unitId: string | null;
-}
-
-/** The actor of what the service does by itself. */
-export const SYSTEM_ACTOR: Actor = { id: null, name: 'system', role: 'system', unitId: null };
 
 /** Who may call a route: a list of roles, or 'public'. Every route must say. */
 export type Access = readonly Role[] | 'public';
@@ -33,10 +20,6 @@ declare module 'fastify' {
 
 /** Routes the documentation plugin registers; public. */
 const PLUGIN_ROUTES = [/^\/docs(\/|$)/];
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;

@@ -2,35 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../../plugins/problem';
 import type { AccountService } from './account.service';
-import { ROLES } from './principal.entity';
+import { AccountView, Role, SignInView } from './account.schemas';
 
-const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const Username = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$', description: 'Letters, digits, dots, dashes, underscores; kept in lower case' });
 const Password = Type.String({ minLength: 1, maxLength: 200, description: 'At least `accounts.minPasswordLength` characters' });
-
-const AccountView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  username: Type.String(),
-  name: Type.String(),
-  role: Role,
-  unitCode: Type.Union([Type.String(), Type.Null()]),
-  unitName: Type.Union([Type.String(), Type.Null()]),
-  disabled: Type.Boolean(),
-  lockedUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  failedAttempts: Type.Integer(),
-  passwordChangedAt: Type.String({ format: 'date-time' }),
-  createdAt: Type.String({ format: 'date-time' }),
-});
-
-const SignInView = Type.Object({
-  id: Type.String(),
-  username: Type.String(),
-  accountId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
-  success: Type.Boolean(),
-  reason: Type.String({ description: 'password, token; or why it failed: unknown_user, wrong_password, locked, disabled, unknown_token' }),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  at: Type.String({ format: 'date-time' }),
-});
 
 const admin = { access: ['admin'] as const };
 const tags = ['access'];

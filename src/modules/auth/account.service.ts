@@ -2,54 +2,18 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { returnedRows, type Database } from '../../db/database';
 import { AppError, conflict, notFound, unprocessable } from '../../errors';
-import { hashToken, type Actor } from '../../plugins/auth';
+import { hashToken, type Actor } from './actor';
 import { Unit } from '../directory/unit.entity';
 import type { SettingsService } from '../settings/settings.service';
 import { Account, Session, SignIn } from './account.entity';
 import { decoyHash, hashPassword, verifyPassword, type ScryptParams } from './password';
 import type { Role } from './principal.entity';
-
-export interface AccountView {
-  id: string;
-  username: string;
-  name: string;
-  role: Role;
-  unitCode: string | null;
-  unitName: string | null;
-  disabled: boolean;
-  lockedUntil: string | null;
-  failedAttempts: number;
-  passwordChangedAt: string;
-  createdAt: string;
-}
-
-/** What a browser learns about its own session (GET /api/v1/session). */
-export interface SessionView {
-  username: string;
-  name: string;
-  role: Role;
-  unitCode: string | null;
-  unitName: string | null;
-  csrfToken: string;
-  expiresAt: string;
-  /** `account` for a user name and password, `token` for a pasted API token. */
-  kind: 'account' | 'token';
-}
+import type { AccountView, SessionView, SignInView } from './account.schemas';
 
 /** A live session found from its cookie: who acts through it, and its CSRF token. */
 export interface ResolvedSession {
   actor: Actor;
   view: SessionView;
-}
-
-export interface SignInView {
-  id: string;
-  username: string;
-  accountId: string | null;
-  success: boolean;
-  reason: string;
-  ip: string | null;
-  at: string;
 }
 
 export interface NewAccount {

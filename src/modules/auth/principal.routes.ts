@@ -3,15 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../../plugins/problem';
 import { ROLES } from './principal.entity';
 import type { PrincipalService } from './principal.service';
-
-const PrincipalView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  name: Type.String(),
-  role: Type.Union(ROLES.map((r) => Type.Literal(r))),
-  unitCode: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-  revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
+import { PrincipalView } from './principal.schemas';
 
 const admin = { access: ['admin'] as const };
 const tags = ['access'];

@@ -1,20 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../../db/database';
 import { notFound, unprocessable } from '../../errors';
-import { hashToken, type Actor } from '../../plugins/auth';
+import { hashToken, type Actor } from './actor';
 import { Unit } from '../directory/unit.entity';
 import { Principal, type Role } from './principal.entity';
+import type { PrincipalView } from './principal.schemas';
 
 const MAX_CACHED_TOKENS = 10_000;
-
-export interface PrincipalView {
-  id: string;
-  name: string;
-  role: Role;
-  unitCode: string | null;
-  createdAt: string;
-  revokedAt: string | null;
-}
 
 /** API tokens: stored as SHA-256 hashes; the token itself is returned once, at creation. */
 export class PrincipalService {

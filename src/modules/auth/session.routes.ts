@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CSRF_COOKIE, SESSION_COOKIE, type Authenticator } from '../../plugins/auth';
 import { problems, sendProblem } from '../../plugins/problem';
-import type { AccountService, SessionView } from './account.service';
+import type { AccountService } from './account.service';
+import { SessionBody, type SessionView } from './account.schemas';
 import { ROLES } from './principal.entity';
 
 /**
@@ -15,17 +16,6 @@ import { ROLES } from './principal.entity';
 const tags = ['access'];
 const open = { access: 'public' as const };
 const anyone = { access: ROLES };
-
-export const SessionBody = Type.Object({
-  username: Type.String({ description: 'The account user name, or the name of the token holder for a token session' }),
-  name: Type.String({ description: 'Display name' }),
-  role: Type.Union(ROLES.map((r) => Type.Literal(r))),
-  unitCode: Type.Union([Type.String(), Type.Null()]),
-  unitName: Type.Union([Type.String(), Type.Null()]),
-  csrfToken: Type.String({ description: 'Send it back as the x-csrf-token header on every change (also in the hotline_csrf cookie)' }),
-  expiresAt: Type.String({ format: 'date-time' }),
-  kind: Type.Union([Type.Literal('account'), Type.Literal('token')]),
-});
 
 export const sessionRoutes: FastifyPluginAsyncTypebox<{ authenticate: Authenticator; accounts: AccountService; maxAgeSeconds: number }> = async (
   app,

@@ -3,15 +3,16 @@ import { addHours } from 'date-fns';
 import { In, LessThanOrEqual, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import type { Database } from '../../db/database';
 import { conflict, notFound, unprocessable } from '../../errors';
-import type { Actor } from '../../plugins/auth';
-import { unitRefs, type UnitRef } from '../directory/directory.service';
+import type { Actor } from '../auth/actor';
+import { unitRefs } from '../directory/directory.service';
 import { MilestoneRow } from '../deadlines/deadline.entities';
 import type { SettingsService } from '../settings/settings.service';
 import type { SupervisionService } from '../supervision/supervision.service';
-import type { SatisfactionLevel } from '../settings/settings.catalogue';
 import { WorkOrder } from '../work-orders/work-order.entity';
-import type { OrderObserver, WorkOrderService } from '../work-orders/work-order.service';
+import type { WorkOrderService } from '../work-orders/work-order.service';
+import type { OrderObserver } from '../work-orders/order-change';
 import { Callback, CallbackAttempt, Exemption, type AttemptResult, type CallbackState, type ExemptionState } from './callback.entities';
+import type { CallbackView, ExemptionView } from './callback.schemas';
 
 /** Results that need to say whether the cause lay with the unit. */
 const UNSATISFIED: readonly AttemptResult[] = ['unsatisfied', 'very_unsatisfied'];
@@ -23,36 +24,6 @@ const LABELS: Record<AttemptResult, string> = {
   very_unsatisfied: '非常不满意',
   unreachable: '未接通',
 };
-
-export interface CallbackView {
-  id: string;
-  workOrder: { id: string; externalNo: string; state: string; content: string; citizen: { name: string; phone: string } };
-  cycle: number;
-  unit: UnitRef | null;
-  repliedAt: string;
-  dueAt: string;
-  state: CallbackState;
-  attempts: { number: number; at: string; by: string; result: AttemptResult; unitFault: boolean | null; notes: string }[];
-  satisfaction: SatisfactionLevel | null;
-  unitFault: boolean | null;
-  completedAt: string | null;
-  exempt: boolean;
-  version: number;
-}
-
-export interface ExemptionView {
-  id: string;
-  workOrderId: string;
-  externalNo: string;
-  unit: UnitRef | null;
-  reason: string;
-  state: ExemptionState;
-  requestedBy: string;
-  requestedAt: string;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  decisionNote: string | null;
-}
 
 /**
  * Callbacks (回访, domain.md §9) and exemptions (核减). A reply opens a callback task; the

@@ -3,12 +3,13 @@ import { Between, In, type EntityManager } from 'typeorm';
 import type { Config } from '../../config';
 import { returnedRows, type Database } from '../../db/database';
 import { conflict, notFound, unprocessable } from '../../errors';
-import { SYSTEM_ACTOR, type Actor } from '../../plugins/auth';
+import { SYSTEM_ACTOR, type Actor } from '../auth/actor';
 import type { JobQueue } from '../../jobs/catalogue';
 import type { WebhookService } from '../notifications/webhook.service';
 import type { SupervisionService, WorkingClock } from '../supervision/supervision.service';
 import { WorkOrder } from '../work-orders/work-order.entity';
-import type { OrderChange, OrderObserver, OrderTx, WorkOrderService } from '../work-orders/work-order.service';
+import type { WorkOrderService } from '../work-orders/work-order.service';
+import type { MilestoneView, OrderChange, OrderObserver, OrderTx } from '../work-orders/order-change';
 import { CalendarDayRow, DeadlinePolicyRow, MilestoneRow, UrgeRow } from './deadline.entities';
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
@@ -44,21 +45,6 @@ const CACHE_MS = 30_000;
 /** Timers further out than this are not set in-process; the sweep finds the work when it is due. */
 const LONGEST_DELAY_MS = 6 * 3_600_000;
 
-export interface MilestoneView {
-  milestone: Milestone;
-  unitId: string;
-  cycle: number;
-  startsAt: string;
-  dueAt: string;
-  warnAt: string;
-  extendedDays: number;
-  state: 'open' | 'met' | 'cancelled';
-  metAt: string | null;
-  overdue: boolean;
-  late: boolean;
-  lateMs: number;
-  urgeCount: number;
-}
 
 /**
  * Deadlines on the working-day calendar (domain.md §7): milestones opened on dispatch, redo

@@ -31,6 +31,7 @@ export const UnitView = Type.Object({
   webhookUrl: Type.Union([Type.String(), Type.Null()]),
   updatedAt: Type.String({ format: 'date-time' }),
 });
+export type UnitView = Static<typeof UnitView>;
 
 export const UnitCreateBody = Type.Object(
   {

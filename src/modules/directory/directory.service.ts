@@ -2,34 +2,13 @@ import type { EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import type { Database } from '../../db/database';
 import { conflict, notFound, unprocessable } from '../../errors';
-import { POLICE_UNIT_KINDS, Unit, type UnitContact, type UnitKind } from './unit.entity';
+import { POLICE_UNIT_KINDS, Unit, type UnitKind } from './unit.entity';
+import type { UnitCreateBody, UnitView } from './directory.schemas';
 
-export interface UnitInput {
-  code: string;
-  name: string;
-  kind: UnitKind;
-  parentCode?: string | null;
-  active?: boolean;
-  contact?: UnitContact;
-  jurisdiction?: string[];
-  webhookUrl?: string | null;
-  webhookSecret?: string | null;
-}
+/** A unit as created or loaded from a directory file. */
+export type UnitInput = UnitCreateBody;
 
 export type UnitPatch = Partial<Omit<UnitInput, 'code'>>;
-
-export interface UnitView {
-  code: string;
-  name: string;
-  kind: UnitKind;
-  police: boolean;
-  parentCode: string | null;
-  active: boolean;
-  contact: UnitContact;
-  jurisdiction: string[];
-  webhookUrl: string | null;
-  updatedAt: string;
-}
 
 export interface UnitRef {
   code: string;

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Actor } from '../../plugins/auth';
+import type { Actor } from '../auth/actor';
 import { problems } from '../../plugins/problem';
 import { ROLES } from '../auth/principal.entity';
 import type { EventFeed, LiveEvent } from './event-feed';

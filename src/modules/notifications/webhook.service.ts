@@ -4,24 +4,13 @@ import { In, LessThanOrEqual, type EntityManager } from 'typeorm';
 import type { Config } from '../../config';
 import { returnedRows, type Database } from '../../db/database';
 import { notFound } from '../../errors';
-import type { Actor } from '../../plugins/auth';
+import type { Actor } from '../auth/actor';
 import type { JobQueue } from '../../jobs/catalogue';
 import { Unit } from '../directory/unit.entity';
 import { WorkOrder, WorkOrderEvent } from '../work-orders/work-order.entity';
-import type { OrderObserver, OrderTx } from '../work-orders/work-order.service';
-import { WebhookDelivery, type DeliveryStatus } from './webhook-delivery.entity';
-
-export interface DeliveryView {
-  id: string;
-  eventId: string;
-  status: DeliveryStatus;
-  attempts: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  nextAttemptAt: string;
-  deliveredAt: string | null;
-  createdAt: string;
-}
+import type { OrderObserver, OrderTx } from '../work-orders/order-change';
+import { WebhookDelivery } from './webhook-delivery.entity';
+import type { DeliveryView } from './webhook.schemas';
 
 /** Back-off before attempt n+1 after n failed attempts: base × 2^(n−1), capped at one hour. */
 export function backoffMs(failedAttempts: number, baseMs: number): number {

@@ -4,6 +4,7 @@ import { problems } from '../../plugins/problem';
 import { literals, Nullable } from '../../schemas/common';
 import { NOISE_KINDS } from './noise-source.entity';
 import type { RepeatService } from './repeat.service';
+import { Check, SourceView } from './repeat.schemas';
 
 const tags = ['repeats'];
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -24,30 +25,6 @@ const RepeatGroup = Type.Object({
   count: Type.Integer({ description: 'Repeats, linked or merged' }),
   callers: Type.Integer({ description: 'Different callers among the original and its repeats' }),
   noiseSourceId: Nullable(Type.String({ format: 'uuid' })),
-});
-
-const Check = Type.Object({
-  checkedAt: Type.String({ format: 'date-time' }),
-  checkedBy: Type.String(),
-  result: Type.String(),
-  recordedBy: Type.String(),
-});
-
-const SourceView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  place: Type.String(),
-  kind: literals(NOISE_KINDS),
-  organiser: Type.String(),
-  contact: Type.String(),
-  note: Type.String(),
-  active: Type.Boolean(),
-  orders: Type.Integer({ description: 'Orders linked to the source' }),
-  lastCheck: Nullable(Check),
-  createdBy: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedBy: Type.String(),
-  updatedAt: Type.String({ format: 'date-time' }),
-  version: Type.Integer(),
 });
 
 const SourceFields = {

@@ -3,12 +3,14 @@ import { subDays } from 'date-fns';
 import { In, type EntityManager } from 'typeorm';
 import { hydrate, returnedRows, type Database } from '../../db/database';
 import { conflict, notFound } from '../../errors';
-import { SYSTEM_ACTOR, type Actor } from '../../plugins/auth';
+import { SYSTEM_ACTOR, type Actor } from '../auth/actor';
 import type { SettingsService } from '../settings/settings.service';
 import { WorkOrder } from '../work-orders/work-order.entity';
-import type { OrderTx, WorkOrderService } from '../work-orders/work-order.service';
+import type { WorkOrderService } from '../work-orders/work-order.service';
+import type { OrderTx } from '../work-orders/order-change';
 import { Unit } from '../directory/unit.entity';
 import { NoiseSource, NoiseSourceCheck, type NoiseKind } from './noise-source.entity';
+import type { CheckView, NoiseSourceView } from './repeat.schemas';
 import { areaPlaces, findRepeat, inArea, isNoiseMatter, placeKey, type RepeatCandidate, type RepeatMatch } from './similarity';
 
 /** Earlier orders a new one is compared with, at most: the newest about its place or from its caller. */
@@ -43,30 +45,6 @@ export interface NoiseSourceInput {
   contact?: string;
   note?: string;
   active?: boolean;
-}
-
-export interface NoiseSourceView {
-  id: string;
-  place: string;
-  kind: NoiseKind;
-  organiser: string;
-  contact: string;
-  note: string;
-  active: boolean;
-  orders: number;
-  lastCheck: CheckView | null;
-  createdBy: string;
-  createdAt: string;
-  updatedBy: string;
-  updatedAt: string;
-  version: number;
-}
-
-export interface CheckView {
-  checkedAt: string;
-  checkedBy: string;
-  result: string;
-  recordedBy: string;
 }
 
 /** What a unit's staff may see of the register: the unit, and the place names of its area from the directory. */

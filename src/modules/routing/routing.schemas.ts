@@ -113,6 +113,7 @@ export const KnowledgeVersionView = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   activatedAt: Nullable(Type.String({ format: 'date-time' })),
 });
+export type KnowledgeVersionView = Static<typeof KnowledgeVersionView>;
 
 const Gate = Type.Object({
   activated: Type.Boolean({ description: 'Whether the evaluation activated it by itself' }),
@@ -131,6 +132,7 @@ export const ModelView = Type.Object({
   activatedAt: Nullable(Type.String({ format: 'date-time' })),
   gate: Nullable(Gate, { description: 'Null for models trained before evaluation existed' }),
 });
+export type ModelView = Static<typeof ModelView>;
 
 const Metrics = Type.Object({
   examples: Type.Integer(),

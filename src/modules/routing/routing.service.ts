@@ -3,13 +3,14 @@ import { In, type EntityManager } from 'typeorm';
 import { returnedRows, type Database } from '../../db/database';
 import { badRequest, conflict, notFound, unprocessable } from '../../errors';
 import type { JobQueue } from '../../jobs/catalogue';
-import { SYSTEM_ACTOR, type Actor } from '../../plugins/auth';
+import { SYSTEM_ACTOR, type Actor } from '../auth/actor';
 import { POLICE_UNIT_KINDS, Unit } from '../directory/unit.entity';
 import type { RepeatService } from '../repeats/repeat.service';
 import type { RepeatMatch } from '../repeats/similarity';
 import type { SettingsService } from '../settings/settings.service';
 import { WorkOrder } from '../work-orders/work-order.entity';
-import type { OrderObserver, OrderTx, WorkOrderService } from '../work-orders/work-order.service';
+import type { WorkOrderService } from '../work-orders/work-order.service';
+import type { OrderObserver, OrderTx } from '../work-orders/order-change';
 import { parseCsv } from './csv';
 import seedKnowledge from './data/knowledge.json';
 import { dispatchesItself, effectiveThreshold, type DispatchPolicy, type EvaluationReport } from './evaluation';
@@ -17,7 +18,7 @@ import { learn } from './learning';
 import { TextModel, type TrainingExample } from './model';
 import { compileKnowledge, route, routingFeatures, type CompiledKnowledge, type Knowledge, type RouterPolicy, type RoutingDecision, type RoutingInput } from './router';
 import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow, type ModelAction, type RoutingOutcome, type TrainingSources } from './routing-decision.entity';
-import type { KnowledgeBody, RoutingQuality } from './routing.schemas';
+import type { KnowledgeBody, KnowledgeVersionView, ModelView, RoutingQuality } from './routing.schemas';
 
 /** A model's columns without its weights. */
 const MODEL_LISTING = { version: true, active: true, trainedOn: true, labels: true, sources: true, createdBy: true, createdAt: true, activatedAt: true, evaluation: true } as const;
@@ -27,28 +28,6 @@ const NAMES_TTL_MS = 60_000;
 const MAX_IMPORT_ROWS = 100_000;
 /** Closed orders a training run reads at most, newest first. */
 const MAX_CLOSED_ORDERS = 200_000;
-
-export interface KnowledgeVersionView {
-  version: string;
-  active: boolean;
-  note: string;
-  createdBy: string;
-  createdAt: string;
-  activatedAt: string | null;
-}
-
-export interface ModelView {
-  version: string;
-  active: boolean;
-  trainedOn: number;
-  labels: string[];
-  sources: TrainingSources;
-  createdBy: string;
-  createdAt: string;
-  activatedAt: string | null;
-  /** Whether its evaluation let it activate by itself, and why; null for models trained before evaluation. */
-  gate: EvaluationReport['gate'] | null;
-}
 
 export interface ModelEvent {
   action: ModelAction;

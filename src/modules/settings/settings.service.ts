@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../../db/database';
 import { notFound, unprocessable } from '../../errors';
-import type { Actor } from '../../plugins/auth';
+import type { Actor } from '../auth/actor';
 import { SETTING_KEYS, SETTINGS, type SettingKey, type SettingValue } from './settings.catalogue';
 import { Setting } from './setting.entity';
 

@@ -1,8 +1,9 @@
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn, VersionColumn } from 'typeorm';
+import { SLIP_STATES, SLIP_TRIGGERS } from '../work-orders/order-change';
 
-export const SLIP_TRIGGERS = ['difficult', 'overdue', 'redo_failed', 'repeats', 'commander'] as const;
+/** Declared with the order's view, which shows them (work-orders imports nothing from supervision). */
+export { SLIP_STATES, SLIP_TRIGGERS };
 export type SlipTrigger = (typeof SLIP_TRIGGERS)[number];
-export const SLIP_STATES = ['open', 'result_submitted', 'closed'] as const;
 export type SlipState = (typeof SLIP_STATES)[number];
 export const NOTE_KINDS = ['progress', 'chief_callback', 'result', 'sign_off', 'reopen'] as const;
 export type NoteKind = (typeof NOTE_KINDS)[number];

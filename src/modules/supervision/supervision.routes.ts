@@ -2,32 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../../plugins/problem';
 import { literals } from '../../schemas/common';
-import { SLIP_STATES, SLIP_TRIGGERS } from './slip.entity';
+import { SLIP_STATES } from './slip.entity';
 import type { SupervisionService } from './supervision.service';
+import { SlipView } from './supervision.schemas';
 
-const SlipView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  number: Type.String({ description: 'e.g. 督办〔2026〕7号' }),
-  title: Type.String(),
-  trigger: literals(SLIP_TRIGGERS),
-  reason: Type.String(),
-  unit: Type.Union([Type.Object({ code: Type.String(), name: Type.String() }), Type.Null()]),
-  leadName: Type.String({ description: 'The office director' }),
-  supervisorName: Type.String({ description: "The handling unit's deputy director" }),
-  handlerName: Type.String({ description: "The handling unit's chief" }),
-  dueAt: Type.String({ format: 'date-time' }),
-  overdue: Type.Boolean(),
-  state: literals(SLIP_STATES),
-  orders: Type.Array(Type.Object({ id: Type.String(), externalNo: Type.String(), state: Type.String() })),
-  notes: Type.Array(Type.Object({ kind: Type.String(), text: Type.String(), authorName: Type.String(), authorRole: Type.String(), at: Type.String({ format: 'date-time' }) })),
-  chiefCallback: Type.Union([Type.Object({ calledAt: Type.String(), satisfaction: Type.String(), text: Type.String(), by: Type.String() }), Type.Null()]),
-  result: Type.Union([Type.String(), Type.Null()]),
-  raisedBy: Type.String(),
-  closedBy: Type.Union([Type.String(), Type.Null()]),
-  closedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-  version: Type.Integer(),
-});
 const tags = ['supervision'];
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const Text = Type.Object({ text: Type.String({ minLength: 1, maxLength: 5000 }) }, { additionalProperties: false });

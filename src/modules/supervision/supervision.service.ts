@@ -2,43 +2,20 @@ import { TZDate } from '@date-fns/tz';
 import { In, type EntityManager } from 'typeorm';
 import { returnedRows, type Database } from '../../db/database';
 import { AppError, conflict, notFound, unprocessable } from '../../errors';
-import { SYSTEM_ACTOR, type Actor } from '../../plugins/auth';
-import { unitRefs, type UnitRef } from '../directory/directory.service';
+import { SYSTEM_ACTOR, type Actor } from '../auth/actor';
+import { unitRefs } from '../directory/directory.service';
 import { Unit } from '../directory/unit.entity';
 import type { WebhookService } from '../notifications/webhook.service';
 import type { SettingsService } from '../settings/settings.service';
 import { WorkOrder } from '../work-orders/work-order.entity';
-import type { OrderObserver, OrderTx, SystemAction, WorkOrderService } from '../work-orders/work-order.service';
-import type { OrderSlip } from '../work-orders/work-order.views';
+import type { SystemAction, WorkOrderService } from '../work-orders/work-order.service';
+import type { OrderObserver, OrderSlip, OrderTx } from '../work-orders/order-change';
 import { SupervisionSlip, SupervisionSlipNote, SupervisionSlipOrder, SupervisionTrigger, type SlipState, type SlipTrigger } from './slip.entity';
+import type { SlipView } from './supervision.schemas';
 
 /** Working-day arithmetic on the bureau's calendar, as the deadlines module provides it. */
 export interface WorkingClock {
   addWorkingDays(m: EntityManager, from: Date, days: number): Promise<Date>;
-}
-
-export interface SlipView {
-  id: string;
-  number: string;
-  title: string;
-  trigger: SlipTrigger;
-  reason: string;
-  unit: UnitRef | null;
-  leadName: string;
-  supervisorName: string;
-  handlerName: string;
-  dueAt: string;
-  overdue: boolean;
-  state: SlipState;
-  orders: { id: string; externalNo: string; state: string }[];
-  notes: { kind: string; text: string; authorName: string; authorRole: string; at: string }[];
-  chiefCallback: SupervisionSlip['chiefCallback'];
-  result: string | null;
-  raisedBy: string;
-  closedBy: string | null;
-  closedAt: string | null;
-  createdAt: string;
-  version: number;
 }
 
 /** Events a slip records on the orders it covers: raised (escalate), its course, its deadline's notices, sent back, closed. */
@@ -75,9 +52,7 @@ export class SupervisionService {
     private readonly webhooks: WebhookService,
     private readonly timeZone: string,
     private readonly now: () => Date = () => new Date(),
-  ) {
-    workOrders.showSlips((m, orderIds, now, actor) => this.slipsOf(m, orderIds, now, actor));
-  }
+  ) {}
 
   /**
    * The slips over each of these orders, oldest first, in one query whatever the number of

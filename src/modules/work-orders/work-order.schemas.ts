@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { literals, Nullable } from '../../schemas/common';
 import { ACTIONS, STATES } from './lifecycle';
 import { REPLY_RESULTS, REQUEST_TYPES, SOURCES, URGENCIES } from './work-order.entity';
-import { SLIP_STATES, SLIP_TRIGGERS } from '../supervision/slip.entity';
+import { SLIP_STATES, SLIP_TRIGGERS } from './order-change';
 
 
 export const StateSchema = literals(STATES);
@@ -162,6 +162,7 @@ export const EventView = Type.Object({
   details: Type.Record(Type.String(), Type.Unknown()),
   at: Type.String({ format: 'date-time' }),
 });
+export type EventView = Static<typeof EventView>;
 
 const Note = Type.Optional(Type.String({ minLength: 1, maxLength: 2000 }));
 const Reason = Type.String({ minLength: 1, maxLength: 2000 });

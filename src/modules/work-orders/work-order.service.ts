@@ -3,62 +3,22 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { hydrate, returnedRows, type Database } from '../../db/database';
 import { AppError, badRequest, conflict, notFound, unprocessable } from '../../errors';
-import type { Actor } from '../../plugins/auth';
+import type { Actor } from '../auth/actor';
 import { resolveActiveUnits, unitRefs } from '../directory/directory.service';
 import { Unit } from '../directory/unit.entity';
 import { placeKey } from '../repeats/similarity';
 import { allowedActions, check, isDesignated, TRANSITIONS, type Action, type OrderFacts, type Side, type State } from './lifecycle';
-import type { ActionInput, IntakeBody, ListQuery, WorkOrderView } from './work-order.schemas';
+import type { ActionInput, EventView, IntakeBody, ListQuery, WorkOrderView } from './work-order.schemas';
 import { assertPlausibleReceipt, DEFAULT_RECEIPT_BOUNDS, type ReceiptBounds } from './receipt';
 import { SOURCES, WorkOrder, WorkOrderEvent } from './work-order.entity';
 import { last4Hash, phoneHash, phoneHashes, searchDocument, slabs, textQuery } from './search';
 import { searchKey } from './search-index';
 import { IntakeBatcher } from './intake-batch';
-import { toEventView, toOrderView, type EventView, type OrderSlip } from './work-order.views';
-import type { MilestoneView } from '../deadlines/deadline.service';
-
-export type Changes = Partial<
-  Pick<
-    WorkOrder,
-    'leadUnitId' | 'assistingUnitIds' | 'holderUnitIds' | 'dispatchCount' | 'pendingReturn' | 'pendingExtension' | 'reply' | 'closedAt' | 'mergedIntoId' | 'difficult' | 'returnDueAt'
-  >
->;
-
-/** A unit of work on orders: its transaction, its clock, and what to do once it has committed. */
-export interface OrderTx {
-  m: EntityManager;
-  now: Date;
-  afterCommit(task: () => Promise<void>): void;
-}
-
-export interface OrderChange {
-  before: WorkOrder;
-  after: WorkOrder;
-  action: Action;
-  actor: Actor;
-  input: ActionInput;
-  eventId: string;
-}
-
-export type MilestoneSource = (m: EntityManager, orderIds: string[], now: Date) => Promise<Map<string, MilestoneView[]>>;
-export type SlipSource = (m: EntityManager, orderIds: string[], now: Date, actor: Actor) => Promise<Map<string, OrderSlip[]>>;
+import { toEventView, toOrderView } from './work-order.views';
+import type { Changes, MilestoneSource, MilestoneView, OrderObserver, OrderSlip, OrderTx, SlipSource } from './order-change';
 
 /** Events the system records on an order without changing it. */
 export type SystemAction = 'create' | 'warn' | 'overdue' | 'urge' | 'escalate' | 'link-repeat' | 'link-noise-source' | 'callback' | 'request-exemption' | 'approve-exemption' | 'refuse-exemption' | 'close-slip' | 'send-back-slip' | 'slip-warn' | 'slip-overdue' | 'slip-progress' | 'slip-chief-callback' | 'slip-result' | 'deadlines-moved';
-
-/**
- * A module that follows orders (notifications, deadlines, routing). It runs inside the
- * order's transaction, so what it writes commits or rolls back with the change.
- */
-export interface OrderObserver {
-  /** May act on the new order (for example dispatch it) and return it as it is now. */
-  orderCreated?(tx: OrderTx, order: WorkOrder, actor: Actor): Promise<WorkOrder | void>;
-  /** After a new order is committed, outside any transaction (for example: queue a job about it). */
-  afterIntake?(order: WorkOrder): Promise<void>;
-  /** Columns this module sets on the order in the same write as the action (no second version). */
-  amend?(tx: OrderTx, order: WorkOrder, action: Action): Promise<Changes>;
-  orderChanged?(tx: OrderTx, change: OrderChange): Promise<void>;
-}
 
 const INBOX_STATES: State[] = ['dispatched', 'signed', 'returned', 'reopened'];
 
@@ -107,9 +67,12 @@ export class WorkOrderService {
     this.slipSource = source;
   }
 
-  /** Another module follows every order created or changed, inside the same transaction. */
-  observe(observer: OrderObserver): void {
-    this.observers.push(observer);
+  /**
+   * The modules that follow every order created or changed, inside the same transaction, in
+   * the order they run. The composition root (runtime.ts) gives the list once, with its reasons.
+   */
+  observe(observers: readonly OrderObserver[]): void {
+    this.observers.splice(0, this.observers.length, ...observers);
   }
 
   /** Creates the order, or returns the one already taken under (source, externalNo) if the body is the same. */
@@ -125,7 +88,7 @@ export class WorkOrderService {
       if (row) {
         // A new order names no unit yet: its view needs no further query.
         const order = hydrate(this.db.dataSource.manager, WorkOrder, row);
-        for (const o of this.observers) await o.afterIntake?.(order);
+        await this.afterCommit([() => this.afterIntake(order)]);
         return { order: toOrderView(order, new Map(), actor, actionsFor(order, actor, now), []), created: true };
       }
       return this.db.read(async (m) => this.existing(m, body, digest, actor));
@@ -136,9 +99,7 @@ export class WorkOrderService {
       let order = hydrate(tx.m, WorkOrder, row);
       for (const o of this.observers) order = (await o.orderCreated?.(tx, order, actor)) ?? order;
       const created = order;
-      tx.afterCommit(async () => {
-        for (const o of this.observers) await o.afterIntake?.(created);
-      });
+      tx.afterCommit(() => this.afterIntake(created));
       return { order: await this.view(tx.m, order, actor), created: true };
     });
   }
@@ -378,10 +339,26 @@ export class WorkOrderService {
     return after;
   }
 
-  /** Runs `work` in one transaction, then the tasks it left for after the commit (queueing jobs). */
+  /**
+   * The one way to open a transaction that changes orders or records their events: runs
+   * `work` in one transaction (db.write), then the tasks it left for after the commit
+   * (queueing jobs). An OrderTx, which transition, recordEvent and the observers need, is
+   * made only here. The intake's single statement (group commit) is its own transaction and
+   * shares only the after-commit part.
+   */
   async unitOfWork<T>(work: (tx: OrderTx) => Promise<T>): Promise<T> {
     const tasks: (() => Promise<void>)[] = [];
     const result = await this.db.write((m) => work({ m, now: this.now(), afterCommit: (task) => tasks.push(task) }));
+    await this.afterCommit(tasks);
+    return result;
+  }
+
+  private async afterIntake(order: WorkOrder): Promise<void> {
+    for (const o of this.observers) await o.afterIntake?.(order);
+  }
+
+  /** What a committed unit of work left to do; a failure is logged, the commit stands. */
+  private async afterCommit(tasks: (() => Promise<void>)[]): Promise<void> {
     for (const task of tasks) {
       try {
         await task();
@@ -391,7 +368,6 @@ export class WorkOrderService {
         this.log?.warn({ err }, 'an after-commit task failed; the sweep will pick its work up');
       }
     }
-    return result;
   }
 
   private async changesFor(

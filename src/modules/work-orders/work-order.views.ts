@@ -1,21 +1,9 @@
-import type { Actor } from '../../plugins/auth';
+import type { Actor } from '../auth/actor';
 import type { UnitRef } from '../directory/directory.service';
 import { isDesignated, type Action } from './lifecycle';
-import type { WorkOrderView } from './work-order.schemas';
+import type { EventView, WorkOrderView } from './work-order.schemas';
 import type { WorkOrder, WorkOrderEvent } from './work-order.entity';
-import type { MilestoneView } from '../deadlines/deadline.service';
-
-export interface EventView {
-  id: string;
-  version: number;
-  action: string;
-  fromState: WorkOrderEvent['fromState'];
-  toState: WorkOrderEvent['toState'];
-  actor: { id: string | null; name: string; role: string; unit: UnitRef | null };
-  reason: string | null;
-  details: Record<string, unknown>;
-  at: string;
-}
+import type { MilestoneView, OrderSlip } from './order-change';
 
 /** 张三 → 张*; a confidential citizen's name as units see it. */
 export function maskName(name: string): string {
@@ -28,9 +16,6 @@ export function maskPhone(phone: string): string {
   const digits = phone.replace(/\D/g, '');
   return digits.length >= 7 ? `${digits.slice(0, 3)}****${digits.slice(-4)}` : '****';
 }
-
-/** A supervision slip as an order's view shows it. */
-export type OrderSlip = WorkOrderView['slips'][number];
 
 export function toOrderView(o: WorkOrder, refs: Map<string, UnitRef>, actor: Actor, allowed: Action[], milestones: MilestoneView[], slips: OrderSlip[] = []): WorkOrderView {
   const ref = (id: string | null | undefined) => (id ? (refs.get(id) ?? null) : null);
