@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Build: `npm ci` runs `prepare`, which compiles TypeScript with the dev dependencies and makes
-# the empty PGlite cluster that a fresh DATA_DIR is copied from (dist/pglite-template).
+# the empty PGlite cluster that a fresh DATA_DIR is copied from (dist/pglite-template) and the
+# route schemas' validators and serializers as code (dist/compiled-schemas).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./

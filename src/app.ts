@@ -29,6 +29,7 @@ import { createAuthenticator, registerAuth, requestToken, SESSION_COOKIE } from 
 import { hashToken } from './modules/auth/actor';
 import { refusalHandlers, registerProblemHandlers } from './plugins/problem';
 import { registerStrictNumbers } from './plugins/strict-numbers';
+import { compiledSchemas, type SchemaCacheMode, type SchemaCacheStats } from './plugins/compiled-schemas';
 import { createServices, startJobs, type Services } from './runtime';
 import type { Database } from './db/database';
 import type { JobQueue } from './jobs/catalogue';
@@ -64,7 +65,12 @@ export const OPENAPI_INFO = {
 export async function buildApp(
   config: Config,
   adapters: { db: Database; jobs: JobQueue },
-  options: { logger?: FastifyServerOptions['logger']; clock?: () => Date } = {},
+  options: {
+    logger?: FastifyServerOptions['logger'];
+    clock?: () => Date;
+    /** Route schemas compiled ahead of time (see plugins/compiled-schemas). */
+    compiledSchemas?: { dir: string; mode: SchemaCacheMode; stats?: SchemaCacheStats };
+  } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.LOG_LEVEL),
@@ -74,6 +80,9 @@ export async function buildApp(
     ...refusalHandlers,
     // strictNumbers: a JSON body's 1e999 parses to Infinity, which ajv would otherwise take for an integer.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true, strictNumbers: true } },
+    ...(options.compiledSchemas && {
+      schemaController: { compilersFactory: compiledSchemas(options.compiledSchemas.dir, options.compiledSchemas.mode, options.compiledSchemas.stats) },
+    }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const services = createServices(config, adapters.db, adapters.jobs, app.log, options.clock);

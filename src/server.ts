@@ -17,7 +17,11 @@ async function main(): Promise<void> {
   // The database opens (PGlite compiles its WebAssembly) while the HTTP side loads.
   const opening = openAdapters(config, log);
   opening.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
-  const [{ buildApp, loggerOptions }, { seedDemo, seedDemoHistory }] = await Promise.all([import('./app'), import('./demo')]);
+  const [{ buildApp, loggerOptions }, { seedDemo, seedDemoHistory }, { COMPILED_SCHEMAS_DIR }] = await Promise.all([
+    import('./app'),
+    import('./demo'),
+    import('./plugins/compiled-schemas'),
+  ]);
   // Where start-up time goes: milliseconds since the process started, and CPU milliseconds used
   // by then (steadier than wall time on a shared machine); logged when ready.
   const phases: Record<string, number> = {};
@@ -32,7 +36,11 @@ async function main(): Promise<void> {
   mark('opened');
   await adapters.db.migrate();
   mark('migrated');
-  const app = await buildApp(config, adapters, { logger: loggerOptions(config.LOG_LEVEL) });
+  const schemas = { loaded: 0, compiled: 0 };
+  const app = await buildApp(config, adapters, {
+    logger: loggerOptions(config.LOG_LEVEL),
+    compiledSchemas: { dir: COMPILED_SCHEMAS_DIR, mode: 'read', stats: schemas },
+  });
   await adoptBureauTimeZone(app.services, app.log);
   mark('built');
   await app.services.deadlines.seed();
@@ -59,7 +67,7 @@ async function main(): Promise<void> {
       else app.log.error({ err }, 'demo history failed');
     });
   }
-  app.log.info({ storage: adapters.db.embedded ? 'pglite' : 'postgresql', jobs: adapters.jobs.kind, demo: config.DEMO, startup: phases, startupCpu: cpu }, 'hotline service ready');
+  app.log.info({ storage: adapters.db.embedded ? 'pglite' : 'postgresql', jobs: adapters.jobs.kind, demo: config.DEMO, startup: phases, startupCpu: cpu, schemas }, 'hotline service ready');
   const admins = (await app.services.principals.list()).filter((p) => p.role === 'admin' && !p.revokedAt).length;
   const hint = howToGetIn(config, admins);
   if (hint) app.log.warn({ hint }, 'nobody can sign in yet');

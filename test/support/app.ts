@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import supertest from 'supertest';
 import { buildApp } from '../../src/app';
@@ -14,6 +15,9 @@ import type { UnitInput } from '../../src/modules/directory/directory.service';
 import pino from 'pino';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+/** What `npm ci` (prepare) compiled: dist/compiled-schemas. */
+export const BUILT_SCHEMAS = path.resolve(__dirname, '../../dist/compiled-schemas');
 
 /** On PostgreSQL + Redis when DATABASE_URL is set (CI's first pass), else on in-memory PGlite with in-process jobs. */
 export const storage = process.env.DATABASE_URL ? 'postgresql' : 'pglite';
@@ -65,7 +69,9 @@ export async function startTestApp(overrides: Record<string, string> = {}, logge
   const db = await openDatabase(config, entities, { inMemory: true });
   await db.migrate();
   const jobs: JobQueue = config.REDIS_URL ? new BullQueue(config.REDIS_URL, config.REDIS_PREFIX, log) : new InProcessQueue(log);
-  const app = await buildApp(config, { db, jobs }, { logger, clock: clock.now });
+  // The tests run on the route schemas `npm ci` compiled ahead of time, as `npm start` does
+  // (a schema edited since the build has no compiled file and is compiled here).
+  const app = await buildApp(config, { db, jobs }, { logger, clock: clock.now, compiledSchemas: { dir: BUILT_SCHEMAS, mode: 'read' } });
   await app.ready();
   await app.services.assessment.adoptTimeZone();
   const http = supertest(app.server);
