@@ -6,7 +6,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import metrics from 'fastify-metrics';
-import Redis from 'ioredis';
 import type { Config } from './config';
 import { logOptions } from './logging';
 import { principalRoutes } from './modules/auth/principal.routes';
@@ -153,7 +152,11 @@ export async function buildApp(
   });
 
   await app.register(cookie);
-  const rateLimitRedis = config.RATE_LIMIT_STORE === 'redis' && config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : undefined;
+  // ioredis is loaded only where Redis is used (the embedded default starts without it).
+  const rateLimitRedis =
+    config.RATE_LIMIT_STORE === 'redis' && config.REDIS_URL
+      ? new (await import('ioredis')).default(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
+      : undefined;
   if (rateLimitRedis) app.addHook('onClose', async () => void rateLimitRedis.disconnect());
   await app.register(rateLimit, {
     global: true,

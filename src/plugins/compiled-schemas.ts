@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { AjvCompiler, StandaloneValidator } from '@fastify/ajv-compiler';
-import { SerializerSelector, StandaloneSerializer } from '@fastify/fast-json-stringify-compiler';
 import type { FastifyServerOptions } from 'fastify';
 
 /**
@@ -26,7 +24,10 @@ export interface SchemaCacheStats {
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
 type RouteSchema = { schema?: unknown; httpPart?: string; httpStatus?: string; contentType?: string };
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// The compilers (ajv, fast-json-stringify) are loaded only when something has to be compiled.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const ajvCompiler = () => require('@fastify/ajv-compiler') as typeof import('@fastify/ajv-compiler');
+const fjsCompiler = () => require('@fastify/fast-json-stringify-compiler') as typeof import('@fastify/fast-json-stringify-compiler');
 const versionOf = (pkg: string): string => (require(`${pkg}/package.json`) as { version: string }).version;
 const COMPILERS = ['ajv', 'ajv-formats', 'fast-json-stringify', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'].map(versionOf).join();
 
@@ -54,7 +55,6 @@ function cachedCompiler<F>(
     const file = fileFor(dir, kind, shared, route);
     if (existsSync(file)) {
       stats.loaded += 1;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return require(file) as F;
     }
     stats.compiled += 1;
@@ -62,6 +62,8 @@ function cachedCompiler<F>(
     return compiler(route as never);
   };
 }
+
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The schema controller's compilers for `dir`: 'read' loads what is there, 'write' stores what it compiles. */
 export function compiledSchemas(dir: string, mode: SchemaCacheMode, stats: SchemaCacheStats = { loaded: 0, compiled: 0 }): CompilersFactory {
@@ -74,16 +76,16 @@ export function compiledSchemas(dir: string, mode: SchemaCacheMode, stats: Schem
       const shared = JSON.stringify([externalSchemas, ajvOptions]);
       const build = () =>
         mode === 'write'
-          ? StandaloneValidator({ readMode: false, storeFunction: store('validator', shared) })(externalSchemas as never, { ...(ajvOptions as object) } as never)
-          : AjvCompiler()(externalSchemas as never, ajvOptions as never);
+          ? ajvCompiler().StandaloneValidator({ readMode: false, storeFunction: store('validator', shared) })(externalSchemas as never, { ...(ajvOptions as object) } as never)
+          : ajvCompiler().AjvCompiler()(externalSchemas as never, ajvOptions as never);
       return mode === 'write' ? build() : cachedCompiler(dir, 'validator', shared, build, stats);
     },
     buildSerializer(externalSchemas: unknown, serializerOptions: unknown) {
       const shared = JSON.stringify([externalSchemas, serializerOptions ?? {}]);
       const build = () =>
         mode === 'write'
-          ? StandaloneSerializer({ readMode: false, storeFunction: store('serializer', shared) })(externalSchemas as never, { ...(serializerOptions ?? {}) } as never)
-          : SerializerSelector()(externalSchemas as never, serializerOptions as never);
+          ? fjsCompiler().StandaloneSerializer({ readMode: false, storeFunction: store('serializer', shared) })(externalSchemas as never, { ...(serializerOptions ?? {}) } as never)
+          : fjsCompiler().SerializerSelector()(externalSchemas as never, serializerOptions as never);
       return mode === 'write' ? build() : cachedCompiler(dir, 'serializer', shared, build, stats);
     },
   } as unknown as CompilersFactory;

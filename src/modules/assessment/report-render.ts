@@ -1,7 +1,7 @@
 import type * as Echarts from 'echarts';
 import type ExcelJSModule from 'exceljs';
 import { TZDate } from '@date-fns/tz';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import type { RankingReport, Trends } from './assessment.service';
 import type { UnitResult } from './formulas';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { addHours } from 'date-fns';
+import { addHours } from 'date-fns/addHours';
 import { In, LessThanOrEqual, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import type { Database } from '../../db/database';
 import { conflict, notFound, unprocessable } from '../../errors';

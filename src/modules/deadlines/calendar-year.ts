@@ -1,4 +1,8 @@
-import { addDays, differenceInCalendarDays, format, isWeekend, parseISO } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { differenceInCalendarDays } from 'date-fns/differenceInCalendarDays';
+import { format } from 'date-fns/format';
+import { isWeekend } from 'date-fns/isWeekend';
+import { parseISO } from 'date-fns/parseISO';
 import { unprocessable } from '../../errors';
 import type { CalendarStatus, CalendarYearStatus, YearNotice } from './calendar.schemas';
 import { statutoryDays, STATUTORY_RULES_FROM, STATUTORY_RULES_TO } from './holidays';

@@ -12,7 +12,7 @@ import type { WorkOrderService } from '../work-orders/work-order.service';
 import type { MilestoneView, OrderChange, OrderObserver, OrderTx } from '../work-orders/order-change';
 import { CalendarDayRow, DeadlinePolicyRow, MilestoneRow, UrgeRow } from './deadline.entities';
 import { TZDate } from '@date-fns/tz';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import { calendarStatus, changedDates, noticeDays, statutoryDaysWorked, yearsAhead, type CalendarSource } from './calendar-year';
 import type { CalendarDayView, CalendarStatus, YearNotice, YearNoticeResult } from './calendar.schemas';
 import { holidaysFromPackage, packageYears, provisionalHolidays, STATUTORY_RULES_FROM, STATUTORY_RULES_TO } from './holidays';

@@ -1,5 +1,9 @@
 import { getDayDetail, getSolarDateFromLunar, getSolarTermDate } from 'chinese-days';
-import { addDays, eachDayOfInterval, format, isWeekend, parseISO } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { eachDayOfInterval } from 'date-fns/eachDayOfInterval';
+import { format } from 'date-fns/format';
+import { isWeekend } from 'date-fns/isWeekend';
+import { parseISO } from 'date-fns/parseISO';
 import type { CalendarDay } from './working-time';
 
 /**

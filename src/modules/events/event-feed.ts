@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { getPGliteInstance } from 'typeorm-pglite';
 import type { Database } from '../../db/database';
 
@@ -231,7 +231,8 @@ export class EventFeed {
 
   private async listenPostgres(): Promise<void> {
     const connect = async () => {
-      const client = new Client({ connectionString: this.databaseUrl });
+      const { Client: PgClient } = await import('pg'); // on PostgreSQL only: the embedded default never loads pg
+      const client = new PgClient({ connectionString: this.databaseUrl });
       client.on('notification', () => void this.wake());
       client.on('error', (err) => {
         this.log.warn({ err }, 'event feed lost its LISTEN connection; reconnecting');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { subDays } from 'date-fns';
+import { subDays } from 'date-fns/subDays';
 import { In, type EntityManager } from 'typeorm';
 import { hydrate, returnedRows, type Database } from '../../db/database';
 import { conflict, notFound } from '../../errors';
