@@ -40,6 +40,7 @@ const MESSAGES: Record<string, string> = {
   unknown_original: '原工单不存在',
   exemption_exists: '已提交过核减申请',
   unit_fault_required: '请注明是否为承办单位原因',
+  webhook_incomplete: '推送地址与签名密钥须同时填写（或同时留空）',
 };
 
 export function bearer(): string | null {

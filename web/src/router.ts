@@ -32,6 +32,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'reports', component: () => import('./views/Reports.vue'), meta: { title: '通报与趋势', roles: ['commander', 'admin', 'operator'] } },
       { path: 'admin/calendar', component: () => import('./views/Calendar.vue'), meta: { title: '工作日历', roles: ['admin'] } },
       { path: 'admin/accounts', component: () => import('./views/Accounts.vue'), meta: { title: '账号管理', roles: ['admin'] } },
+      { path: 'admin/units', component: () => import('./views/Units.vue'), meta: { title: '单位目录', roles: ['admin'] } },
       { path: 'admin/settings', component: () => import('./views/Settings.vue'), meta: { title: '系统设置', roles: ['admin'] } },
       { path: ':rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在', roles: everyone } },
     ],
