@@ -40,8 +40,10 @@ const MESSAGES: Record<string, string> = {
   unknown_original: '原工单不存在',
   exemption_exists: '已提交过核减申请',
   unit_fault_required: '请注明是否为承办单位原因',
+  reason_required: '该模型未通过评估，启用须填写理由',
   policy_scope_taken: '已有启用中的时限规则覆盖相同的诉求类型、紧急程度和分类',
   catch_all_required: '必须保留一条启用中的默认规则（不限诉求类型、紧急程度和分类）',
+  knowledge_version_exists: '该知识库版本号已存在',
   webhook_incomplete: '推送地址与签名密钥须同时填写（或同时留空）',
 };
 

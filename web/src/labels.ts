@@ -123,6 +123,14 @@ export function reasonText(reason: string, name: (code: string) => string): stri
 export const UNIT_KIND: Record<string, string> = { brigade: '大队', station: '派出所', centre: '中心', agency: '职能部门', utility: '公共事业单位', subdistrict: '街道（镇）' };
 export const DELIVERY_STATUS: Record<string, string> = { pending: '待发送', delivered: '已送达', failed: '发送失败' };
 export const DELIVERY_TAG: Record<string, 'warning' | 'success' | 'danger'> = { pending: 'warning', delivered: 'success', failed: 'danger' };
+export const MODEL_ACTION: Record<string, string> = {
+  activated: '评估通过，自动启用',
+  kept: '评估未通过，留待管理员决定',
+  activated_by_admin: '管理员启用',
+  deactivated: '管理员停用',
+  replaced: '被新模型取代',
+};
+
 /** What each setting (GET /api/v1/settings) means, for administrators; the API's own description is in English. */
 export const SETTING: Record<string, { group: string; title: string; meaning: string }> = {
   'supervision.leadName': { group: '督办', title: '督办牵头人', meaning: '局长督办单的牵头人（办公室主任），填写姓名或职务' },

@@ -35,6 +35,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'admin/units', component: () => import('./views/Units.vue'), meta: { title: '单位目录', roles: ['admin'] } },
       { path: 'admin/settings', component: () => import('./views/Settings.vue'), meta: { title: '系统设置', roles: ['admin'] } },
       { path: 'admin/deadlines', component: () => import('./views/DeadlinePolicies.vue'), meta: { title: '办理时限', roles: ['admin'] } },
+      { path: 'admin/routing', component: () => import('./views/Routing.vue'), meta: { title: '智能分派', roles: ['admin'] } },
       { path: ':rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在', roles: everyone } },
     ],
   },
