@@ -32,6 +32,7 @@ const MESSAGES: Record<string, string> = {
   deadline_passed: '已超过办理期限，不能再申请',
   inactive_unit: '该单位已停用',
   unknown_unit: '单位不存在',
+  unit_exists: '该单位代码已存在',
   lead_also_assisting: '主办单位不能同时作为协办单位',
   not_lead_unit: '只有主办单位可以进行此操作',
   not_handling_unit: '只有承办单位可以进行此操作',
