@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import type { Page } from 'playwright-core';
-import { DEMO_PASSWORD, seedDemo } from '../../src/demo';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../../src/demo';
 import { workspaceRoot } from '../../src/plugins/workspace';
 import { bearer, storage, useTestApp } from '../support/app';
 import { describeWithBrowser, haveBrowser, OUT, useBrowser } from '../support/browser';
@@ -13,6 +12,9 @@ import { describeWithBrowser, haveBrowser, OUT, useBrowser } from '../support/br
  * test-output/workspace-admin-*.png.
  */
 if (haveBrowser && !existsSync(path.join(workspaceRoot(), 'index.html'))) throw new Error('the workspace is not built: run `npm run build:web`');
+
+// A real browser on a machine that may be shared: a page test has taken up to 50 s there, near jest's 60 s default.
+jest.setTimeout(120_000);
 
 const { t, tokens } = useTestApp({ roles: ['admin'] });
 const session = useBrowser(t);
@@ -25,7 +27,8 @@ const PAGES = [
 ] as const;
 
 async function signInAsAdmin(width = 1280): Promise<Page> {
-  await seedDemo(t.app.services, pino({ level: 'silent' }));
+  // The demo administrator as `npm start` creates it (seedDemo), without the demo's sample orders.
+  await t.app.services.accounts.ensure({ ...DEMO_ACCOUNTS.find((a) => a.username === 'demo-admin')!, password: DEMO_PASSWORD });
   const page = await session.browser.newPage({ viewport: { width, height: 900 }, locale: 'zh-CN', ...(width < 768 ? { isMobile: true, hasTouch: true } : {}) });
   await page.goto(`${session.base}/app/login`);
   await page.fill('#username', 'demo-admin');
@@ -125,7 +128,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     await page.close();
   });
 
-  test("an administrator gives a station's chief and webhook in the unit directory, and shortens the reply limit of consultations", async () => {
+  test("an administrator gives a station's chief and webhook in the unit directory, adds a partner agency, and shortens the reply limit of consultations", async () => {
     const page = await signInAsAdmin();
     await page.getByRole('menuitem', { name: '单位目录' }).click();
     await page.waitForURL(/\/app\/admin\/units$/);
@@ -147,6 +150,17 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     await page.locator('.el-drawer', { hasText: 'https://example.invalid/hotline' }).waitFor();
     await page.screenshot({ path: path.join(OUT, 'workspace-admin-units.png'), fullPage: true });
     await page.locator('.el-drawer__close-btn').click();
+
+    // A new partner agency, added on the partner tab, is listed there.
+    await page.getByRole('tab', { name: /协作单位/ }).click();
+    await page.locator('[data-test=add-unit]').click();
+    const added = page.locator('.el-dialog', { hasText: '新增单位' });
+    await added.getByLabel(/单位代码/).fill('CQ-SW-TEST');
+    await added.getByLabel('名称').fill('区水务集团');
+    await added.locator('[data-test=save-unit]').click();
+    await page.locator('.el-message--success', { hasText: '已保存：区水务集团' }).waitFor();
+    await page.locator('[data-test=units] .el-table__body tr', { hasText: 'CQ-SW-TEST' }).waitFor();
+    expect((await api('get', '/api/v1/units/CQ-SW-TEST').expect(200)).body).toMatchObject({ name: '区水务集团', police: false, active: true });
 
     await page.getByRole('menuitem', { name: '办理时限' }).click();
     await page.waitForURL(/\/app\/admin\/deadlines$/);
