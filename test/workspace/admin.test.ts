@@ -18,12 +18,12 @@ jest.setTimeout(120_000);
 
 const { t, tokens } = useTestApp({ roles: ['admin'] });
 const session = useBrowser(t);
-/** Each page, its path under /app/admin/ and what shows once its data is in. */
+/** Each page, its path under /app/admin/, and what a person acts on there once its data is in. */
 const PAGES = [
-  ['单位目录', 'units', '[data-test=units] .el-table__body tr'],
-  ['系统设置', 'settings', '[data-test="setting-routing.autoDispatchThreshold"]'],
-  ['办理时限', 'deadlines', '[data-test=policies] .el-table__body tr'],
-  ['智能分派', 'routing', '[data-test=quality]'],
+  ['单位目录', 'units', '[data-test=units] .el-table__body tr:first-child button:has-text("修改")'],
+  ['系统设置', 'settings', '[data-test="setting-routing.autoDispatchThreshold"] [data-test=save]'],
+  ['办理时限', 'deadlines', '[data-test=policies] .el-table__body tr:first-child button:has-text("修改")'],
+  ['智能分派', 'routing', '[data-test=active-model]'],
 ] as const;
 
 async function signInAsAdmin(width = 1280): Promise<Page> {
@@ -180,15 +180,16 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     await page.close();
   });
 
-  test('on a phone-sized window (390 px) every administrator page opens from the menu and nothing is wider than the phone', async () => {
+  test('on a phone-sized window (390 px) every administrator page opens from the menu, nothing is wider than the phone and its buttons are on screen', async () => {
     const page = await signInAsAdmin(390);
-    for (const [title, name, loaded] of PAGES) {
+    for (const [title, name, control] of PAGES) {
       await page.getByRole('button', { name: '菜单' }).click();
       await page.locator('.menu-drawer').getByRole('menuitem', { name: title }).click();
       await page.waitForURL(new RegExp(`/app/admin/${name}$`));
       await page.locator('.page-title', { hasText: title }).waitFor();
-      await page.locator(loaded).first().waitFor();
-      expect({ title, width: await page.evaluate('document.documentElement.scrollWidth') }).toEqual({ title, width: 390 });
+      await page.locator(control).first().waitFor();
+      const box = await page.locator(control).first().boundingBox();
+      expect({ title, width: await page.evaluate('document.documentElement.scrollWidth'), right: Math.ceil(box!.x + box!.width) <= 390 }).toEqual({ title, width: 390, right: true });
       await page.screenshot({ path: path.join(OUT, `workspace-admin-${name}-phone.png`), fullPage: true });
     }
     await page.close();
