@@ -32,6 +32,7 @@ const MESSAGES: Record<string, string> = {
   deadline_passed: '已超过办理期限，不能再申请',
   inactive_unit: '该单位已停用',
   unknown_unit: '单位不存在',
+  unit_exists: '该单位代码已存在',
   lead_also_assisting: '主办单位不能同时作为协办单位',
   not_lead_unit: '只有主办单位可以进行此操作',
   not_handling_unit: '只有承办单位可以进行此操作',
@@ -40,6 +41,11 @@ const MESSAGES: Record<string, string> = {
   unknown_original: '原工单不存在',
   exemption_exists: '已提交过核减申请',
   unit_fault_required: '请注明是否为承办单位原因',
+  reason_required: '该模型未通过评估，启用须填写理由',
+  policy_scope_taken: '已有启用中的时限规则覆盖相同的诉求类型、紧急程度和分类',
+  catch_all_required: '必须保留一条启用中的默认规则（不限诉求类型、紧急程度和分类）',
+  knowledge_version_exists: '该知识库版本号已存在',
+  webhook_incomplete: '推送地址与签名密钥须同时填写（或同时留空）',
 };
 
 export function bearer(): string | null {

@@ -24,6 +24,8 @@ export function timeLeft(dueAt: string, now = Date.now()): { text: string; overd
 }
 
 export const percent = (x: number) => `${Math.round(x * 100)}%`;
+/** A share to a tenth of a percent, "—" when there is none (no decision to count). */
+export const percent1 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
 
 /** The month before `now` as YYYY-MM, in the bureau's zone. */
 export function lastMonth(now = new Date()): string {

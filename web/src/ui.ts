@@ -34,3 +34,6 @@ export { ElTooltip } from 'element-plus/es/components/tooltip/index.mjs';
 export { ElLoading } from 'element-plus/es/components/loading/index.mjs';
 export { ElMessage } from 'element-plus/es/components/message/index.mjs';
 export { ElMessageBox } from 'element-plus/es/components/message-box/index.mjs';
+
+/** Whether the window is phone-sized: the breakpoint of style.css (767 px), for layouts props set rather than CSS. */
+export const isPhone = () => window.matchMedia('(max-width: 767px)').matches;

@@ -1,0 +1,197 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../../src/demo';
+import { workspaceRoot } from '../../src/plugins/workspace';
+import { bearer, storage, useTestApp } from '../support/app';
+import { describeWithBrowser, haveBrowser, OUT, useBrowser } from '../support/browser';
+
+/**
+ * The administrator's pages of the workspace (单位目录, 系统设置, 办理时限, 智能分派) in a real
+ * browser, signed in as the demo administrator with a user name and password. Screenshots land in
+ * test-output/workspace-admin-*.png.
+ */
+if (haveBrowser && !existsSync(path.join(workspaceRoot(), 'index.html'))) throw new Error('the workspace is not built: run `npm run build:web`');
+
+// A real browser on a machine that may be shared: a page test has taken up to 50 s there, near jest's 60 s default.
+jest.setTimeout(120_000);
+
+const { t, tokens } = useTestApp({ roles: ['admin'] });
+const session = useBrowser(t);
+/** Each page, its path under /app/admin/, and what a person acts on there once its data is in. */
+const PAGES = [
+  ['单位目录', 'units', '[data-test=units] .el-table__body tr:first-child button:has-text("修改")'],
+  ['系统设置', 'settings', '[data-test="setting-routing.autoDispatchThreshold"] [data-test=save]'],
+  ['办理时限', 'deadlines', '[data-test=policies] .el-table__body tr:first-child button:has-text("修改")'],
+  ['智能分派', 'routing', '[data-test=active-model]'],
+] as const;
+
+async function signInAsAdmin(width = 1280): Promise<Page> {
+  // The demo administrator as `npm start` creates it (seedDemo), without the demo's sample orders.
+  await t.app.services.accounts.ensure({ ...DEMO_ACCOUNTS.find((a) => a.username === 'demo-admin')!, password: DEMO_PASSWORD });
+  const page = await session.browser.newPage({ viewport: { width, height: 900 }, locale: 'zh-CN', ...(width < 768 ? { isMobile: true, hasTouch: true } : {}) });
+  await page.goto(`${session.base}/app/login`);
+  await page.fill('#username', 'demo-admin');
+  await page.fill('#password', DEMO_PASSWORD);
+  await page.getByRole('button', { name: '登 录' }).click();
+  await page.waitForURL(/\/app\/triage$/);
+  return page;
+}
+
+const api = (method: 'get' | 'put' | 'post', url: string) => t.http[method](url).set(bearer(tokens.admin));
+
+/** Partner agencies' history in their own words and a little of a station's: enough for a held-back evaluation (test/routing/gate.test.ts). */
+function history(): string {
+  const places = ['小区', '街道', '村里', '镇上', '路口', '楼下', '市场', '广场', '学校旁', '工业园'];
+  const rows = (unit: string, subjects: string[], matters: string[], count: number) =>
+    Array.from({ length: count }, (_, i) => `${places[i % places.length]}${subjects[i % subjects.length]}${matters[(i * 7 + 3) % matters.length]}第${i}次反映,${unit}`);
+  return [
+    'text,unit_code',
+    ...rows('CQ-SCJG', ['网店', '商家', '超市', '理发店', '培训机构'], ['卖假货被骗了要求退款', '虚假宣传欺骗消费者', '办卡以后跑路退不了钱', '价格欺诈多收钱', '缺斤短两骗人'], 60),
+    ...rows('CQ-RS', ['公司', '工地', '饭店', '工厂'], ['拖欠工资不发', '不签劳动合同', '不交社保', '克扣工资'], 50),
+    ...rows('CQ-ZJ', ['物业', '开发商', '小区'], ['乱收物业费', '电梯坏了不修', '房子漏水不管', '证件照办不下来房产证'], 50),
+    ...rows('CQ-PS-WENCHANG', ['广场舞', '楼上邻居'], ['音响太吵', '半夜噪音扰民'], 6),
+  ].join('\n');
+}
+
+describeWithBrowser(`the administrator's pages in a browser (${storage})`, () => {
+  test('an administrator changes a setting, is told in the page why the server refuses a value out of range, and finds the change kept after reloading', async () => {
+    const page = await signInAsAdmin();
+    await page.getByRole('menuitem', { name: '系统设置' }).click();
+    await page.waitForURL(/\/app\/admin\/settings$/);
+    const row = page.locator('[data-test="setting-supervision.slipWorkingDays"]');
+    expect(await row.textContent()).toContain('督办办理时限（工作日）');
+    const input = row.locator('input[data-test=value]');
+    expect(await input.inputValue()).toBe('5');
+
+    await input.fill('70');
+    await row.locator('[data-test=save]').click();
+    await row.locator('[data-test=error]', { hasText: '服务器未接受此值' }).waitFor();
+
+    await input.fill('7');
+    await row.locator('[data-test=save]').click();
+    await page.locator('.el-message--success', { hasText: '已保存：督办办理时限（工作日）' }).waitFor();
+    await row.locator('[data-test=error]').waitFor({ state: 'detached' });
+
+    await page.reload();
+    expect(await input.inputValue()).toBe('7');
+    expect(await row.textContent()).toContain('系统管理员（演示）');
+    await page.screenshot({ path: path.join(OUT, 'workspace-admin-settings.png'), fullPage: true });
+    const settings = (await api('get', '/api/v1/settings').expect(200)).body as { key: string; value: unknown }[];
+    expect(settings.find((s) => s.key === 'supervision.slipWorkingDays')?.value).toBe(7);
+    await page.close();
+  });
+
+  test('an administrator sees the knowledge version and the model the router works with, reads the model\'s evaluation, and turns the model off and on again with a reason', async () => {
+    for (const [key, value] of [['routing.minExamplesPerUnit', 1], ['routing.minExamplesPerSide', 1]] as const) await api('put', `/api/v1/settings/${key}`).send({ value }).expect(200);
+    await api('post', '/api/v1/routing/examples').set('content-type', 'text/csv').send(history()).expect(201);
+    await api('post', '/api/v1/routing/models/train').expect(202);
+    await t.jobs.settled();
+    const [model] = (await api('get', '/api/v1/routing/models').expect(200)).body as { version: string; active: boolean }[];
+    expect(model.active).toBe(true);
+    const knowledge = ((await api('get', '/api/v1/routing/knowledge/versions').expect(200)).body as { version: string; active: boolean }[]).find((k) => k.active)!;
+
+    const page = await signInAsAdmin();
+    await page.getByRole('menuitem', { name: '智能分派' }).click();
+    await page.waitForURL(/\/app\/admin\/routing$/);
+    await page.locator('[data-test=active-model]', { hasText: model.version }).waitFor();
+    expect(await page.locator('[data-test=active-knowledge]').textContent()).toBe(knowledge.version);
+    await page.screenshot({ path: path.join(OUT, 'workspace-admin-routing.png'), fullPage: true });
+
+    await page.getByRole('tab', { name: '学习模型' }).click();
+    const row = page.locator('[data-test=models] .el-table__body tr', { hasText: model.version });
+    await row.locator('[data-test=report]').click();
+    const report = page.locator('[data-test=model-report]');
+    await report.locator('[data-test=comparison] tr', { hasText: '涉警查准率' }).waitFor();
+    for (const figure of ['涉警查全率', '自动派单占比', '自动派单准确率', '错派到另一侧（每千件）']) expect(await report.locator('[data-test=comparison]').textContent()).toContain(figure);
+    expect(await report.locator('[data-test=reliability] .el-table__body tr').count()).toBeGreaterThan(0);
+    expect(await report.locator('[data-test=curve] .el-table__body tr').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(OUT, 'workspace-admin-model.png'), fullPage: true });
+    await page.locator('.el-drawer__close-btn').click();
+
+    await page.locator('[data-test=deactivate]').click();
+    await page.locator('.el-message-box textarea').fill('核对改派记录期间暂停');
+    await page.locator('.el-message-box').getByRole('button', { name: '确定' }).click();
+    await page.locator('[data-test=active-model]', { hasText: '未启用（仅职责清单）' }).waitFor();
+
+    await row.locator('[data-test=activate]').click();
+    await page.locator('.el-message-box textarea').fill('核对完毕，恢复使用');
+    await page.locator('.el-message-box').getByRole('button', { name: '确定' }).click();
+    await page.locator('[data-test=active-model]', { hasText: model.version }).waitFor();
+    const detail = (await api('get', `/api/v1/routing/models/${model.version}`).expect(200)).body as { events: { action: string; reason: string }[] };
+    expect(detail.events.map((e) => [e.action, e.reason])).toEqual(
+      expect.arrayContaining([
+        ['deactivated', '核对改派记录期间暂停'],
+        ['activated_by_admin', '核对完毕，恢复使用'],
+      ]),
+    );
+    await page.close();
+  });
+
+  test("an administrator gives a station's chief and webhook in the unit directory, adds a partner agency, and shortens the reply limit of consultations", async () => {
+    const page = await signInAsAdmin();
+    await page.getByRole('menuitem', { name: '单位目录' }).click();
+    await page.waitForURL(/\/app\/admin\/units$/);
+    const station = page.locator('[data-test=units] .el-table__body tr', { hasText: '文昌派出所' });
+    await station.getByRole('button', { name: '修改' }).click();
+    const dialog = page.locator('.el-dialog', { hasText: '修改单位：文昌派出所' });
+    await dialog.getByLabel('主要负责人').fill('张所长');
+    await dialog.getByLabel('推送地址（Webhook，留空则不推送）').fill('https://example.invalid/hotline');
+    await dialog.locator('[data-test=save-unit]').click();
+    // The API wants a webhook's address and its signing secret together.
+    await page.locator('.el-message--error', { hasText: '推送地址与签名密钥须同时填写' }).waitFor();
+    await dialog.getByLabel('推送签名密钥（至少 16 位；留空则不修改）').fill('0123456789abcdef-wenchang');
+    await dialog.locator('[data-test=save-unit]').click();
+    await page.locator('.el-message--success', { hasText: '已保存：文昌派出所' }).waitFor();
+    await station.getByText('已配置').waitFor();
+    const unit = (await api('get', '/api/v1/units/CQ-PS-WENCHANG').expect(200)).body;
+    expect(unit).toMatchObject({ contact: { chief: '张所长' }, webhookUrl: 'https://example.invalid/hotline' });
+    await station.getByRole('button', { name: '推送' }).click();
+    await page.locator('.el-drawer', { hasText: 'https://example.invalid/hotline' }).waitFor();
+    await page.screenshot({ path: path.join(OUT, 'workspace-admin-units.png'), fullPage: true });
+    await page.locator('.el-drawer__close-btn').click();
+
+    // A new partner agency, added on the partner tab, is listed there.
+    await page.getByRole('tab', { name: /协作单位/ }).click();
+    await page.locator('[data-test=add-unit]').click();
+    const added = page.locator('.el-dialog', { hasText: '新增单位' });
+    await added.getByLabel(/单位代码/).fill('CQ-SW-TEST');
+    await added.getByLabel('名称').fill('区水务集团');
+    await added.locator('[data-test=save-unit]').click();
+    await page.locator('.el-message--success', { hasText: '已保存：区水务集团' }).waitFor();
+    await page.locator('[data-test=units] .el-table__body tr', { hasText: 'CQ-SW-TEST' }).waitFor();
+    expect((await api('get', '/api/v1/units/CQ-SW-TEST').expect(200)).body).toMatchObject({ name: '区水务集团', police: false, active: true });
+
+    await page.getByRole('menuitem', { name: '办理时限' }).click();
+    await page.waitForURL(/\/app\/admin\/deadlines$/);
+    const consultation = page.locator('[data-test=policies] .el-table__body tr', { hasText: '咨询' });
+    await consultation.getByRole('button', { name: '修改' }).click();
+    const form = page.locator('.el-dialog', { hasText: '修改时限规则：咨询' });
+    const reply = form.locator('.el-form-item', { hasText: '回复时限' }).locator('.el-input-number input');
+    expect(await reply.inputValue()).toBe('1');
+    await reply.fill('2');
+    await reply.press('Tab');
+    await form.locator('[data-test=save-policy]').click();
+    await page.locator('.el-message--success', { hasText: '时限规则已保存' }).waitFor();
+    await consultation.getByText('2 个工作日').waitFor();
+    await page.screenshot({ path: path.join(OUT, 'workspace-admin-deadlines.png'), fullPage: true });
+    const policies = (await api('get', '/api/v1/deadline-policies').expect(200)).body as { name: string; rules: { reply: { days: number } } }[];
+    expect(policies.find((p) => p.name === '咨询')?.rules.reply.days).toBe(2);
+    await page.close();
+  });
+
+  test('on a phone-sized window (390 px) every administrator page opens from the menu, nothing is wider than the phone and its buttons are on screen', async () => {
+    const page = await signInAsAdmin(390);
+    for (const [title, name, control] of PAGES) {
+      await page.getByRole('button', { name: '菜单' }).click();
+      await page.locator('.menu-drawer').getByRole('menuitem', { name: title }).click();
+      await page.waitForURL(new RegExp(`/app/admin/${name}$`));
+      await page.locator('.page-title', { hasText: title }).waitFor();
+      await page.locator(control).first().waitFor();
+      const box = await page.locator(control).first().boundingBox();
+      expect({ title, width: await page.evaluate('document.documentElement.scrollWidth'), right: Math.ceil(box!.x + box!.width) <= 390 }).toEqual({ title, width: 390, right: true });
+      await page.screenshot({ path: path.join(OUT, `workspace-admin-${name}-phone.png`), fullPage: true });
+    }
+    await page.close();
+  });
+});
