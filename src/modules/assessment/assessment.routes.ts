@@ -74,6 +74,20 @@ const RankingReport = Type.Object({
   generatedAt: Type.String({ format: 'date-time' }),
 });
 
+const OwnFigures = Type.Object({
+  month: Type.String(),
+  final: Type.Boolean({ description: 'Whether the month is over; until then the figures still move' }),
+  unit: UnitResult,
+  rankedUnits: Type.Integer({ description: 'How many units the month ranks' }),
+  rankedKind: Type.Boolean({ description: 'Whether units of this kind are ranked (assessment.unitKinds)' }),
+  praised: Type.Boolean(),
+  criticised: Type.Boolean(),
+});
+const OwnQuery = Type.Object(
+  { month: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'e.g. 2026-07; the current month when left out' })) },
+  { additionalProperties: false },
+);
+
 const Series = Type.Object({ counts: Type.Array(Type.Integer()), total: Type.Integer() });
 const Trends = Type.Object({
   from: Type.String(),
@@ -111,6 +125,17 @@ export const assessmentRoutes: FastifyPluginAsyncTypebox<{ assessment: Assessmen
       response: { 200: RankingReport, ...problems(400, 401, 403) },
     },
     handler: async (request) => assessment.report(periodOf(request.query)),
+  });
+
+  app.get('/api/v1/reports/own', {
+    config: { access: ['unit'] },
+    schema: {
+      tags,
+      summary: "本单位考核: the caller's own unit's month as the ranking counts it, never another unit's row",
+      querystring: OwnQuery,
+      response: { 200: OwnFigures, ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request) => assessment.ownFigures(request.actor.unitId!, request.query.month),
   });
 
   app.get('/api/v1/reports/rankings.xlsx', {
