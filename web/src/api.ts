@@ -40,6 +40,11 @@ const MESSAGES: Record<string, string> = {
   unknown_original: '原工单不存在',
   exemption_exists: '已提交过核减申请',
   unit_fault_required: '请注明是否为承办单位原因',
+  slip_needs_one_unit: '督办单只能针对同一承办单位的工单，请先派单',
+  slip_state: '督办单当前状态不允许此操作，请刷新',
+  chief_callback_missing: '请先记录负责人回访，再报送办理结果',
+  unknown_order: '工单不存在',
+  invalid_period: '考核期间不正确',
 };
 
 export function bearer(): string | null {
