@@ -32,6 +32,10 @@ const ZONE = 'bureau_time_zone()';
 
 export interface RankingReport {
   period: { kind: Period['kind']; label: string; months: string[] };
+  /** Whether the period is over; until then the figures, the ranking and the consequences still move. */
+  final: boolean;
+  /** The bulletin's document number (文号) and issuing office (发文机关). */
+  document: { number: string; issuer: string };
   formula: Formula & { tieRule: string };
   units: UnitResult[];
   consequences: {
@@ -138,7 +142,7 @@ export class AssessmentService {
     private readonly repeats: RepeatService,
     /** TZ_BUREAU: the zone the bureau's months are counted in. */
     readonly timeZone: string,
-    private readonly now: () => Date = () => new Date(),
+    readonly now: () => Date = () => new Date(),
   ) {}
 
   /**
@@ -193,14 +197,30 @@ export class AssessmentService {
         consequences.excellent = [...counts.keys()].sort();
         consequences.yearlyRewarded = [...counts].filter(([, n]) => n >= 3).map(([code]) => code).sort();
       }
+      const [, end] = bounds(period.months, this.timeZone);
+      const year = period.label.slice(0, 4);
+      const serial = period.kind === 'month' ? Number(period.label.slice(5)) : period.kind === 'quarter' ? Number(period.label.slice(-1)) : 1;
+      const prefix = await this.settings.get(m, 'reports.documentPrefix');
       return {
         period: { kind: period.kind, label: period.label, months: period.months },
+        final: this.now() >= end,
+        document: { number: `${prefix}${{ month: '月', quarter: '季', year: '年' }[period.kind]}通〔${year}〕${serial}号`, issuer: await this.settings.get(m, 'reports.issuer') },
         formula: { ...formula, tieRule: TIE_RULE },
         units,
         consequences,
         generatedAt: this.now().toISOString(),
       };
     });
+  }
+
+  /** Last month (YYYY-MM) in the bureau's zone: what the bulletin opens without a period. */
+  lastMonth(): string {
+    return monthBefore(format(new TZDate(this.now(), this.timeZone), 'yyyy-MM'), 1);
+  }
+
+  /** The issuing office, for the trends page. */
+  issuer(): Promise<string> {
+    return this.db.read((m) => this.settings.get(m, 'reports.issuer'));
   }
 
   /**
@@ -222,10 +242,9 @@ export class AssessmentService {
       if (!tally) throw notFound('unit', unitId);
       own = { ...tally, ...rates(tally, report.formula), score: null, ranked: false, rank: null, notRankedBecause: 'unit kind not ranked' };
     }
-    const [end] = bounds([monthBefore(label, -1)], this.timeZone);
     return {
       month: label,
-      final: this.now() >= end,
+      final: report.final,
       unit: own,
       rankedUnits: report.units.filter((u) => u.ranked).length,
       rankedKind,
