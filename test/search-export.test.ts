@@ -21,7 +21,7 @@ async function sheet(path: string, token: string) {
   expect(res.headers['content-type']).toContain('spreadsheetml');
   expect(decodeURIComponent(res.headers['content-disposition'])).toContain('工单查询结果-');
   const book = new ExcelJS.Workbook();
-  await book.xlsx.load(res.body as Buffer);
+  await book.xlsx.load(res.body);
   const ws = book.getWorksheet('工单')!;
   const rows: string[][] = [];
   ws.eachRow((row) => rows.push((row.values as unknown[]).slice(1).map((v) => String(v ?? ''))));
