@@ -64,7 +64,7 @@ describeWithBrowser(`the commanders' pages in a browser (${storage})`, () => {
     expect(await page.locator('[data-test=signature]').innerText()).toBe('济南市公安局长清分局\n2026年8月3日');
     expect(await page.locator('[data-test=provisional]').count()).toBe(0);
     // No half-width comma, colon, semicolon or parenthesis next to a Chinese character in what a reader reads.
-    const text = await page.evaluate(() => [...document.querySelectorAll('h1, h2, p, li, td, th')].map((e) => (e as HTMLElement).innerText).join('\n'));
+    const text = (await page.evaluate(`[...document.querySelectorAll('h1, h2, p, li, td, th')].map((e) => e.innerText).join('\\n')`)) as string;
     expect(text.match(/[\u4e00-\u9fff][,;:()]|[,;:()][\u4e00-\u9fff]/g)).toBeNull();
     await page.close();
 
@@ -88,12 +88,12 @@ describeWithBrowser(`the commanders' pages in a browser (${storage})`, () => {
     expect(await mark.textContent()).toContain('本期尚未结束');
     expect(await mark.textContent()).toContain('2026年7月25日 10:00');
     // The mark comes first in the page, then the ranking and the consequences, headed 暂定.
-    const order = await page.evaluate(() => {
+    const order = (await page.evaluate(`(() => {
       const all = [...document.body.querySelectorAll('*')];
-      const at = (el: Element | null) => (el ? all.indexOf(el) : -1);
-      const criticism = [...document.querySelectorAll('li')].find((li) => li.textContent?.startsWith('通报批评')) ?? null;
+      const at = (el) => (el ? all.indexOf(el) : -1);
+      const criticism = [...document.querySelectorAll('li')].find((li) => li.textContent.startsWith('通报批评'));
       return { mark: at(document.querySelector('[data-test=provisional]')), table: at(document.querySelector('table')), criticism: at(criticism) };
-    });
+    })()`)) as { mark: number; table: number; criticism: number };
     expect(order.mark).toBeGreaterThan(-1);
     expect(order.mark).toBeLessThan(order.table);
     expect(order.mark).toBeLessThan(order.criticism);
