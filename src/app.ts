@@ -185,7 +185,7 @@ export async function buildApp(
   app.addHook('preClose', async () => feed.stop());
   await app.register(eventRoutes, { feed });
   await app.register(directoryRoutes, { directory: services.directory });
-  await app.register(workOrderRoutes, { workOrders: services.workOrders });
+  await app.register(workOrderRoutes, { workOrders: services.workOrders, timeZone: config.TZ_BUREAU, now: options.clock ?? (() => new Date()) });
   await app.register(webhookRoutes, { webhooks: services.webhooks });
   await app.register(settingsRoutes, { settings: services.settings });
   await app.register(deadlineRoutes, { deadlines: services.deadlines });

@@ -81,7 +81,10 @@ export async function seedDemoHistory(config: Config, base: Services, log: Fasti
   const services = createServices(config, base.db, base.jobs, log, () => clock);
   const operator: Actor = { id: null, name: 'demo', role: 'operator', unitId: null };
   if ((await base.db.statement(`SELECT 1 FROM work_orders WHERE source = 'phone' AND external_no = 'DEMO-H0001'`)).length) return;
-  const ids = new Map((await base.db.statement<{ id: string; code: string }>(`SELECT id, code FROM units WHERE code = ANY($1)`, [HISTORY_STATIONS])).map((u) => [u.code, u.id]));
+  const stations = await base.db.statement<{ id: string; code: string; name: string }>(`SELECT id, code, name FROM units WHERE code = ANY($1)`, [HISTORY_STATIONS]);
+  const ids = new Map(stations.map((u) => [u.code, u.id]));
+  // The station's place in Chinese (文昌派出所 → 文昌), as a citizen names it: the trends' hot spots read it.
+  const places = new Map(stations.map((u) => [u.code, u.name.replace(/派出所$/, '')]));
   let n = 0;
   for (const [s, station] of HISTORY_STATIONS.entries()) {
     const staff: Actor = { id: null, name: `${station} 值班员`, role: 'unit', unitId: ids.get(station)! };
@@ -96,7 +99,7 @@ export async function seedDemoHistory(config: Config, base: Services, log: Fasti
         requestType: 'complaint',
         citizen: { name: '市民', phone: `1370000${String(n).padStart(4, '0')}` },
         content: matter.content,
-        address: `长清区${station.slice(6)}辖区`,
+        address: `长清区${places.get(station)}辖区`,
         category: matter.category,
       });
       if (!created) return;

@@ -20,6 +20,11 @@ describe(`the demo data (${storage})`, () => {
     const [{ n }] = await t.db.read((m) => m.query(`SELECT count(*)::int AS n FROM work_orders WHERE external_no LIKE 'DEMO-%'`));
     expect(n).toBe(3 + 8 * 5 + (0 + 1 + 2 + 3 + 0 + 1 + 2 + 3));
     expect((await t.http.get(`/api/v1/reports/rankings/check?month=${month}`).set(bearer(commander))).body.agrees).toBe(true);
+    // The trends' hot spots name places in Chinese, as a commander reads them, never a unit code's pinyin.
+    const trends = (await t.http.get(`/api/v1/reports/trends?from=${month}&to=${month}`).set(bearer(commander)).expect(200)).body;
+    const places = trends.hotSpots.map((p: { place: string }) => p.place);
+    expect(places).toContain('文昌辖区');
+    for (const place of places) expect(place).not.toMatch(/[A-Za-z]/);
   });
 
   test('the demo accounts sign in with demo12345, each in its role and unit', async () => {

@@ -1,4 +1,4 @@
-import { assess, bottomThreeStreak, criticised, excellent, monthBefore, parsePeriod, praised, sumTallies, type Formula, type Tally } from '../../src/modules/assessment/formulas';
+import { assess, bottomThreeStreak, criticised, excellent, lastTied, monthBefore, parsePeriod, praised, sumTallies, type Formula, type Tally } from '../../src/modules/assessment/formulas';
 
 const FORMULA: Formula = {
   satisfiedLevels: ['very_satisfied', 'satisfied', 'basically_satisfied'],
@@ -69,7 +69,7 @@ describe('the monthly assessment formulas (domain.md §10)', () => {
     expect(criticised(results)).toBeNull();
   });
 
-  test('ties are broken by the stated rule: satisfaction, then reply rate, then callbacks, then code', () => {
+  test('ties are broken by the stated rule: satisfaction, then reply rate, then callbacks; units equal on all share a rank (并列)', () => {
     const same = { replyDue: 4, repliedOnTime: 4, closeDue: 4, closedOnTime: 4 };
     const results = assess(
       [
@@ -83,12 +83,21 @@ describe('the monthly assessment formulas (domain.md §10)', () => {
     expect(results.map((r) => [r.unitCode, r.rank])).toEqual([
       ['B', 1],
       ['A', 2],
-      ['C', 3],
+      ['C', 2],
       ['D', 4],
     ]);
     expect(results[0].score).toBe(results[2].score);
     expect(praised(results, FORMULA)).toEqual(['B', 'A', 'C', 'D']);
     expect(criticised(results)).toBe('D');
+  });
+
+  test('units tied at the bottom are not criticised one for the other: no 通报批评, both named as tied last', () => {
+    const same = { replyDue: 4, repliedOnTime: 2, closeDue: 4, closedOnTime: 2, callbacksMade: 2, levels: { satisfied: 1, unsatisfied: 1 } };
+    const results = assess([tally('A', { replyDue: 4, repliedOnTime: 4, closeDue: 4, closedOnTime: 4, callbacksMade: 2, levels: { satisfied: 2 } }), tally('B', same), tally('C', same)], FORMULA);
+    expect(results.map((r) => r.rank)).toEqual([1, 2, 2]);
+    expect(criticised(results)).toBeNull();
+    expect(lastTied(results)).toEqual(['B', 'C']);
+    expect(excellent(results, 2)).toEqual(['A', 'B', 'C']);
   });
 
   test('bottom three three months running, across a year boundary', () => {

@@ -64,6 +64,26 @@ describe(`deadlines on the working-day calendar (${storage})`, () => {
     expect(o.returnDueAt).toBe(bj('2026-11-25T17:30:00').toISOString());
   });
 
+  test('time left counts the working day: across National Day the sign deadline has one day and a half of working time left, not nine days', async () => {
+    t.clock.set(bj('2026-09-30T10:00:00'));
+    const id = await dispatched(bj('2026-09-30T09:00:00'));
+    const sign = deadline(await order(id), 'sign') as Deadline & { left: unknown };
+    // Received Wednesday 30 September; 1–7 October off: Thursday 8 October is the first working day after receipt.
+    expect(sign.dueAt).toBe(bj('2026-10-08T17:30:00').toISOString());
+    expect(sign.left).toEqual({ clock: 'working', minutes: 450 + 540, dayMinutes: 540 });
+    t.clock.set(bj('2026-10-09T09:30:00'));
+    const late = deadline(await order(id), 'sign') as Deadline & { left: { minutes: number } };
+    expect(late.overdue).toBe(true);
+    expect(late.left.minutes).toBe(-60);
+  });
+
+  test('a critical order counts every minute: its time left is clock time', async () => {
+    t.clock.set(bj('2026-11-21T23:50:00'));
+    const id = await dispatched(bj('2026-11-21T23:50:00'), 'CQ-CG', { urgency: 'critical' });
+    t.clock.set(bj('2026-11-21T23:55:00'));
+    expect((deadline(await order(id), 'sign') as Deadline & { left: unknown }).left).toEqual({ clock: 'clock', minutes: 10, dayMinutes: 1440 });
+  });
+
   test('a critical order must be signed within 15 minutes, whatever the hour', async () => {
     t.clock.set(bj('2026-11-21T23:50:00'));
     const id = await dispatched(bj('2026-11-21T23:50:00'), 'CQ-CG', { urgency: 'critical' });

@@ -1,7 +1,7 @@
 import { eachDayOfInterval, format, isWeekend, parseISO } from 'date-fns';
 import { holidaysFromPackage, packageYears } from '../../src/modules/deadlines/holidays';
 import { DEFAULT_POLICIES, deadlineFor, dueWork, escalationAt, extendDeadline, nextCheck, nextUrgeAt, planMilestones, selectPolicy, type PolicyRules } from '../../src/modules/deadlines/policy';
-import { addClockMinutes, addWorkingDays, MAX_SCAN_CALENDAR_DAYS, MAX_SPAN_WORKING_DAYS, openingAfterWorkingDays, workingDaysBetween, WorkingCalendar } from '../../src/modules/deadlines/working-time';
+import { addClockMinutes, addWorkingDays, MAX_SCAN_CALENDAR_DAYS, MAX_SPAN_WORKING_DAYS, openingAfterWorkingDays, workingDayMinutes, workingDaysBetween, workingMinutesBetween, WorkingCalendar } from '../../src/modules/deadlines/working-time';
 
 const calendar = new WorkingCalendar(holidaysFromPackage(2024, 2026));
 /** An instant written in Beijing time. */
@@ -214,5 +214,25 @@ describe('every loop over calendar days is bounded, whatever its input', () => {
     const late = workingDaysBetween(calendar, new Date('0001-01-01T00:00:00Z'), start);
     expect(late).toBeGreaterThan(2_000);
     expect(late).toBeLessThanOrEqual(MAX_SCAN_CALENDAR_DAYS);
+  });
+});
+
+describe('working time left', () => {
+  const day = 9 * 60;
+  test('on a working day, the minutes until close of business; a night and a weekend add nothing', () => {
+    expect(workingDayMinutes(calendar)).toBe(day);
+    expect(workingMinutesBetween(calendar, bj('2025-06-03T15:30:00'), bj('2025-06-03T17:30:00'))).toBe(120);
+    // Friday 16:30 to Monday 17:30: one hour on Friday, a whole Monday.
+    expect(workingMinutesBetween(calendar, bj('2025-06-06T16:30:00'), bj('2025-06-09T17:30:00'))).toBe(60 + day);
+    expect(workingMinutesBetween(calendar, bj('2025-06-06T20:00:00'), bj('2025-06-07T12:00:00'))).toBe(0);
+  });
+
+  test('National Day counts nothing, and the make-up Saturday (调休) after it counts a whole day', () => {
+    // Tuesday 30 Sep 17:30 to Saturday 11 Oct 17:30: 1–8 Oct off, 9 and 10 Oct worked, 11 Oct a make-up working day.
+    expect(workingMinutesBetween(calendar, bj('2025-09-30T17:30:00'), bj('2025-10-11T17:30:00'))).toBe(3 * day);
+  });
+
+  test('past the deadline the count is negative: how much working time late', () => {
+    expect(workingMinutesBetween(calendar, bj('2025-06-09T17:30:00'), bj('2025-06-06T16:30:00'))).toBe(-(60 + day));
   });
 });

@@ -16,6 +16,7 @@ const WENCHANG = 'CQ-PS-WENCHANG';
 
 const { t, tokens, units } = useTestApp({ roles: ['operator', 'commander', 'admin'], units: [WENCHANG, 'CQ-PS-PINGAN'] });
 const session = useBrowser(t);
+const bj = (local: string) => new Date(`${local}+08:00`);
 
 async function intake(overrides: Record<string, unknown>) {
   const response = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody(overrides)).expect(201);
@@ -68,17 +69,46 @@ describeWithBrowser(`the staff workspace in a browser (${storage})`, () => {
     await page.close();
   });
 
-  test('a station signs in on a phone-sized window (390 px), signs and replies', async () => {
-    const order = await intake({});
+  test("a station signs in on a phone-sized window (390 px), sees its deadline's working-day time left and its month's figures, signs and replies", async () => {
+    // Early September: an order handled, replied on time and called back satisfied, charged to the station's month.
+    t.clock.set(bj('2026-09-01T09:00:00'));
+    const earlier = await intake({ receivedAt: bj('2026-09-01T09:00:00').toISOString() });
+    await t.http.post(`/api/v1/work-orders/${earlier.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: WENCHANG }).expect(200);
+    await t.http.post(`/api/v1/work-orders/${earlier.id}/sign`).set(bearer(units[WENCHANG])).send({}).expect(200);
+    await t.http.post(`/api/v1/work-orders/${earlier.id}/reply`).set(bearer(units[WENCHANG])).send({ result: 'resolved', text: '已处理' }).expect(200);
+    await t.http.post(`/api/v1/work-orders/${earlier.id}/close`).set(bearer(tokens.operator)).send({}).expect(200);
+    const [callback] = (await t.http.get('/api/v1/callbacks?state=pending').set(bearer(tokens.operator)).expect(200)).body;
+    await t.http.post(`/api/v1/callbacks/${callback.id}/attempts`).set(bearer(tokens.operator)).send({ result: 'satisfied' }).expect(200);
+    // The day before National Day: the new order's sign deadline is Thursday 8 October, eight days away but one and a half working days.
+    t.clock.set(bj('2026-09-30T10:00:00'));
+    const order = await intake({ receivedAt: bj('2026-09-30T10:00:00').toISOString() });
     await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: WENCHANG }).expect(200);
     const page = await session.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
     await signIn(page, units[WENCHANG]);
     await page.waitForURL(/\/app\/inbox$/);
     const card = page.locator(`[data-test=inbox-order][data-external-no="${order.externalNo}"]`);
     await card.waitFor();
+    expect(await card.locator('[data-milestone=sign] [data-test=time-left]').textContent()).toBe('剩余 1个工作日7小时');
+
+    const figures = page.locator('[data-test=own-figures]');
+    await figures.locator('[data-test=own-reply]', { hasText: '%' }).waitFor();
+    expect(await figures.locator('[data-test=own-month]').textContent()).toContain('文昌派出所 · 2026年9月（本月尚未结束');
+    expect(await figures.locator('[data-test=own-reply]').textContent()).toBe('100.0%');
+    expect(await figures.locator('[data-test=own-satisfaction]').textContent()).toBe('100.0%');
+    // One order is below the ranking's minimum: the station is told why it has no rank yet.
+    expect(await figures.textContent()).toContain('应办件数不足 5 件，不排名');
     // Nothing wider than the phone: no sideways scrolling.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await page.screenshot({ path: path.join(OUT, 'workspace-inbox-phone.png'), fullPage: true });
+
+    await page.goto(`${session.base}/app/orders/${order.id}`);
+    const deadlines = page.locator('[data-milestone=reply] [data-test=time-left]');
+    await deadlines.waitFor();
+    // Reply: five working days counted from 8 October, the make-up Saturday 10 October among them.
+    expect(await deadlines.textContent()).toBe('剩余 5个工作日7小时');
+    await page.screenshot({ path: path.join(OUT, 'workspace-order-deadlines-phone.png'), fullPage: true });
+    await page.goBack();
+    await card.waitFor();
 
     await card.locator('[data-action=sign]').click();
     await page.locator('.el-message-box').getByRole('button', { name: '签收' }).click();
@@ -142,6 +172,48 @@ describeWithBrowser(`the staff workspace in a browser (${storage})`, () => {
     expect(new URL(bulletin.url()).search).toBe(`?month=${month}`);
     expect(await bulletin.title()).toContain(`${last.getUTCFullYear()}年${last.getUTCMonth() + 1}月`);
     await page.screenshot({ path: path.join(OUT, 'workspace-reports.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('a commander raises a supervision slip from an order, sends the result back, closes it on the slips page, and exports the search as a spreadsheet', async () => {
+    const order = await intake({});
+    await t.http.post(`/api/v1/work-orders/${order.id}/dispatch`).set(bearer(tokens.operator)).send({ leadUnitCode: WENCHANG }).expect(200);
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    await signIn(page, tokens.commander);
+    await page.waitForURL(/\/app\/dashboard$/);
+    await page.goto(`${session.base}/app/orders/${order.id}`);
+    await page.locator('[data-test=raise-slip]').click();
+    await page.locator('.el-dialog textarea').fill('群众多次反映，局长批示督办');
+    await page.locator('[data-test=slip-submit]').click();
+    await page.locator('.el-message--success', { hasText: '已发起督办单' }).waitFor();
+    await page.locator('[data-test=order-slips]', { hasText: '领导交办' }).waitFor();
+    await page.screenshot({ path: path.join(OUT, 'workspace-order-slip.png'), fullPage: true });
+    const [slip] = (await t.http.get('/api/v1/supervision-slips').set(bearer(tokens.commander)).expect(200)).body as { id: string; number: string; reason: string }[];
+    expect(slip.reason).toBe('群众多次反映，局长批示督办');
+
+    const url = `/api/v1/supervision-slips/${slip.id}`;
+    await t.http.post(`${url}/chief-callback`).set(bearer(units[WENCHANG])).send({ calledAt: new Date().toISOString(), satisfaction: 'satisfied', text: '所长亲自回访' }).expect(200);
+    await t.http.post(`${url}/result`).set(bearer(units[WENCHANG])).send({ text: '已处理' }).expect(200);
+    await page.goto(`${session.base}/app/slips`);
+    const card = page.locator('[data-test=slip]', { hasText: slip.number });
+    await card.getByRole('button', { name: '退回重办' }).click();
+    await page.locator('.el-dialog textarea').fill('结果不具体，请补充现场照片');
+    await page.locator('.el-dialog').getByRole('button', { name: '提交' }).click();
+    await page.locator('.el-message--success', { hasText: '退回重办成功' }).waitFor();
+    await card.locator('.el-tag', { hasText: '督办中' }).waitFor();
+
+    await t.http.post(`${url}/result`).set(bearer(units[WENCHANG])).send({ text: '已补充现场照片，问题解决' }).expect(200);
+    await page.getByRole('button', { name: '刷新' }).click();
+    await card.getByRole('button', { name: '审核通过并办结' }).click();
+    await page.locator('.el-dialog textarea').fill('同意办结');
+    await page.locator('.el-dialog').getByRole('button', { name: '提交' }).click();
+    await page.locator('.el-message--success', { hasText: '审核通过并办结成功' }).waitFor();
+    expect((await t.http.get(url).set(bearer(tokens.commander)).expect(200)).body.state).toBe('closed');
+
+    await page.goto(`${session.base}/app/orders`);
+    await page.locator('[data-test=result-no]', { hasText: order.externalNo }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=export]').click()]);
+    expect(download.suggestedFilename()).toMatch(/^工单查询结果-\d{8}-\d{4}\.xlsx$/);
     await page.close();
   });
 

@@ -46,6 +46,12 @@ const MESSAGES: Record<string, string> = {
   catch_all_required: '必须保留一条启用中的默认规则（不限诉求类型、紧急程度和分类）',
   knowledge_version_exists: '该知识库版本号已存在',
   webhook_incomplete: '推送地址与签名密钥须同时填写（或同时留空）',
+  slip_needs_one_unit: '督办单只能针对同一承办单位的工单，请先派单',
+  slip_state: '督办单当前状态不允许此操作，请刷新',
+  chief_callback_missing: '请先记录负责人回访，再报送办理结果',
+  unknown_order: '工单不存在',
+  invalid_period: '考核期间不正确',
+  export_too_large: '符合条件的工单超过 5000 件，请缩小查询范围（日期、单位、状态）后再导出',
 };
 
 export function bearer(): string | null {
@@ -104,6 +110,32 @@ export async function request<T>(method: string, path: string, body?: unknown, o
     throw new ApiError(response.status, code, message, (data ?? {}) as Record<string, unknown>);
   }
   return data as T;
+}
+
+/**
+ * Downloads a file the API makes (a spreadsheet) with the same credentials as every call, so that
+ * a tab signed in with a machine token gets it too; a refusal comes back as an ApiError.
+ */
+export async function download(path: string, query: Query, fallbackName: string): Promise<void> {
+  const headers: Record<string, string> = {};
+  const token = bearer();
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(withQuery(path, query), { headers, credentials: 'same-origin' });
+  if (!response.ok) {
+    const problem = (safeJson(await response.text()) ?? {}) as { code?: string; detail?: string };
+    const code = problem.code ?? String(response.status);
+    if (response.status === 401) onUnauthenticated();
+    throw new ApiError(response.status, code, MESSAGES[code] ?? `下载失败（${response.status}）${problem.detail ? `：${problem.detail}` : ''}`);
+  }
+  const disposition = response.headers.get('content-disposition') ?? '';
+  const named = /filename\*=UTF-8''([^;]+)/.exec(disposition);
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = named ? decodeURIComponent(named[1]) : fallbackName;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
 }
 
 function safeJson(text: string): unknown {

@@ -23,6 +23,26 @@ export function timeLeft(dueAt: string, now = Date.now()): { text: string; overd
   return ms >= 0 ? { text: `剩余 ${span(ms)}`, overdue: false } : { text: `已超期 ${span(ms)}`, overdue: true };
 }
 
+/**
+ * "剩余 2个工作日3小时" or "已超期 1小时（工作时间）": the time left the server counted on the
+ * deadline's own clock, working days of the holiday calendar or every minute for emergency limits.
+ */
+export function timeLeftOf(left: { clock: 'working' | 'clock'; minutes: number; dayMinutes: number }): { text: string; overdue: boolean } {
+  const overdue = left.minutes < 0;
+  const minutes = Math.abs(left.minutes);
+  let text: string;
+  if (left.clock === 'clock') text = span(minutes * 60000);
+  else {
+    const days = Math.floor(minutes / left.dayMinutes);
+    const rest = minutes % left.dayMinutes;
+    const hours = Math.floor(rest / 60);
+    const mins = rest % 60;
+    text = [days ? `${days}个工作日` : '', hours ? `${hours}小时` : '', mins && !days ? `${mins}分钟` : ''].join('') || '0分钟';
+    if (!days) text += '（工作时间）';
+  }
+  return { text: `${overdue ? '已超期' : '剩余'} ${text}`, overdue };
+}
+
 export const percent = (x: number) => `${Math.round(x * 100)}%`;
 /** A share to a tenth of a percent, "—" when there is none (no decision to count). */
 export const percent1 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);

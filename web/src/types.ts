@@ -19,6 +19,8 @@ export interface Deadline {
   late: boolean;
   lateMs: number;
   urgeCount: number;
+  /** An open deadline's time left when the view was made: working minutes (holiday calendar) or clock minutes. */
+  left: { clock: 'working' | 'clock'; minutes: number; dayMinutes: number } | null;
 }
 export interface WorkOrder {
   id: string;

@@ -5,6 +5,7 @@ import { problems } from '../../plugins/problem';
 import { literals, Nullable } from '../../schemas/common';
 import { SATISFACTION_LEVELS } from '../settings/settings.catalogue';
 import type { AssessmentService } from './assessment.service';
+import { monthBefore } from './formulas';
 import { bulletinPage, periodName, rankingWorkbook, trendsPage } from './report-render';
 
 const tags = ['reports'];
@@ -20,9 +21,10 @@ const PeriodQuery = Type.Object(
 );
 type PeriodQuery = { month?: string; quarter?: string; year?: string };
 
-/** Exactly one of month, quarter, year. */
-function periodOf(q: PeriodQuery): string {
+/** Exactly one of month, quarter, year; for a page, none means `fallback` (last month). */
+function periodOf(q: PeriodQuery, fallback?: string): string {
   const given = [q.month, q.quarter, q.year].filter((v): v is string => v !== undefined);
+  if (given.length === 0 && fallback) return fallback;
   if (given.length !== 1) throw badRequest('invalid_period', 'give exactly one of month (YYYY-MM), quarter (YYYY-Qn) or year (YYYY)');
   return given[0];
 }
@@ -53,6 +55,11 @@ const UnitResult = Type.Object({
 
 const RankingReport = Type.Object({
   period: Type.Object({ kind: literals(['month', 'quarter', 'year'] as const), label: Type.String(), months: Type.Array(Type.String()) }),
+  final: Type.Boolean({ description: 'Whether the period is over; until then the ranking and the consequences are provisional' }),
+  document: Type.Object({
+    number: Type.String({ description: '文号, e.g. 长公热月通〔2026〕7号 (settings reports.documentPrefix)' }),
+    issuer: Type.String({ description: '发文机关 (settings reports.issuer)' }),
+  }),
   formula: Type.Object({
     satisfiedLevels: Type.Array(literals(SATISFACTION_LEVELS)),
     replyOnTimeOnly: Type.Boolean(),
@@ -63,16 +70,30 @@ const RankingReport = Type.Object({
     minCallbacks: Type.Integer(),
     tieRule: Type.String(),
   }),
-  units: Type.Array(UnitResult, { description: 'Ranked units by rank, then the units listed but not ranked' }),
+  units: Type.Array(UnitResult, { description: 'Ranked units by rank (units tied on every criterion share a rank, 并列), then the units listed but not ranked' }),
   consequences: Type.Object({
     praised: Type.Array(Type.String(), { description: '通报表扬: 100 % satisfaction with at least the minimum of callbacks' }),
-    criticised: Nullable(Type.String({ description: '通报批评: the last ranked unit' })),
+    criticised: Nullable(Type.String({ description: '通报批评: the last ranked unit; null when the last rank is shared (并列)' })),
     bottomThreeStreak: Type.Array(Type.String(), { description: '作检查报告: bottom three in this month and the two before' }),
     excellent: Type.Array(Type.String(), { description: "季度优秀: the quarter's excellent units (a year: each quarter's)" }),
     yearlyRewarded: Type.Array(Type.String(), { description: 'Excellent in three or more quarters of the year' }),
   }),
   generatedAt: Type.String({ format: 'date-time' }),
 });
+
+const OwnFigures = Type.Object({
+  month: Type.String(),
+  final: Type.Boolean({ description: 'Whether the month is over; until then the figures still move' }),
+  unit: UnitResult,
+  rankedUnits: Type.Integer({ description: 'How many units the month ranks' }),
+  rankedKind: Type.Boolean({ description: 'Whether units of this kind are ranked (assessment.unitKinds)' }),
+  praised: Type.Boolean(),
+  criticised: Type.Boolean(),
+});
+const OwnQuery = Type.Object(
+  { month: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'e.g. 2026-07; the current month when left out' })) },
+  { additionalProperties: false },
+);
 
 const Series = Type.Object({ counts: Type.Array(Type.Integer()), total: Type.Integer() });
 const Trends = Type.Object({
@@ -99,6 +120,10 @@ const TrendsQuery = Type.Object(
   { from: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }), to: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }) },
   { additionalProperties: false },
 );
+const TrendsPageQuery = Type.Object(
+  { from: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' })), to: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' })) },
+  { additionalProperties: false },
+);
 const Html = Type.String({ description: 'A printable Chinese page (text/html)' });
 
 export const assessmentRoutes: FastifyPluginAsyncTypebox<{ assessment: AssessmentService }> = async (app, { assessment }) => {
@@ -111,6 +136,17 @@ export const assessmentRoutes: FastifyPluginAsyncTypebox<{ assessment: Assessmen
       response: { 200: RankingReport, ...problems(400, 401, 403) },
     },
     handler: async (request) => assessment.report(periodOf(request.query)),
+  });
+
+  app.get('/api/v1/reports/own', {
+    config: { access: ['unit'] },
+    schema: {
+      tags,
+      summary: "本单位考核: the caller's own unit's month as the ranking counts it, never another unit's row",
+      querystring: OwnQuery,
+      response: { 200: OwnFigures, ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request) => assessment.ownFigures(request.actor.unitId!, request.query.month),
   });
 
   app.get('/api/v1/reports/rankings.xlsx', {
@@ -137,11 +173,12 @@ export const assessmentRoutes: FastifyPluginAsyncTypebox<{ assessment: Assessmen
     schema: {
       tags,
       summary: 'The printable Chinese bulletin (通报) of the ranking, with a chart of the three rates per unit',
+      description: 'Without a period: last month.',
       querystring: PeriodQuery,
       produces: ['text/html'],
       response: { 200: Html, ...problems(400, 401, 403) },
     },
-    handler: async (request, reply) => reply.type('text/html; charset=utf-8').send(bulletinPage(await assessment.report(periodOf(request.query)), assessment.timeZone)),
+    handler: async (request, reply) => reply.type('text/html; charset=utf-8').send(bulletinPage(await assessment.report(periodOf(request.query, assessment.lastMonth())), assessment.timeZone)),
   });
 
   app.get('/api/v1/reports/rankings/check', {
@@ -188,10 +225,16 @@ export const assessmentRoutes: FastifyPluginAsyncTypebox<{ assessment: Assessmen
     schema: {
       tags,
       summary: 'The trends as a printable Chinese page with a chart',
-      querystring: TrendsQuery,
+      description: 'Without from and to: the twelve months up to last month; with only `to`, the twelve months up to it.',
+      querystring: TrendsPageQuery,
       produces: ['text/html'],
       response: { 200: Html, ...problems(400, 401, 403) },
     },
-    handler: async (request, reply) => reply.type('text/html; charset=utf-8').send(trendsPage(await assessment.trends(request.query.from, request.query.to))),
+    handler: async (request, reply) => {
+      const to = request.query.to ?? (request.query.from ? undefined : assessment.lastMonth());
+      if (!to) throw badRequest('invalid_period', 'give to (YYYY-MM), or neither from nor to');
+      const from = request.query.from ?? monthBefore(to, 11);
+      return reply.type('text/html; charset=utf-8').send(trendsPage(await assessment.trends(from, to), await assessment.issuer(), assessment.timeZone, assessment.now()));
+    },
   });
 };

@@ -1,7 +1,8 @@
 import { TZDate } from '@date-fns/tz';
 import type { EntityManager } from 'typeorm';
 import { returnedRows, type Database } from '../../db/database';
-import { badRequest } from '../../errors';
+import { format } from 'date-fns';
+import { badRequest, notFound } from '../../errors';
 import type { RepeatGroup, RepeatService } from '../repeats/repeat.service';
 import { DOG_WORDS, NOISE_WORDS } from '../repeats/similarity';
 import { SATISFACTION_LEVELS, type SatisfactionLevel } from '../settings/settings.catalogue';
@@ -14,6 +15,7 @@ import {
   monthBefore,
   parsePeriod,
   praised,
+  rates,
   sumTallies,
   TIE_RULE,
   type Formula,
@@ -30,6 +32,10 @@ const ZONE = 'bureau_time_zone()';
 
 export interface RankingReport {
   period: { kind: Period['kind']; label: string; months: string[] };
+  /** Whether the period is over; until then the figures, the ranking and the consequences still move. */
+  final: boolean;
+  /** The bulletin's document number (文号) and issuing office (发文机关). */
+  document: { number: string; issuer: string };
   formula: Formula & { tieRule: string };
   units: UnitResult[];
   consequences: {
@@ -45,6 +51,20 @@ export interface RankingReport {
     yearlyRewarded: string[];
   };
   generatedAt: string;
+}
+
+/** One unit's own month, as the ranking shows it: what a station or agency may read of the assessment. */
+export interface OwnFigures {
+  month: string;
+  /** Whether the month is over; until then the figures still move. */
+  final: boolean;
+  unit: UnitResult;
+  /** How many units the month ranks; the unit's rank is among these. */
+  rankedUnits: number;
+  /** Whether the unit's kind is ranked at all (assessment.unitKinds); an agency's figures are shown unranked. */
+  rankedKind: boolean;
+  praised: boolean;
+  criticised: boolean;
 }
 
 export interface TallyDifference {
@@ -122,7 +142,7 @@ export class AssessmentService {
     private readonly repeats: RepeatService,
     /** TZ_BUREAU: the zone the bureau's months are counted in. */
     readonly timeZone: string,
-    private readonly now: () => Date = () => new Date(),
+    readonly now: () => Date = () => new Date(),
   ) {}
 
   /**
@@ -177,14 +197,60 @@ export class AssessmentService {
         consequences.excellent = [...counts.keys()].sort();
         consequences.yearlyRewarded = [...counts].filter(([, n]) => n >= 3).map(([code]) => code).sort();
       }
+      const [, end] = bounds(period.months, this.timeZone);
+      const year = period.label.slice(0, 4);
+      const serial = period.kind === 'month' ? Number(period.label.slice(5)) : period.kind === 'quarter' ? Number(period.label.slice(-1)) : 1;
+      const prefix = await this.settings.get(m, 'reports.documentPrefix');
       return {
         period: { kind: period.kind, label: period.label, months: period.months },
+        final: this.now() >= end,
+        document: { number: `${prefix}${{ month: '月', quarter: '季', year: '年' }[period.kind]}通〔${year}〕${serial}号`, issuer: await this.settings.get(m, 'reports.issuer') },
         formula: { ...formula, tieRule: TIE_RULE },
         units,
         consequences,
         generatedAt: this.now().toISOString(),
       };
     });
+  }
+
+  /** Last month (YYYY-MM) in the bureau's zone: what the bulletin opens without a period. */
+  lastMonth(): string {
+    return monthBefore(format(new TZDate(this.now(), this.timeZone), 'yyyy-MM'), 1);
+  }
+
+  /** The issuing office, for the trends page. */
+  issuer(): Promise<string> {
+    return this.db.read((m) => this.settings.get(m, 'reports.issuer'));
+  }
+
+  /**
+   * A unit's own row of a month's ranking, and nothing of the others' but how many are ranked.
+   * A unit of a kind the bureau does not rank gets its rates, unranked.
+   */
+  async ownFigures(unitId: string, month: string | undefined): Promise<OwnFigures> {
+    const label = month ?? format(new TZDate(this.now(), this.timeZone), 'yyyy-MM');
+    const period = this.period(label);
+    if (period.kind !== 'month') throw badRequest('invalid_period', 'month is YYYY-MM');
+    const report = await this.report(label);
+    const [unit] = (await this.db.read((m) => m.query(`SELECT code, kind FROM units WHERE id = $1`, [unitId]))) as { code: string; kind: string }[];
+    if (!unit) throw notFound('unit', unitId);
+    let own = report.units.find((u) => u.unitCode === unit.code);
+    const rankedKind = own !== undefined;
+    if (!own) {
+      const [tallies] = await this.db.read((m) => this.tallies(m, period.months, [unit.kind], unit.code));
+      const tally = tallies.find((t) => t.unitCode === unit.code);
+      if (!tally) throw notFound('unit', unitId);
+      own = { ...tally, ...rates(tally, report.formula), score: null, ranked: false, rank: null, notRankedBecause: 'unit kind not ranked' };
+    }
+    return {
+      month: label,
+      final: report.final,
+      unit: own,
+      rankedUnits: report.units.filter((u) => u.ranked).length,
+      rankedKind,
+      praised: report.consequences.praised.includes(unit.code),
+      criticised: report.consequences.criticised === unit.code,
+    };
   }
 
   /** Recomputes the period's figures from the milestone and callback records; the tallies must agree. */
@@ -305,15 +371,15 @@ export class AssessmentService {
   }
 
   /** Each month's tallies for every active unit of the ranked kinds, zeros for a unit with none. One indexed query. */
-  private async tallies(m: EntityManager, months: string[], kinds: readonly string[]): Promise<Tally[][]> {
+  private async tallies(m: EntityManager, months: string[], kinds: readonly string[], onlyCode?: string): Promise<Tally[][]> {
     const rows = (await m.query(
       `SELECT u.code AS unit_code, u.name AS unit_name, to_char(mo.month, 'YYYY-MM') AS month, ${COUNT_FIELDS.map((f) => `coalesce(t.${f}, 0)::int AS ${f}`).join(', ')}
        FROM units u
        CROSS JOIN unnest($1::date[]) AS mo(month)
        LEFT JOIN unit_month_tallies t ON t.unit_id = u.id AND t.month = mo.month
-       WHERE u.active AND u.kind = ANY($2)
+       WHERE u.active AND u.kind = ANY($2) AND ($3::text IS NULL OR u.code = $3)
        ORDER BY u.code`,
-      [months.map((mo) => `${mo}-01`), kinds],
+      [months.map((mo) => `${mo}-01`), kinds, onlyCode ?? null],
     )) as TallyRow[];
     return months.map((mo) => rows.filter((r) => r.month === mo).map(toTally));
   }

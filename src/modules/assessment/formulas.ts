@@ -46,7 +46,7 @@ export interface UnitResult extends Tally {
   notRankedBecause: string | null;
 }
 
-export const TIE_RULE = 'score, then satisfaction rate, then reply rate, then successful callbacks (all higher first), then unit code';
+export const TIE_RULE = 'score, then satisfaction rate, then reply rate, then successful callbacks (all higher first); units equal on all four share a rank (并列) and are listed by unit code';
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 const round = (x: number | null, digits = 4) => (x === null ? null : Number(x.toFixed(digits)));
@@ -85,8 +85,9 @@ export function assess(tallies: Tally[], f: Formula): UnitResult[] {
         : null;
     return { ...t, ...r, score, ranked: notRankedBecause === null, rank: null, notRankedBecause };
   });
-  const ranked = results.filter((r) => r.ranked).sort(compare);
-  ranked.forEach((r, i) => (r.rank = i + 1));
+  const ranked = results.filter((r) => r.ranked).sort((a, b) => compare(a, b) || a.unitCode.localeCompare(b.unitCode));
+  // 并列: a unit equal to the one before it on every criterion shares its rank; the next rank skips (1, 1, 3).
+  ranked.forEach((r, i) => (r.rank = i > 0 && compare(ranked[i - 1], r) === 0 ? ranked[i - 1].rank : i + 1));
   return [...ranked, ...results.filter((r) => !r.ranked).sort((a, b) => a.unitCode.localeCompare(b.unitCode))];
 }
 
@@ -95,8 +96,7 @@ function compare(a: UnitResult, b: UnitResult): number {
     b.score! - a.score! ||
     b.satisfactionRate! - a.satisfactionRate! ||
     b.replyRate! - a.replyRate! ||
-    b.successfulCallbacks - a.successfulCallbacks ||
-    a.unitCode.localeCompare(b.unitCode)
+    b.successfulCallbacks - a.successfulCallbacks
   );
 }
 
@@ -105,10 +105,21 @@ export function praised(results: UnitResult[], f: Formula): string[] {
   return results.filter((r) => r.successfulCallbacks >= Math.max(1, f.minCallbacks) && r.satisfiedCallbacks === r.successfulCallbacks).map((r) => r.unitCode);
 }
 
-/** 通报批评: the last ranked unit, when at least two are ranked. */
+/**
+ * 通报批评: the last ranked unit, when at least two are ranked. Null when the last rank is shared
+ * (并列): the bulletin names the tied units and leaves the choice to the commanders (see `lastTied`).
+ */
 export function criticised(results: UnitResult[]): string | null {
   const ranked = results.filter((r) => r.ranked);
-  return ranked.length >= 2 ? ranked[ranked.length - 1].unitCode : null;
+  if (ranked.length < 2 || lastTied(results).length > 1) return null;
+  return ranked[ranked.length - 1].unitCode;
+}
+
+/** The units sharing the last rank (one unit when the last rank is not shared; none when nobody is ranked). */
+export function lastTied(results: UnitResult[]): string[] {
+  const ranked = results.filter((r) => r.ranked);
+  const last = ranked.at(-1)?.rank;
+  return ranked.filter((r) => r.rank === last).map((r) => r.unitCode);
 }
 
 export function bottomThree(results: UnitResult[]): string[] {
@@ -123,9 +134,9 @@ export function bottomThreeStreak(months: UnitResult[][]): string[] {
   return [...sets[sets.length - 1]].filter((code) => sets.every((s) => s.has(code))).sort();
 }
 
-/** A quarter's excellent units: the top of its ranking. */
+/** A quarter's excellent units: the top of its ranking; a unit tied (并列) with the last one selected is selected too. */
 export function excellent(results: UnitResult[], count: number): string[] {
-  return results.filter((r) => r.ranked).slice(0, count).map((r) => r.unitCode);
+  return results.filter((r) => r.ranked && r.rank! <= count).map((r) => r.unitCode);
 }
 
 /** Sums months' tallies per unit (a quarter, a year). */

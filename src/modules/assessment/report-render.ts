@@ -3,7 +3,7 @@ import type ExcelJSModule from 'exceljs';
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns/format';
 import type { RankingReport, Trends } from './assessment.service';
-import type { UnitResult } from './formulas';
+import { lastTied, type UnitResult } from './formulas';
 
 /**
  * The commanders' reports in Chinese: the ranking as a spreadsheet, the printable bulletin
@@ -36,9 +36,22 @@ export function periodName(period: RankingReport['period']): string {
 const bureauTime = (iso: string, timeZone: string) => format(new TZDate(iso, timeZone), 'yyyy-MM-dd HH:mm');
 
 const percent = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+/** Scores always with two decimals (87.50), as a bulletin prints them. */
+const score = (x: number | null) => (x === null ? '—' : x.toFixed(2));
 
-const COLUMNS: { header: string; width: number; value: (u: UnitResult) => string | number | null }[] = [
-  { header: '名次', width: 6, value: (u) => u.rank ?? '不排名' },
+/** 2026年8月3日: a date as Chinese documents write it, in the bureau's zone. */
+export function chineseDate(instant: Date | string, timeZone: string): string {
+  const d = new TZDate(new Date(instant).getTime(), timeZone);
+  return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日`;
+}
+
+/** Whether another ranked unit shares the unit's rank (并列). */
+const tied = (u: UnitResult, units: UnitResult[]) => u.rank !== null && units.some((o) => o !== u && o.rank === u.rank);
+/** "2" or "2（并列）". */
+const rankText = (u: UnitResult, units: UnitResult[]) => (u.rank === null ? '不排名' : tied(u, units) ? `${u.rank}（并列）` : u.rank);
+
+const COLUMNS: { header: string; width: number; value: (u: UnitResult, all: UnitResult[]) => string | number | null }[] = [
+  { header: '名次', width: 9, value: (u, all) => rankText(u, all) },
   { header: '单位', width: 22, value: (u) => u.unitName },
   { header: '单位代码', width: 18, value: (u) => u.unitCode },
   { header: '应回复件数', width: 11, value: (u) => u.replyDue },
@@ -53,7 +66,7 @@ const COLUMNS: { header: string; width: number; value: (u: UnitResult) => string
   { header: '满意件数', width: 9, value: (u) => u.satisfiedCallbacks },
   { header: '满意率', width: 9, value: (u) => u.satisfactionRate },
   { header: '综合得分', width: 9, value: (u) => u.score },
-  { header: '备注', width: 30, value: (u) => (u.notRankedBecause ? `不排名: ${notRankedName(u.notRankedBecause)}` : '') },
+  { header: '备注', width: 30, value: (u) => (u.notRankedBecause ? `不排名：${notRankedName(u.notRankedBecause)}` : '') },
 ];
 const RATE_COLUMNS = new Set(['回复率', '办结率', '满意率']);
 
@@ -71,14 +84,15 @@ export async function rankingWorkbook(report: RankingReport): Promise<Buffer> {
   book.created = new Date(report.generatedAt);
   const sheet = book.addWorksheet('排名', { views: [{ state: 'frozen', ySplit: 2 }] });
   sheet.mergeCells(1, 1, 1, COLUMNS.length);
-  sheet.getCell(1, 1).value = `${periodName(report.period)} 12345 热线工单办理情况排名`;
+  sheet.getCell(1, 1).value = `${periodName(report.period)} 12345 热线工单办理情况排名（${report.document.number}）${report.final ? '' : '（本期尚未结束，数据仅供参考）'}`;
   sheet.getCell(1, 1).font = { bold: true, size: 14 };
   sheet.getRow(2).values = COLUMNS.map((c) => c.header);
   sheet.getRow(2).font = { bold: true };
   COLUMNS.forEach((c, i) => (sheet.getColumn(i + 1).width = c.width));
-  for (const unit of report.units) sheet.addRow(COLUMNS.map((c) => c.value(unit)));
+  for (const unit of report.units) sheet.addRow(COLUMNS.map((c) => c.value(unit, report.units)));
   COLUMNS.forEach((c, i) => {
     if (RATE_COLUMNS.has(c.header)) sheet.getColumn(i + 1).numFmt = '0.0%';
+    if (c.header === '综合得分') sheet.getColumn(i + 1).numFmt = '0.00';
   });
 
   const consequences = book.addWorksheet('通报');
@@ -100,15 +114,16 @@ export async function rankingWorkbook(report: RankingReport): Promise<Buffer> {
 }
 
 function consequenceLines(report: RankingReport, list: (codes: string[]) => string): [string, string][] {
+  const last = lastTied(report.units);
   const lines: [string, string][] = [
-    ['通报表扬 (满意率100%)', list(report.consequences.praised)],
-    ['通报批评 (排名末位)', list(report.consequences.criticised ? [report.consequences.criticised] : [])],
+    ['通报表扬（满意率100%）', list(report.consequences.praised)],
+    ['通报批评（排名末位）', last.length > 1 ? `末位并列：${list(last)}，由局领导研究确定` : list(report.consequences.criticised ? [report.consequences.criticised] : [])],
   ];
-  if (report.period.kind === 'month') lines.push(['连续三个月排名后三位 (在局长办公会作检查报告)', list(report.consequences.bottomThreeStreak)]);
+  if (report.period.kind === 'month') lines.push(['连续三个月排名后三位（在局长办公会作检查报告）', list(report.consequences.bottomThreeStreak)]);
   if (report.period.kind === 'quarter') lines.push(['季度优秀单位', list(report.consequences.excellent)]);
   if (report.period.kind === 'year') {
     lines.push(['各季度优秀单位', list(report.consequences.excellent)]);
-    lines.push(['年度三次及以上优秀 (年终奖励)', list(report.consequences.yearlyRewarded)]);
+    lines.push(['年度三次及以上优秀（年终奖励）', list(report.consequences.yearlyRewarded)]);
   }
   return lines;
 }
@@ -118,10 +133,10 @@ function methodLines(report: RankingReport): [string, string][] {
   return [
     ['回复率', `${f.replyOnTimeOnly ? '按时回复' : '已回复'}件数 ÷ 本期应回复件数`],
     ['办结率', `${f.closureOnTimeOnly ? '按时办结' : '已办结'}件数 ÷ 本期${f.closureDenominator === 'close_due' ? '应办结' : '应回复'}件数`],
-    ['满意率', `满意件数 (${f.satisfiedLevels.map((l) => LEVEL_NAMES[l]).join('、')}) ÷ 回访成功件数 (未接通另计)`],
-    ['综合得分', `回复率×${f.weights.reply} + 办结率×${f.weights.closure} + 满意率×${f.weights.satisfaction} (折合百分制)`],
-    ['排名条件', `应办件数不少于 ${f.minOrders} 件且回访成功不少于 ${f.minCallbacks} 件; 不足者列出不排名`],
-    ['并列处理', '综合得分高者在前; 相同时依次比较满意率、回复率、回访成功件数, 再按单位代码'],
+    ['满意率', `满意件数（${f.satisfiedLevels.map((l) => LEVEL_NAMES[l]).join('、')}）÷ 回访成功件数（未接通另计）`],
+    ['综合得分', `回复率×${f.weights.reply} + 办结率×${f.weights.closure} + 满意率×${f.weights.satisfaction}（折合百分制，保留两位小数）`],
+    ['排名条件', `应办件数不少于 ${f.minOrders} 件且回访成功不少于 ${f.minCallbacks} 件；不足者列出不排名`],
+    ['并列处理', '综合得分高者在前；相同时依次比较满意率、回复率、回访成功件数；各项均相同者名次并列'],
     ['核减', '经热线中心批准核减的工单不计入该单位'],
   ];
 }
@@ -169,8 +184,15 @@ export function trendsChart(trends: Trends, width = 1000, height = 420): string 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const PAGE_STYLE = `
-  body { font-family: "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "PingFang SC", sans-serif; margin: 24px auto; max-width: 1040px; color: #222; }
-  h1 { text-align: center; font-size: 24px; color: #b00; border-bottom: 3px solid #b00; padding-bottom: 10px; }
+  body { font-family: "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "PingFang SC", sans-serif; margin: 24px auto; max-width: 1040px; padding: 0 12px; color: #222; }
+  h1 { text-align: center; font-size: 24px; color: #b00; margin-bottom: 4px; }
+  .docno { text-align: center; margin: 0 0 6px; }
+  .rule { border-bottom: 3px solid #b00; margin-bottom: 10px; }
+  .provisional { border: 2px solid #e6a23c; background: #fdf6ec; color: #8a5a00; padding: 8px 12px; font-weight: bold; }
+  .nodata { text-align: center; color: #777; padding: 40px 0; border: 1px dashed #ccc; }
+  .signature { text-align: right; margin-top: 28px; line-height: 1.8; }
+  .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+  .chart svg { max-width: 100%; height: auto; }
   h2 { font-size: 17px; margin-top: 24px; }
   table { border-collapse: collapse; width: 100%; font-size: 13px; }
   th, td { border: 1px solid #999; padding: 4px 6px; text-align: center; }
@@ -179,7 +201,15 @@ const PAGE_STYLE = `
   tr.unranked td { color: #777; }
   .meta { text-align: center; color: #555; }
   .method { font-size: 12px; color: #555; }
-  @media print { body { margin: 0; } h2 { page-break-after: avoid; } table, svg { page-break-inside: avoid; } }`;
+  @media (max-width: 600px) {
+    body { margin: 8px auto; }
+    h1 { font-size: 19px; }
+    table { font-size: 12px; }
+    th, td { padding: 3px 4px; white-space: nowrap; }
+    .scroll th:nth-child(2), .scroll td:nth-child(2) { position: sticky; left: 0; background: #fff; }
+  }
+  @media print { body { margin: 0; } h2 { page-break-after: avoid; } table, svg { page-break-inside: avoid; } .scroll { overflow: visible; } }`;
+const HEAD = '<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">';
 
 /** 通报: the printable bulletin of a month's, quarter's or year's ranking. */
 export function bulletinPage(report: RankingReport, timeZone: string): string {
@@ -189,71 +219,94 @@ export function bulletinPage(report: RankingReport, timeZone: string): string {
   const sum = (key: 'replyDue' | 'repliedOnTime' | 'closeDue' | 'closedOnTime' | 'successfulCallbacks' | 'satisfiedCallbacks') => report.units.reduce((a, u) => a + u[key], 0);
   const overall = (a: number, b: number) => (b ? `${((a / b) * 100).toFixed(1)}%` : '—');
   const idle = report.units.filter((u) => u.notRankedBecause === 'no orders in the period');
+  const shown = COLUMNS.filter((c) => c.header !== '单位代码');
   const rows = report.units
     .filter((u) => !idle.includes(u))
     .map(
-      (u) => `<tr class="${u.ranked ? 'ranked' : 'unranked'}">${COLUMNS.filter((c) => c.header !== '单位代码')
+      (u) => `<tr class="${u.ranked ? 'ranked' : 'unranked'}">${shown
         .map((c) => {
-          const v = c.value(u);
-          const text = RATE_COLUMNS.has(c.header) ? percent(v as number | null) : v === null ? '—' : String(v);
+          const v = c.value(u, report.units);
+          const text = RATE_COLUMNS.has(c.header) ? percent(v as number | null) : c.header === '综合得分' ? score(v as number | null) : v === null ? '—' : String(v);
           return `<td${c.header === '单位' || c.header === '备注' ? ' class="name"' : ''}>${escape(text)}</td>`;
         })
         .join('')}</tr>`,
     )
     .join('\n');
+  const title = `${periodName(report.period)} 12345 热线工单办理情况通报`;
+  const asOf = chineseDate(report.generatedAt, timeZone);
+  // Before the period ends, nothing in it is a verdict: said before the ranking names anyone.
+  const provisional = report.final
+    ? ''
+    : `<p class="provisional" data-test="provisional">本期尚未结束，以下为截至${escape(asOf)} ${escape(bureauTime(report.generatedAt, timeZone).slice(11))}的数据，排名及表扬、批评、优秀等结果仅供参考，以期满后的正式通报为准。</p>`;
+  const empty = rows === '';
   return `<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>${escape(periodName(report.period))} 12345 热线工单办理情况通报</title><style>${PAGE_STYLE}</style></head>
+<html lang="zh-CN"><head>${HEAD}<title>${escape(title)}</title><style>${PAGE_STYLE}</style></head>
 <body>
-<h1>${escape(periodName(report.period))} 12345 热线工单办理情况通报</h1>
-<p class="meta">生成时间 ${escape(bureauTime(report.generatedAt, timeZone))}</p>
+<h1>${escape(title)}</h1>
+<p class="docno" data-test="docno">${escape(report.document.number)}</p>
+<div class="rule"></div>
+${provisional}
 <h2>一、总体情况</h2>
-<p>本期应回复工单 ${sum('replyDue')} 件, 按时回复 ${sum('repliedOnTime')} 件, 回复率 ${overall(sum('repliedOnTime'), sum('replyDue'))};
-应办结 ${sum('closeDue')} 件, 按时办结 ${sum('closedOnTime')} 件, 办结率 ${overall(sum('closedOnTime'), sum('closeDue'))};
-回访成功 ${sum('successfulCallbacks')} 件, 满意 ${sum('satisfiedCallbacks')} 件, 满意率 ${overall(sum('satisfiedCallbacks'), sum('successfulCallbacks'))}。
+<p>本期应回复工单 ${sum('replyDue')} 件，按时回复 ${sum('repliedOnTime')} 件，回复率 ${overall(sum('repliedOnTime'), sum('replyDue'))}；
+应办结 ${sum('closeDue')} 件，按时办结 ${sum('closedOnTime')} 件，办结率 ${overall(sum('closedOnTime'), sum('closeDue'))}；
+回访成功 ${sum('successfulCallbacks')} 件，满意 ${sum('satisfiedCallbacks')} 件，满意率 ${overall(sum('satisfiedCallbacks'), sum('successfulCallbacks'))}。
 参与排名单位 ${ranked.length} 个。</p>
-<h2>二、各单位排名</h2>
-<div class="chart">${ratesChart(report.units)}</div>
-<table><thead><tr>${COLUMNS.filter((c) => c.header !== '单位代码')
-    .map((c) => `<th>${c.header}</th>`)
-    .join('')}</tr></thead><tbody>
+<h2>二、各单位排名${report.final ? '' : '（暂定）'}</h2>
+${ranked.length ? `<div class="chart">${ratesChart(report.units)}</div>` : '<p class="nodata" data-test="nodata">本期无数据</p>'}
+${
+  empty
+    ? ''
+    : `<div class="scroll"><table><thead><tr>${shown.map((c) => `<th>${c.header}</th>`).join('')}</tr></thead><tbody>
 ${rows}
-</tbody></table>
-${idle.length ? `<p class="method">本期无工单、不参与排名的单位: ${idle.map((u) => escape(u.unitName)).join('、')}</p>` : ''}
-<h2>三、表扬与批评</h2>
+</tbody></table></div>`
+}
+${idle.length ? `<p class="method">本期无工单、不参与排名的单位：${idle.map((u) => escape(u.unitName)).join('、')}</p>` : ''}
+<h2>三、表扬与批评${report.final ? '' : '（暂定，期满后以正式通报为准）'}</h2>
 <ul>${consequenceLines(report, list)
-    .map(([what, who]) => `<li><b>${escape(what)}</b>: ${who}</li>`)
+    .map(([what, who]) => `<li><b>${escape(what)}</b>：${who}</li>`)
     .join('')}</ul>
 <h2>四、计算口径</h2>
 <ul class="method">${methodLines(report)
-    .map(([what, how]) => `<li>${escape(what)}: ${escape(how)}</li>`)
+    .map(([what, how]) => `<li>${escape(what)}：${escape(how)}</li>`)
     .join('')}</ul>
+<div class="signature" data-test="signature">${escape(report.document.issuer)}<br>${escape(chineseDate(report.generatedAt, timeZone))}</div>
+<p class="meta">生成时间 ${escape(bureauTime(report.generatedAt, timeZone))}</p>
 </body></html>`;
 }
 
+/** "2026年7月" for "2026-07". */
+const monthName = (month: string) => `${month.slice(0, 4)}年${Number(month.slice(5))}月`;
+
 /** 趋势: monthly counts per category, the hot spots and the top repeat sources. */
-export function trendsPage(trends: Trends): string {
-  const head = trends.months.map((m) => `<th>${escape(m)}</th>`).join('');
+export function trendsPage(trends: Trends, issuer: string, timeZone: string, now: Date): string {
+  const head = trends.months.map((m) => `<th>${escape(monthName(m))}</th>`).join('');
   const table = (rows: { name: string; counts: number[]; total: number }[]) =>
-    `<table><thead><tr><th>名称</th>${head}<th>合计</th></tr></thead><tbody>${rows
-      .map((r) => `<tr><td class="name">${escape(r.name)}</td>${r.counts.map((n) => `<td>${n}</td>`).join('')}<td>${r.total}</td></tr>`)
-      .join('')}</tbody></table>`;
+    rows.length === 0
+      ? '<p class="nodata">本期无数据</p>'
+      : `<div class="scroll"><table><thead><tr><th>名称</th>${head}<th>合计</th></tr></thead><tbody>${rows
+          .map((r) => `<tr><td class="name">${escape(r.name)}</td>${r.counts.map((n) => `<td>${n}</td>`).join('')}<td>${r.total}</td></tr>`)
+          .join('')}</tbody></table></div>`;
   const repeats = trends.repeatSources
     .map((g) => `<tr><td class="name">${escape(g.original.address || '—')}</td><td class="name">${escape(g.original.content.slice(0, 60))}</td><td>${g.count}</td><td>${g.callers}</td></tr>`)
     .join('');
+  const span = `${monthName(trends.from)}至${monthName(trends.to)}`;
+  const any = trends.byCategory.some((c) => c.total > 0);
   return `<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>诉求趋势 ${escape(trends.from)} 至 ${escape(trends.to)}</title><style>${PAGE_STYLE}</style></head>
+<html lang="zh-CN"><head>${HEAD}<title>诉求趋势 ${escape(span)}</title><style>${PAGE_STYLE}</style></head>
 <body>
-<h1>12345 热线诉求趋势 (${escape(trends.from)} 至 ${escape(trends.to)})</h1>
-<div class="chart">${trendsChart(trends)}</div>
+<h1>12345 热线诉求趋势（${escape(span)}）</h1>
+<div class="rule"></div>
+${any ? `<div class="chart">${trendsChart(trends)}</div>` : '<p class="nodata" data-test="nodata">本期无数据</p>'}
 <h2>一、各类诉求月度件数</h2>
 ${table(trends.byCategory.map((c) => ({ name: c.category, counts: c.counts, total: c.total })))}
-<h2>二、噪音扰民与不文明养犬 (按诉求内容识别,含未分类工单)</h2>
+<h2>二、噪音扰民与不文明养犬（按诉求内容识别，含未分类工单）</h2>
 ${table(trends.byMatter.map((c) => ({ name: c.matter, counts: c.counts, total: c.total })))}
 <h2>三、热点地点</h2>
 ${table(trends.hotSpots.map((p) => ({ name: p.place, counts: p.counts, total: p.total })))}
 <h2>四、噪音与犬只投诉热点</h2>
 ${table(trends.noiseHotSpots.map((p) => ({ name: p.place, counts: p.counts, total: p.total })))}
-<h2>五、重复投诉最多的问题 (一点多投诉)</h2>
-<table><thead><tr><th>地点</th><th>诉求</th><th>重复件数</th><th>来电人数</th></tr></thead><tbody>${repeats || '<tr><td colspan="4">无</td></tr>'}</tbody></table>
+<h2>五、重复投诉最多的问题（一点多投诉）</h2>
+<div class="scroll"><table><thead><tr><th>地点</th><th>诉求</th><th>重复件数</th><th>来电人数</th></tr></thead><tbody>${repeats || '<tr><td colspan="4">无</td></tr>'}</tbody></table></div>
+<div class="signature" data-test="signature">${escape(issuer)}<br>${escape(chineseDate(now, timeZone))}</div>
 </body></html>`;
 }

@@ -27,6 +27,7 @@ import {
   nextUrgeAt,
   planMilestones,
   selectPolicy,
+  timeLeft,
   warningFor,
   type Milestone,
   type MilestoneState,
@@ -441,6 +442,7 @@ export class DeadlineService implements WorkingClock {
     const byOrder = new Map<string, MilestoneView[]>();
     if (orderIds.length === 0) return byOrder;
     const rows = await m.find(MilestoneRow, { where: { workOrderId: In(orderIds) }, order: { cycle: 'ASC', dueAt: 'ASC' } });
+    const calendar = rows.some((r) => r.state === 'open') ? await this.calendar(m) : null;
     for (const r of rows) {
       const lateMs = r.lateMs !== null ? Number(r.lateMs) : Math.max(0, now.getTime() - r.dueAt.getTime());
       const list = byOrder.get(r.workOrderId) ?? [];
@@ -458,6 +460,7 @@ export class DeadlineService implements WorkingClock {
         late: lateMs > 0,
         lateMs,
         urgeCount: r.urgeCount,
+        left: r.state === 'open' && calendar ? timeLeft(calendar, r.limitRule, r.dueAt, now) : null,
       });
       byOrder.set(r.workOrderId, list);
     }

@@ -1,4 +1,4 @@
-import { addClockMinutes, addWorkingDays, openingAfterWorkingDays, openingOfNextWorkingDay, workingDaysBetween, type WorkingCalendar } from './working-time';
+import { addClockMinutes, addWorkingDays, openingAfterWorkingDays, openingOfNextWorkingDay, workingDayMinutes, workingDaysBetween, workingMinutesBetween, type WorkingCalendar } from './working-time';
 
 /** A time limit: N working days (ending at close of business) or a clock limit that ignores the calendar. */
 export type Limit = { kind: 'working_days'; days: number; startNextDay: boolean } | { kind: 'clock'; minutes: number };
@@ -83,6 +83,15 @@ export function deadlineFor(calendar: WorkingCalendar, start: Date, limit: Limit
 }
 
 /** When to warn: once `share` of the time from start to due is used. */
+/**
+ * An open deadline's time left on the clock its limit counts: business hours of working days
+ * for a working-day limit, every minute for a clock limit. Negative once past the deadline.
+ */
+export function timeLeft(calendar: WorkingCalendar, limit: Limit, due: Date, now: Date): { clock: 'working' | 'clock'; minutes: number; dayMinutes: number } {
+  if (limit.kind === 'clock') return { clock: 'clock', minutes: Math.trunc((due.getTime() - now.getTime()) / 60_000), dayMinutes: 1440 };
+  return { clock: 'working', minutes: workingMinutesBetween(calendar, now, due), dayMinutes: workingDayMinutes(calendar) };
+}
+
 export function warningFor(start: Date, due: Date, share: number): Date {
   return new Date(start.getTime() + Math.round((due.getTime() - start.getTime()) * share));
 }

@@ -133,3 +133,33 @@ export function openingAfterWorkingDays(calendar: WorkingCalendar, from: Date, d
   for (let n = 0; n < days; n++) day = calendar.nextWorkingDay(day);
   return calendar.at(day, calendar.hours.open);
 }
+
+/** Minutes of a working day: from opening to close of business. */
+export function workingDayMinutes(calendar: WorkingCalendar): number {
+  const [oh, om] = calendar.hours.open.split(':').map(Number);
+  const [ch, cm] = calendar.hours.close.split(':').map(Number);
+  return ch * 60 + cm - (oh * 60 + om);
+}
+
+/**
+ * Working minutes (business hours of working days) from `from` to `to`; negative when `to`
+ * comes first. What a working-day deadline has left: the calendar's holidays and make-up days
+ * (调休) count, nights and weekends do not. Scans at most MAX_SCAN_CALENDAR_DAYS days.
+ */
+export function workingMinutesBetween(calendar: WorkingCalendar, from: Date, to: Date): number {
+  if (to.getTime() < from.getTime()) return -workingMinutesBetween(calendar, to, from);
+  const last = calendar.dateOf(to);
+  let day = calendar.dateOf(from);
+  const earliest = shiftDate(last, -MAX_SCAN_CALENDAR_DAYS);
+  if (day < earliest) day = earliest;
+  let ms = 0;
+  while (day <= last) {
+    if (calendar.isWorkingDay(day)) {
+      const open = Math.max(calendar.at(day, calendar.hours.open).getTime(), from.getTime());
+      const close = Math.min(calendar.at(day, calendar.hours.close).getTime(), to.getTime());
+      if (close > open) ms += close - open;
+    }
+    day = shiftDate(day, 1);
+  }
+  return Math.floor(ms / 60_000);
+}

@@ -79,6 +79,13 @@ export const SETTINGS = {
   'accounts.lockMinutes': { schema: Type.Integer({ minimum: 1, maximum: 1440 }), default: 15, description: 'Minutes an account stays locked after too many failed sign-ins' },
   'accounts.minPasswordLength': { schema: Type.Integer({ minimum: 8, maximum: 128 }), default: 8, description: 'Shortest password an account may be given' },
   'assessment.excellentPerQuarter': { schema: Type.Integer({ minimum: 1, maximum: 50 }), default: 3, description: 'Units selected excellent each quarter (the top of the quarter\'s ranking)' },
+  /** The bulletin's issuing office (发文机关) and the head of its document number (文号). */
+  'reports.issuer': { schema: Type.String({ minLength: 1, maxLength: 100 }), default: '济南市公安局长清分局', description: 'Issuing office printed on the bulletin and the trends page (发文机关)' },
+  'reports.documentPrefix': {
+    schema: Type.String({ minLength: 1, maxLength: 20 }),
+    default: '长公热',
+    description: "Head of the bulletin's document number: 长公热 gives 长公热月通〔2026〕7号, 长公热季通〔2026〕3号, 长公热年通〔2026〕1号",
+  },
 } as const satisfies Record<string, { schema: TSchema; default: unknown; description: string }>;
 
 export type SettingKey = keyof typeof SETTINGS;

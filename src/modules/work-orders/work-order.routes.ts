@@ -6,12 +6,15 @@ import { problems } from '../../plugins/problem';
 import { TRANSITIONS, type Action } from './lifecycle';
 import { ACTION_BODIES, ACTION_SUMMARIES, EventView, IdParams, InboxItem, InboxQuery, IntakeBody, ListQuery, Page, WorkOrderView, type ActionInput } from './work-order.schemas';
 import type { WorkOrderService } from './work-order.service';
+import { EXPORT_MAX_ROWS, exportWorkbookName, filtersText, ordersWorkbook } from './export';
 
 const tags = ['work-orders'];
 const centre = ['operator', 'admin'] as const;
 const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String({ pattern: '^(W/)?"?\\d+"?$', description: 'Act only if the order is still at this version' })) });
 
-export const workOrderRoutes: FastifyPluginAsyncTypebox<{ workOrders: WorkOrderService }> = async (app, { workOrders }) => {
+const ExportQuery = Type.Omit(ListQuery, ['cursor', 'limit'], { additionalProperties: false });
+
+export const workOrderRoutes: FastifyPluginAsyncTypebox<{ workOrders: WorkOrderService; timeZone: string; now: () => Date }> = async (app, { workOrders, timeZone, now }) => {
   app.post('/api/v1/work-orders', {
     config: { access: centre },
     schema: {
@@ -39,6 +42,26 @@ export const workOrderRoutes: FastifyPluginAsyncTypebox<{ workOrders: WorkOrderS
       response: { 200: Page(WorkOrderView), ...problems(400, 401, 422) },
     },
     handler: async (request) => workOrders.list(request.actor, request.query),
+  });
+
+  app.get('/api/v1/work-orders.xlsx', {
+    config: { access: ROLES },
+    schema: {
+      tags,
+      summary: 'The orders a search finds, as an Excel workbook with Chinese headings',
+      description: `The filters of GET /api/v1/work-orders; unit staff get only their unit's orders, as there. Phone numbers are masked (138****5678). At most ${EXPORT_MAX_ROWS} orders: more is a 422 export_too_large.`,
+      querystring: ExportQuery,
+      produces: ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+      response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'The .xlsx file' }), ...problems(400, 401, 422) },
+    },
+    handler: async (request, reply) => {
+      const orders = await workOrders.exportList(request.actor, request.query, EXPORT_MAX_ROWS);
+      const name = exportWorkbookName(now(), timeZone);
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', `attachment; filename="work-orders.xlsx"; filename*=UTF-8''${encodeURIComponent(name)}`)
+        .send(await ordersWorkbook(orders, timeZone, filtersText(request.query, timeZone)));
+    },
   });
 
   app.get('/api/v1/work-orders/:id', {

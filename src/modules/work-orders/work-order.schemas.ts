@@ -95,6 +95,16 @@ export const WorkOrderView = Type.Object({
       late: Type.Boolean({ description: 'Met late, or ended (transfer) after the deadline: charged to its unit' }),
       lateMs: Type.Integer(),
       urgeCount: Type.Integer(),
+      left: Nullable(
+        Type.Object({
+          clock: Type.Union([Type.Literal('working'), Type.Literal('clock')], {
+            description: 'working: business hours of working days on the holiday calendar (调休 included); clock: every minute (emergency limits)',
+          }),
+          minutes: Type.Integer({ description: 'Minutes left on that clock when the view was made; negative: how far past the deadline' }),
+          dayMinutes: Type.Integer({ description: 'Minutes in one day of that clock (a working day: opening to close of business), to show days' }),
+        }),
+        { description: 'An open milestone’s time left; null once met or cancelled' },
+      ),
     }),
     { description: 'Each milestone with its deadline, outcome and the unit charged' },
   ),

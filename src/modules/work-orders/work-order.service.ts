@@ -161,6 +161,22 @@ export class WorkOrderService {
     });
   }
 
+  /**
+   * Every order a search finds, for an export: the same filters, order and unit scope as
+   * `list`, page after page. More than `max` is refused, so that a file never stops silently short.
+   */
+  async exportList(actor: Actor, query: Omit<ListQuery, 'cursor' | 'limit'>, max: number): Promise<WorkOrderView[]> {
+    const all: WorkOrderView[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.list(actor, { ...query, cursor, limit: 200 });
+      all.push(...page.items);
+      if (all.length > max) throw unprocessable('export_too_large', `the search finds more than ${max} orders; narrow it (dates, unit, state) to export`, { max });
+      if (!page.nextCursor) return all;
+      cursor = page.nextCursor;
+    }
+  }
+
   private async filters(m: EntityManager, actor: Actor, query: ListQuery, sql: SqlParams, key: Buffer | undefined): Promise<string[]> {
     const where: string[] = [];
     if (actor.role === 'unit') where.push(`w.holder_unit_ids @> ARRAY[${sql.add(actor.unitId)}]::uuid[]`);
