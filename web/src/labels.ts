@@ -137,6 +137,8 @@ export const SETTING: Record<string, { group: string; title: string; meaning: st
   'supervision.slipWorkingDays': { group: '督办', title: '督办办理时限（工作日）', meaning: '自督办单发出至其期限的工作日数（1–60）' },
   'supervision.repeatThreshold': { group: '督办', title: '重复投诉督办门槛（件）', meaning: '同一问题源合并的重复投诉达到此件数即发督办单（1–1000）' },
   'supervision.slipOnFailedRedo': { group: '督办', title: '重办仍不满意发督办单', meaning: '重办后回访仍不满意时，是否自动发督办单' },
+  'reports.issuer': { group: '通报', title: '发文机关', meaning: '印在通报和趋势页落款处的发文机关名称' },
+  'reports.documentPrefix': { group: '通报', title: '通报文号字头', meaning: '通报文号的字头：如“长公热”得“长公热月通〔2026〕7号”“长公热季通〔2026〕3号”' },
   'routing.autoDispatchThreshold': { group: '智能分派', title: '自动派单置信度', meaning: '分派置信度（0–1）达到此值即自动派单，低于此值进入分派队列；大于 1 则全部人工分派' },
   'routing.targetAccuracy': { group: '智能分派', title: '自动派单目标准确率', meaning: '希望自动派单达到的准确率（0.5–1，如 0.97）：启用已评估模型时，按其留出样本曲线推算门槛；留空（null）则按“自动派单置信度”' },
   'routing.minExamplesPerSide': { group: '智能分派', title: '模型参与涉警判断的最少样本（每侧）', meaning: '模型须学过涉警、非警务各至少这么多样本，其“是否涉警”的判断才计入' },
