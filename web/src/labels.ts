@@ -92,34 +92,6 @@ export const ACTION: Record<string, string> = {
 };
 export const label = (table: Record<string, string>, key: string | null | undefined) => (key ? (table[key] ?? key) : '—');
 
-/**
- * The router gives its reasons in English for the API; staff read them in Chinese. Each known form
- * is rewritten with unit names; anything else is shown as it came.
- */
-export function reasonText(reason: string, name: (code: string) => string): string {
-  const rules: [RegExp, (m: RegExpMatchArray) => string][] = [
-    [/^police scope (\S+): (.*)$/, (m) => `涉警职责（${name(m[1])}）：${m[2]}`],
-    [/^duty list (\S+): (.*)$/, (m) => `职责清单（${name(m[1])}）：${m[2]}`],
-    [/^police or not: police terms weigh (\d+)% of the evidence$/, (m) => `涉警判断：涉警用语占依据的 ${m[1]}%`],
-    [/^police or not: partner terms weigh (\d+)% of the evidence$/, (m) => `涉警判断：非警务用语占依据的 ${m[1]}%`],
-    [/^place (.+) is in the area of (\S+)$/, (m) => `地点：${m[1]} 属 ${name(m[2])} 辖区`],
-    [/^no place names a station's area: (\S+)$/, (m) => `地址未指明派出所辖区，默认 ${name(m[1])}`],
-    [/^community matter in (.+)$/, (m) => `社区事务：${m[1]}`],
-    [/^no duty term matched: an operator decides$/, () => '未匹配任何职责用语，请人工判断'],
-    [/^assisting (\S+): (.*)$/, (m) => `协办（${name(m[1])}）：${m[2]}`],
-    [/^learned model (\S+): a police matter \((\d+)% police\)$/, (m) => `学习模型 ${m[1]}：判断为涉警（涉警概率 ${m[2]}%）`],
-    [/^learned model (\S+): not a police matter \((\d+)% police\)$/, (m) => `学习模型 ${m[1]}：判断为非警务（涉警概率 ${m[2]}%）`],
-    [/^learned model (\S+): (\S+) (\d+)% \((.*)\)$/, (m) => `学习模型 ${m[1]}：${name(m[2])} ${m[3]}%（${m[4]}）`],
-    [/^repeat of an earlier order \(similarity ([\d.]+)(.*)\): an operator decides whether to merge$/, (m) =>
-      `疑似重复件（相似度 ${m[1]}${m[2].replace(', same caller', '，同一来电人').replace(', same place', '，同一地点')}），请判断是否合并`],
-  ];
-  for (const [pattern, render] of rules) {
-    const m = reason.match(pattern);
-    if (m) return render(m);
-  }
-  return reason;
-}
-
 export const UNIT_KIND: Record<string, string> = { brigade: '大队', station: '派出所', centre: '中心', agency: '职能部门', utility: '公共事业单位', subdistrict: '街道（镇）' };
 export const DELIVERY_STATUS: Record<string, string> = { pending: '待发送', delivered: '已送达', failed: '发送失败' };
 export const DELIVERY_TAG: Record<string, 'warning' | 'success' | 'danger'> = { pending: 'warning', delivered: 'success', failed: 'danger' };
