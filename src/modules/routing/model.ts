@@ -55,6 +55,14 @@ export interface TextModelData {
   calibration?: Calibration;
 }
 
+/** The share of held-back decisions that were right at this raw confidence; the raw value without a calibration. */
+export function applyCalibration(c: Calibration | undefined, confidence: number): number {
+  if (!c || !c.from.length) return confidence;
+  let i = 0;
+  while (i + 1 < c.from.length && c.from[i + 1] <= confidence) i++;
+  return confidence < c.from[0] ? c.to[0] : c.to[i];
+}
+
 /** The police-or-not model: labels `partner` and `police`, equal priors whatever the mix it learned from. */
 export type SideModelData = Omit<TextModelData, 'side' | 'calibration'>;
 
@@ -181,11 +189,7 @@ export class TextModel {
 
   /** The share of held-back decisions that were right at this raw confidence; the raw value when not calibrated. */
   calibrated(confidence: number): number {
-    const c = this.data.calibration;
-    if (!c || !c.from.length) return confidence;
-    let i = 0;
-    while (i + 1 < c.from.length && c.from[i + 1] <= confidence) i++;
-    return confidence < c.from[0] ? c.to[0] : c.to[i];
+    return applyCalibration(this.data.calibration, confidence);
   }
 
   /** P(label | text) for every label the model knows. */
