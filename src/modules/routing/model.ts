@@ -22,7 +22,16 @@ const STOP_WORDS = new Set(
 
 export function tokenize(text: string): string[] {
   const words = /\S\s+\S/.test(text) && !/[，。、！？]/.test(text) ? text.split(/\s+/) : segmenter().cut(text, false);
-  return words.filter((w) => w.length >= 2 && /[\u4e00-\u9fff]/.test(w) && !STOP_WORDS.has(w));
+  return words.filter((w) => w.length >= 2 && hasHan(w) && !STOP_WORDS.has(w));
+}
+
+/** Whether a word has a CJK unified ideograph (U+4E00 to U+9FFF) in it; a loop costs less than a regular expression per word. */
+function hasHan(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 0x4e00 && c <= 0x9fff) return true;
+  }
+  return false;
 }
 
 /** A text's features: its words, and whatever else the caller adds (the router adds duty-list evidence). */
@@ -242,14 +251,19 @@ export class TextModel {
     if (i < 0) return [];
     const weighed = tokens instanceof WeighedTokens ? tokens : new WeighedTokens(tokens, undefined);
     const rows = weighed.rowsIn(this.vocabulary);
-    const scored: [string, number][] = [];
+    // The `count` highest, an earlier word first among equals (what a stable sort would keep), without sorting them all.
+    const best: [string, number][] = [];
     for (let j = 0; j < rows.length; j++) {
-      if (rows[j] >= 0) scored.push([weighed.words[j], this.table[rows[j] * this.data.labels.length + i] - this.rowMean(rows[j])]);
+      if (rows[j] < 0) continue;
+      const value = this.table[rows[j] * this.data.labels.length + i] - this.rowMean(rows[j]);
+      let at = best.length;
+      while (at > 0 && best[at - 1][1] < value) at--;
+      if (at < count) {
+        best.splice(at, 0, [weighed.words[j], value]);
+        if (best.length > count) best.pop();
+      }
     }
-    return scored
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, count)
-      .map(([t]) => t);
+    return best.map(([t]) => t);
   }
 
   private rowMean(row: number): number {
