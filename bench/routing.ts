@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import knowledge from '../src/modules/routing/data/knowledge.json';
 import reference from '../src/modules/directory/data/reference-district.json';
@@ -6,7 +6,7 @@ import { HISTORY_MATTERS, HISTORY_STATIONS } from '../src/demo';
 import { parseCsv } from '../src/modules/routing/csv';
 import { dispatchesItself, effectiveThreshold, type DispatchPolicy, type EvaluationReport } from '../src/modules/routing/evaluation';
 import { learn } from '../src/modules/routing/learning';
-import type { TextModel, TrainingExample } from '../src/modules/routing/model';
+import { tokenize, type TextModel, type TrainingExample } from '../src/modules/routing/model';
 import { compileKnowledge, route, type Knowledge, type RouterPolicy, type RoutingDecision } from '../src/modules/routing/router';
 import { SETTINGS } from '../src/modules/settings/settings.catalogue';
 import { ACCEPTED, half } from './routing-labels';
@@ -223,29 +223,68 @@ function folded(name: string, rows: Row[], partner: TrainingExample[], handledRa
 }
 
 /**
- * Decisions per second of CPU time used (one thread, so "on one core"), which holds on a busy
- * machine too, beside the wall-clock rate and p99 of the same run.
+ * Decisions per second of CPU time used (one thread, so "on one core"), beside the wall-clock
+ * rate and p99 of the same run. A shared machine slows CPU time too (caches, hyperthreads), so
+ * jieba's segmentation of the same texts alone is timed in alternating slices of the same run:
+ * the ratio of the two holds where the absolute figures do not.
  */
 function throughput(model: TextModel | null) {
   const texts = devRows().map((r) => r.text);
   const latencies: number[] = [];
-  const cpu0 = process.cpuUsage();
+  const cpu = { route: 0, segment: 0 };
+  const count = { route: 0, segment: 0 };
   const started = process.hrtime.bigint();
-  let n = 0;
-  while (Number(process.hrtime.bigint() - started) < 5e9) {
-    const t0 = process.hrtime.bigint();
-    route({ content: texts[n % texts.length], address: '长清区文昌街道' }, compiled, model, { policy: routerPolicy, names });
-    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    n++;
+  let wallRouting = 0n;
+  const cpuSince = (c0: NodeJS.CpuUsage) => {
+    const c = process.cpuUsage(c0);
+    return c.user + c.system;
+  };
+  while (Number(process.hrtime.bigint() - started) < 6e9) {
+    let c0 = process.cpuUsage();
+    const slice0 = process.hrtime.bigint();
+    for (let i = 0; i < 200; i++) {
+      const t0 = process.hrtime.bigint();
+      route({ content: texts[count.route % texts.length], address: '长清区文昌街道' }, compiled, model, { policy: routerPolicy, names });
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      count.route++;
+    }
+    wallRouting += process.hrtime.bigint() - slice0;
+    cpu.route += cpuSince(c0);
+    c0 = process.cpuUsage();
+    for (let i = 0; i < 200; i++) tokenize(` ${texts[count.segment++ % texts.length]}`);
+    cpu.segment += cpuSince(c0);
   }
-  const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
   return {
-    ordersPerCpuSecond: Math.round(n / ((cpu.user + cpu.system) / 1e6)),
-    ordersPerSecond: Math.round(n / wall),
+    ordersPerCpuSecond: Math.round(count.route / (cpu.route / 1e6)),
+    ordersPerSecond: Math.round(count.route / (Number(wallRouting) / 1e9)),
     p99Ms: round(percentile(latencies, 99), 3),
+    segmentationsPerCpuSecond: Math.round(count.segment / (cpu.segment / 1e6)),
+    /** CPU time of a decision over that of segmenting its text alone. */
+    decisionOverSegmentation: round(cpu.route / count.route / (cpu.segment / count.segment), 2),
   };
+}
+
+/**
+ * ROUTING_DECISIONS=file: the partner-history model's decisions on the development files (side
+ * and lead unit per message) are compared with those in the file, and written there when it does
+ * not exist: a change meant to make routing faster must leave every decision as it was.
+ */
+function sameDecisions(rows: Row[], model: TextModel): string | null {
+  const file = process.env.ROUTING_DECISIONS;
+  if (!file) return null;
+  const now = decide(rows, model, THRESHOLD).map((s) => `${s.row.file}:${s.row.id}\t${s.d.police ? 'police' : 'partner'}\t${s.d.leadUnitCode}\t${s.d.confidence}`);
+  if (!existsSync(file)) {
+    writeFileSync(file, now.join('\n') + '\n');
+    return `decisions of ${now.length} messages written to ${file}`;
+  }
+  const before = readFileSync(file, 'utf8').trimEnd().split('\n');
+  const changed = now.filter((d, i) => d !== before[i]);
+  if (changed.length || before.length !== now.length) {
+    process.stderr.write(`decisions changed (${changed.length} of ${now.length}), first: ${changed.slice(0, 5).join(' | ')}\n`);
+    process.exitCode = 1;
+  }
+  return `decisions compared with ${file}: ${changed.length} of ${now.length} changed`;
 }
 
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
@@ -282,6 +321,7 @@ function main(): void {
   const trainSeconds = (Date.now() - started) / 1000;
   const withStations = scenario(`3. partner history + ${stations.length} demo station orders`, rows, [...partner, ...stations]);
   const withHandled = folded('4. partner history + handled-dev police messages as the centre\'s own dispatches (5 folds)', rows, partner, handledRaw);
+  const compared = sameDecisions(rows, partnerOnly.model);
   const speed = throughput(partnerOnly.model);
 
   const out: string[] = [
@@ -300,7 +340,9 @@ function main(): void {
   out.push(`training on ${partner.length} messages: ${trainSeconds.toFixed(1)} s with its evaluation`);
   out.push(
     `throughput on one core (partner-history model): ${speed.ordersPerCpuSecond} decisions per CPU-second; wall clock ${speed.ordersPerSecond}/s, p99 ${speed.p99Ms} ms (the wall figures suffer when the machine is busy)`,
+    `  in the same run, jieba segmentation of the same texts alone: ${speed.segmentationsPerCpuSecond} per CPU-second; a decision costs ${speed.decisionOverSegmentation} segmentations`,
   );
+  if (compared) out.push(compared);
   process.stdout.write(out.join('\n') + '\n');
   process.stdout.write(
     `BENCH_RESULT ${JSON.stringify({ threshold: THRESHOLD, target: TARGET, gate: GATE, cold, coldSeen, coldUnseen, scenarios: [partnerOnly, withStations, withHandled].map(({ name, inForce, forced, gate }) => ({ name, inForce, forced, gate })), ...speed })}\n`,

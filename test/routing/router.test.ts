@@ -1,6 +1,7 @@
 import knowledge from '../../src/modules/routing/data/knowledge.json';
-import { TextModel, tokenize, train } from '../../src/modules/routing/model';
-import { compileKnowledge, route, routingFeatures, type Knowledge } from '../../src/modules/routing/router';
+import referenceExamples from '../../src/modules/routing/data/reference-examples.json';
+import { TextModel, tokenize, train, WeighedTokens } from '../../src/modules/routing/model';
+import { compileKnowledge, findPlace, matchTerms, route, routingFeatures, type Knowledge } from '../../src/modules/routing/router';
 import reference from '../../src/modules/directory/data/reference-district.json';
 
 const compiled = compileKnowledge(knowledge as Knowledge);
@@ -218,5 +219,74 @@ describe('the learned model', () => {
     expect(d.reasons.some((r) => r.startsWith('学习模型'))).toBe(true);
     // A model that learned fewer examples of the side than the setting asks for leaves the unit to the duty lists.
     expect(route({ content: '开发商延期交房,房产证办不下来' }, compiled, model, { policy: { minExamplesPerSide: 100 } }).evidence.model).toBeNull();
+  });
+});
+
+describe('the fast paths decide as the plain ones (issue 10: same decisions, only sooner)', () => {
+  // A fixed pseudo-random sequence: the same texts every run.
+  let seed = 12345;
+  const next = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const filler = '的了在是我有和就不人都一上也很到说要去你会着没看好自己这那里市区路号小区附近已经';
+  const pieces = [...compiled.terms.map((t) => t.term), ...compiled.places.map((p) => p.place), ...(knowledge as Knowledge).negations, ...((knowledge as Knowledge).placeMarkers ?? [])];
+  const texts = Array.from({ length: 400 }, () =>
+    Array.from({ length: 1 + next(30) }, () => (next(3) ? pieces[next(pieces.length)] : filler.slice(next(filler.length), next(filler.length) + 4))).join(''),
+  );
+
+  /** matchTerms with every term found by indexOf, the way it was first written. */
+  function plainMatches(text: string) {
+    const found: { at: number; index: number }[] = [];
+    compiled.terms.forEach((t, index) => {
+      for (let at = text.indexOf(t.term); at >= 0; at = text.indexOf(t.term, at + 1)) found.push({ at, index });
+    });
+    found.sort((a, b) => a.index - b.index || a.at - b.at);
+    const k = knowledge as Knowledge;
+    const negated = new Uint8Array(text.length + 1);
+    for (const n of k.negations) for (let s = text.indexOf(n); s >= 0; s = text.indexOf(n, s + 1)) negated.fill(1, s + n.length, Math.min(text.length, s + 4) + 1);
+    const taken = new Uint8Array(text.length);
+    const matches: { term: string; unit: string; at: number }[] = [];
+    for (const { at, index } of found) {
+      const t = compiled.terms[index];
+      if ((taken[at] && taken[at + t.term.length - 1]) || negated[at]) continue;
+      taken.fill(1, at, at + t.term.length);
+      if ((k.placeMarkers ?? []).some((m) => text.startsWith(m, at + t.term.length))) continue;
+      matches.push({ term: t.term, unit: t.unit, at });
+    }
+    return matches;
+  }
+
+  test('one automaton pass finds the duty terms a search for each term finds', () => {
+    for (const text of texts) expect(matchTerms(text, compiled).map(({ term, unit, at }) => ({ term, unit, at }))).toEqual(plainMatches(text));
+  });
+
+  test('the place automaton picks the place a search through the gazetteer picks', () => {
+    for (const text of texts) {
+      for (const station of [true, false]) expect(findPlace(compiled, station, text)).toEqual(compiled.places.find((p) => p.station === station && text.includes(p.place)) ?? null);
+    }
+  });
+
+  test('the model, its side model and its calibrated copies score as the sum over their word tables', () => {
+    const isPolice = (unit: string) => unit in (knowledge as Knowledge).police;
+    const model = train([...referenceExamples.police, ...referenceExamples.partner], { minCount: 1, isPolice, features: (t) => routingFeatures(t, compiled) });
+    const plainScores = (m: TextModel, tokens: string[]) => {
+      const counts = new Map<string, number>();
+      for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+      const factor = m.data.textLength! / Math.sqrt([...counts.values()].reduce((s, c) => s + c * c, 0) || 1);
+      const scores = [...m.data.logPriors];
+      for (const [t, c] of counts) m.data.words[t]?.forEach((lp, i) => (scores[i] += c * factor * lp));
+      return scores;
+    };
+    const copy = model.withCalibration({ from: [0, 0.5], to: [0.2, 0.9] });
+    for (const text of texts.slice(0, 100)) {
+      const tokens = routingFeatures(text, compiled);
+      const weighed = new WeighedTokens(tokens, model.data.textLength);
+      expect(model.scores(weighed)).toEqual(plainScores(model, tokens));
+      expect(model.side!.scores(weighed)).toEqual(plainScores(model.side!, tokens));
+      expect(copy.predictTokens(tokens)).toEqual(model.predictTokens(weighed));
+      expect(model.knowsAny(weighed)).toBe(tokens.some((t) => t in model.data.words));
+    }
+    expect(copy.calibrated(0.6)).toBe(0.9);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Calibration, TextModel, TrainingExample } from './model';
+import { applyCalibration, type Calibration, type TextModel, type TrainingExample } from './model';
 import { route, type CompiledKnowledge, type RouteOptions, type RoutingDecision } from './router';
 
 /**
@@ -230,7 +230,8 @@ export interface EvaluationInput {
 export function evaluate(input: EvaluationInput): { report: EvaluationReport; calibration: Calibration | undefined } {
   const { compiled, candidate, baseline, heldBack, reference, policy } = input;
   const options: RouteOptions = { policy: { minExamplesPerSide: policy.minExamplesPerSide }, names: input.names };
-  const uncalibrated = candidate.withCalibration(undefined);
+  // The candidate routes with its raw confidence here (one copy, sharing the word tables); calibrations are applied below.
+  const uncalibrated = candidate.data.calibration ? candidate.withCalibration(undefined) : candidate;
   const raw = score(heldBack, reference, compiled, uncalibrated, options);
 
   // Calibrated confidences for the report come from cross-fitting: each half calibrated on the other.
@@ -239,8 +240,7 @@ export function evaluate(input: EvaluationInput): { report: EvaluationReport; ca
   const crossFitted = new Map<Scored, number>();
   halves.forEach((half, i) => {
     const fitted = fitCalibration(halves[1 - i]);
-    const m = uncalibrated.withCalibration(fitted);
-    for (const p of half) crossFitted.set(p.s, fitted && p.s.decision.evidence.model ? m.calibrated(p.raw) : p.s.decision.confidence);
+    for (const p of half) crossFitted.set(p.s, fitted && p.s.decision.evidence.model ? applyCalibration(fitted, p.raw) : p.s.decision.confidence);
   });
   const calibratedScores = raw.map((s) => (crossFitted.has(s) ? { ...s, decision: { ...s.decision, confidence: crossFitted.get(s)! } } : s));
   const candidateCurve = curve(calibratedScores);

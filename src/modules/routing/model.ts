@@ -22,7 +22,16 @@ const STOP_WORDS = new Set(
 
 export function tokenize(text: string): string[] {
   const words = /\S\s+\S/.test(text) && !/[，。、！？]/.test(text) ? text.split(/\s+/) : segmenter().cut(text, false);
-  return words.filter((w) => w.length >= 2 && /[\u4e00-\u9fff]/.test(w) && !STOP_WORDS.has(w));
+  return words.filter((w) => w.length >= 2 && hasHan(w) && !STOP_WORDS.has(w));
+}
+
+/** Whether a word has a CJK unified ideograph (U+4E00 to U+9FFF) in it; a loop costs less than a regular expression per word. */
+function hasHan(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 0x4e00 && c <= 0x9fff) return true;
+  }
+  return false;
 }
 
 /** A text's features: its words, and whatever else the caller adds (the router adds duty-list evidence). */
@@ -53,6 +62,14 @@ export interface TextModelData {
   side?: SideModelData;
   /** Maps the router's raw confidence to the share of held-back decisions that were right; absent until evaluated. */
   calibration?: Calibration;
+}
+
+/** The share of held-back decisions that were right at this raw confidence; the raw value without a calibration. */
+export function applyCalibration(c: Calibration | undefined, confidence: number): number {
+  if (!c || !c.from.length) return confidence;
+  let i = 0;
+  while (i + 1 < c.from.length && c.from[i + 1] <= confidence) i++;
+  return confidence < c.from[0] ? c.to[0] : c.to[i];
 }
 
 /** The police-or-not model: labels `partner` and `police`, equal priors whatever the mix it learned from. */
@@ -91,17 +108,78 @@ function weigh(tokens: readonly string[], length: number | undefined): Map<strin
   return counts;
 }
 
+/**
+ * A text's distinct tokens and their weights, counted and scaled once: the unit model and the
+ * police-or-not model of one router decision both read it.
+ */
+export class WeighedTokens {
+  readonly words: string[];
+  readonly weights: number[];
+  /** How many tokens the text had, repeats included (models trained on raw counts are tempered by it). */
+  readonly count: number;
+  /** The rows of `words` in a vocabulary (-1 for a word it does not have), looked up once per vocabulary. */
+  private readonly rows = new Map<Vocabulary, Int32Array>();
+
+  constructor(
+    readonly tokens: readonly string[],
+    readonly length: number | undefined,
+  ) {
+    const counts = weigh(tokens, length);
+    this.words = [...counts.keys()];
+    this.weights = [...counts.values()];
+    this.count = tokens.length;
+  }
+
+  rowsIn(vocabulary: Vocabulary): Int32Array {
+    let rows = this.rows.get(vocabulary);
+    if (!rows) {
+      rows = new Int32Array(this.words.length);
+      for (let j = 0; j < this.words.length; j++) rows[j] = vocabulary.get(this.words[j]) ?? -1;
+      this.rows.set(vocabulary, rows);
+    }
+    return rows;
+  }
+}
+
+/** Each known word's row; a plain object with tens of thousands of keys is slow to look up. */
+type Vocabulary = Map<string, number>;
+
 export class TextModel {
-  /** The word rows in a Map: a plain object with tens of thousands of keys is slow to look up. */
-  private readonly rows: Map<string, number[]>;
-  /** Each word's mean log-probability over the labels, computed when first asked for. */
-  private readonly means = new Map<string, number>();
+  /** Shared with the side model when both learned the same words (they do: the same texts, the same cut-off). */
+  private readonly vocabulary: Vocabulary;
+  /** log P(word | label), one row of `labels.length` values per word of the vocabulary. */
+  private readonly table: Float64Array;
+  /** Each word's mean log-probability over the labels, computed when first asked for (NaN until then). */
+  private means: Float64Array | null = null;
   /** The police-or-not model learned beside the units; null in models trained before. */
   readonly side: TextModel | null;
 
-  constructor(readonly data: TextModelData) {
-    this.rows = new Map(Object.entries(data.words));
-    this.side = data.side ? new TextModel(data.side) : null;
+  /**
+   * `sameWords`: a model with the same words and side model, whose tables are shared rather than
+   * rebuilt; `vocabulary`: word rows to reuse, when it holds exactly this model's words.
+   */
+  constructor(
+    readonly data: TextModelData,
+    sameWords?: TextModel,
+    vocabulary?: Vocabulary,
+  ) {
+    if (sameWords) {
+      this.vocabulary = sameWords.vocabulary;
+      this.table = sameWords.table;
+      this.means = sameWords.means;
+      this.side = sameWords.side;
+      return;
+    }
+    const width = data.labels.length;
+    if (vocabulary) this.vocabulary = vocabulary;
+    else {
+      this.vocabulary = new Map();
+      for (const word of Object.keys(data.words)) this.vocabulary.set(word, this.vocabulary.size);
+    }
+    this.table = new Float64Array(this.vocabulary.size * width);
+    for (const [word, row] of this.vocabulary) this.table.set(data.words[word], row * width);
+    const side = data.side;
+    this.side = side ? new TextModel(side, undefined, sameKeys(side.words, this.vocabulary) ? this.vocabulary : undefined) : null;
   }
 
   get version(): string {
@@ -113,18 +191,14 @@ export class TextModel {
     return this.data.examples ? (this.data.examples[label] ?? 0) : this.data.labels.includes(label) ? Infinity : 0;
   }
 
-  /** The same model with another calibration (the one fitted on its held-back examples). */
+  /** The same model with another calibration (the one fitted on its held-back examples); the word tables are shared, not rebuilt. */
   withCalibration(calibration: Calibration | undefined): TextModel {
-    return new TextModel({ ...this.data, calibration });
+    return new TextModel({ ...this.data, calibration }, this);
   }
 
   /** The share of held-back decisions that were right at this raw confidence; the raw value when not calibrated. */
   calibrated(confidence: number): number {
-    const c = this.data.calibration;
-    if (!c || !c.from.length) return confidence;
-    let i = 0;
-    while (i + 1 < c.from.length && c.from[i + 1] <= confidence) i++;
-    return confidence < c.from[0] ? c.to[0] : c.to[i];
+    return applyCalibration(this.data.calibration, confidence);
   }
 
   /** P(label | text) for every label the model knows. */
@@ -132,25 +206,37 @@ export class TextModel {
     return this.predictTokens(tokenize(text));
   }
 
-  /** Whether the model learned anything about one of these tokens; if not, its prediction is only the priors. */
-  knowsAny(tokens: readonly string[]): boolean {
-    return tokens.some((t) => this.rows.has(t));
+  /** The tokens counted and scaled the way this model reads them. */
+  weigh(tokens: readonly string[] | WeighedTokens): WeighedTokens {
+    return tokens instanceof WeighedTokens && tokens.length === this.data.textLength ? tokens : new WeighedTokens(tokens instanceof WeighedTokens ? tokens.tokens : tokens, this.data.textLength);
   }
 
-  predictTokens(tokens: string[]): Map<string, number> {
+
+  /** Whether the model learned anything about one of these tokens; if not, its prediction is only the priors. */
+  knowsAny(tokens: readonly string[] | WeighedTokens): boolean {
+    if (!(tokens instanceof WeighedTokens)) return tokens.some((t) => this.vocabulary.has(t));
+    return tokens.rowsIn(this.vocabulary).some((row) => row >= 0);
+  }
+
+  predictTokens(tokens: readonly string[] | WeighedTokens): Map<string, number> {
     const { labels, temperature } = this.data;
+    const weighed = this.weigh(tokens);
     // Naive Bayes on raw counts is overconfident on long texts: those models are tempered by the number of words.
-    return new Map(softmax(this.scores(tokens), temperature ?? 1 + tokens.length / 6).map((p, i) => [labels[i], p]));
+    return new Map(softmax(this.scores(weighed), temperature ?? 1 + weighed.count / 6).map((p, i) => [labels[i], p]));
   }
 
   /** log P(label) + the weighed sum of log P(word | label) over the words the model knows. */
-  scores(tokens: readonly string[]): number[] {
-    const { labels, logPriors, textLength } = this.data;
+  scores(tokens: readonly string[] | WeighedTokens): number[] {
+    const { labels, logPriors } = this.data;
+    const weighed = this.weigh(tokens);
+    const rows = weighed.rowsIn(this.vocabulary);
     const scores = [...logPriors];
-    for (const [token, weight] of weigh(tokens, textLength)) {
-      const row = this.rows.get(token);
-      if (!row) continue;
-      for (let i = 0; i < labels.length; i++) scores[i] += weight * row[i];
+    const width = labels.length;
+    for (let j = 0; j < rows.length; j++) {
+      if (rows[j] < 0) continue;
+      const at = rows[j] * width;
+      const weight = weighed.weights[j];
+      for (let i = 0; i < width; i++) scores[i] += weight * this.table[at + i];
     }
     return scores;
   }
@@ -160,29 +246,46 @@ export class TextModel {
     return this.explainTokens(tokenize(text), label, count);
   }
 
-  explainTokens(tokens: string[], label: string, count = 3): string[] {
+  explainTokens(tokens: readonly string[] | WeighedTokens, label: string, count = 3): string[] {
     const i = this.data.labels.indexOf(label);
     if (i < 0) return [];
-    const weighed: [string, number][] = [];
-    for (const t of new Set(tokens)) {
-      const row = this.rows.get(t);
-      if (row) weighed.push([t, row[i] - this.rowMean(t, row)]);
+    const weighed = tokens instanceof WeighedTokens ? tokens : new WeighedTokens(tokens, undefined);
+    const rows = weighed.rowsIn(this.vocabulary);
+    // The `count` highest, an earlier word first among equals (what a stable sort would keep), without sorting them all.
+    const best: [string, number][] = [];
+    for (let j = 0; j < rows.length; j++) {
+      if (rows[j] < 0) continue;
+      const value = this.table[rows[j] * this.data.labels.length + i] - this.rowMean(rows[j]);
+      let at = best.length;
+      while (at > 0 && best[at - 1][1] < value) at--;
+      if (at < count) {
+        best.splice(at, 0, [weighed.words[j], value]);
+        if (best.length > count) best.pop();
+      }
     }
-    return weighed
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, count)
-      .map(([t]) => t);
+    return best.map(([t]) => t);
   }
 
-  private rowMean(token: string, row: number[]): number {
-    let mean = this.means.get(token);
-    if (mean === undefined) this.means.set(token, (mean = row.reduce((a, b) => a + b, 0) / row.length));
+  private rowMean(row: number): number {
+    const width = this.data.labels.length;
+    this.means ??= new Float64Array(this.vocabulary.size).fill(NaN);
+    let mean = this.means[row];
+    if (Number.isNaN(mean)) {
+      let sum = 0;
+      for (let i = 0; i < width; i++) sum += this.table[row * width + i];
+      this.means[row] = mean = sum / width;
+    }
     return mean;
   }
 
   toJSON(): TextModelData {
     return this.data;
   }
+}
+
+function sameKeys(words: Record<string, unknown>, vocabulary: Vocabulary): boolean {
+  const keys = Object.keys(words);
+  return keys.length === vocabulary.size && keys.every((k) => vocabulary.has(k));
 }
 
 function softmax(scores: readonly number[], temperature: number): number[] {

@@ -1,4 +1,4 @@
-import { tokenize, type TextModel } from './model';
+import { tokenize, WeighedTokens, type TextModel } from './model';
 
 /**
  * The router (domain.md §1, §5): from an order's text, address and platform category to
@@ -79,53 +79,122 @@ interface CompiledTerm {
   core: boolean;
 }
 
-/** The knowledge made ready for matching once: every duty term in one Aho–Corasick automaton. */
+/** The knowledge made ready for matching once: every duty term in one Aho–Corasick automaton, every place name in another. */
 export interface CompiledKnowledge {
   knowledge: Knowledge;
   terms: CompiledTerm[];
   automaton: Automaton;
   places: { place: string; unit: string; station: boolean }[];
+  placeAutomaton: Automaton;
 }
 
-/** A trie of the terms with failure links: one pass over a text finds every term in it. Keyed by UTF-16 code unit. */
+/**
+ * A trie of the terms with its failure links already followed, so that one pass over a text
+ * finds every term in it with at most one hash look-up per character. Keyed by UTF-16 code unit.
+ */
 interface Automaton {
-  next: Map<number, number>[];
-  fail: number[];
-  /** Indexes into `terms` of the terms ending at each node. */
+  /** Each code unit's symbol: its index in the terms' alphabet plus one, 0 for one no term contains. */
+  symbols: Int32Array;
+  /** The root's move on each symbol (0: stay at the root). */
+  root: Int32Array;
+  /** Every other node's moves, failure links followed, keyed node × (alphabet size + 1) + symbol; missing: the root's move. */
+  moves: IntTable;
+  width: number;
+  /** Indexes of the terms ending at each node. */
   out: number[][];
 }
 
-function buildAutomaton(terms: readonly { term: string }[]): Automaton {
+function buildAutomaton(terms: readonly string[]): Automaton {
+  const symbols = new Int32Array(0x10000);
+  let width = 1;
+  for (const term of terms) for (let i = 0; i < term.length; i++) if (!symbols[term.charCodeAt(i)]) symbols[term.charCodeAt(i)] = width++;
   const next: Map<number, number>[] = [new Map()];
   const out: number[][] = [[]];
-  terms.forEach(({ term }, index) => {
+  terms.forEach((term, index) => {
     let node = 0;
     for (let i = 0; i < term.length; i++) {
-      const ch = term.charCodeAt(i);
-      let child = next[node].get(ch);
+      const symbol = symbols[term.charCodeAt(i)];
+      let child = next[node].get(symbol);
       if (child === undefined) {
         child = next.length;
         next.push(new Map());
         out.push([]);
-        next[node].set(ch, child);
+        next[node].set(symbol, child);
       }
       node = child;
     }
     out[node].push(index);
   });
+  const root = new Int32Array(width);
+  for (const [symbol, child] of next[0]) root[symbol] = child;
+  // Breadth first, so that a node's failure target (shallower) has its moves resolved before it.
   const fail = new Array<number>(next.length).fill(0);
+  const resolved: Map<number, number>[] = [new Map()];
+  const pairs: number[] = [];
   const queue = [...next[0].values()];
-  while (queue.length) {
-    const node = queue.shift()!;
-    for (const [ch, child] of next[node]) {
-      let f = fail[node];
-      while (f && !next[f].has(ch)) f = fail[f];
-      fail[child] = next[f].get(ch) ?? 0;
+  for (let q = 0; q < queue.length; q++) {
+    const node = queue[q];
+    // The moves of a node other than the root's: its own, then those its failure target has (the root's are the fallback).
+    const own = new Map(resolved[fail[node]]);
+    for (const [symbol, child] of next[node]) {
+      own.set(symbol, child);
+      fail[child] = resolved[fail[node]].get(symbol) ?? root[symbol];
       out[child] = [...out[child], ...out[fail[child]]];
       queue.push(child);
     }
+    resolved[node] = own;
+    for (const [symbol, child] of own) pairs.push(node * width + symbol, child);
   }
-  return { next, fail, out };
+  return { symbols, root, moves: intTable(pairs), width, out };
+}
+
+/**
+ * Non-negative integer keys to positive values by open addressing: the automaton's moves are
+ * looked up once per character of every order, where a Map of numbers costs several times more.
+ */
+interface IntTable {
+  keys: Int32Array;
+  values: Int32Array;
+  mask: number;
+}
+
+/** From [key, value, key, value...]. */
+function intTable(pairs: readonly number[]): IntTable {
+  let size = 16;
+  while (size < pairs.length) size *= 2;
+  const table = { keys: new Int32Array(size).fill(-1), values: new Int32Array(size), mask: size - 1 };
+  for (let p = 0; p < pairs.length; p += 2) {
+    let slot = Math.imul(pairs[p], 0x9e3779b1) & table.mask;
+    while (table.keys[slot] !== -1 && table.keys[slot] !== pairs[p]) slot = (slot + 1) & table.mask;
+    table.keys[slot] = pairs[p];
+    table.values[slot] = pairs[p + 1];
+  }
+  return table;
+}
+
+/** The value of a key, 0 when absent. */
+function lookUp(table: IntTable, key: number): number {
+  for (let slot = Math.imul(key, 0x9e3779b1) & table.mask; ; slot = (slot + 1) & table.mask) {
+    const k = table.keys[slot];
+    if (k === key) return table.values[slot];
+    if (k === -1) return 0;
+  }
+}
+
+/** Calls `found(termIndex, end)` for every term of the automaton in the text, `end` the index of its last character. */
+function scan(text: string, automaton: Automaton, found: (index: number, end: number) => void): void {
+  const { symbols, root, moves, width, out } = automaton;
+  let node = 0;
+  for (let i = 0; i < text.length; i++) {
+    const symbol = symbols[text.charCodeAt(i)];
+    if (symbol === 0) {
+      node = 0;
+      continue;
+    }
+    node = (node && lookUp(moves, node * width + symbol)) || root[symbol];
+    const ends = out[node];
+    for (let k = 0; k < ends.length; k++) found(ends[k], i);
+  }
 }
 
 const SUBDISTRICT = '@subdistrict';
@@ -138,12 +207,12 @@ export function compileKnowledge(knowledge: Knowledge): CompiledKnowledge {
     ...knowledge.subdistrictDuties.map((t) => ({ ...t, unit: SUBDISTRICT, police: false, core: false })),
     ...Object.entries(knowledge.police).flatMap(([unit, list]) => list.map((t) => ({ ...t, unit, police: true, core: t.core === true }))),
   ].sort((a, b) => b.term.length - a.term.length);
-  const automaton = buildAutomaton(terms);
+  const automaton = buildAutomaton(terms.map((t) => t.term));
   const places = [
     ...Object.entries(knowledge.gazetteer).flatMap(([unit, list]) => list.map((place) => ({ place, unit, station: true }))),
     ...Object.entries(knowledge.subdistrictGazetteer).flatMap(([unit, list]) => list.map((place) => ({ place, unit, station: false }))),
   ].sort((a, b) => b.place.length - a.place.length);
-  return { knowledge, terms, automaton, places };
+  return { knowledge, terms, automaton, places, placeAutomaton: buildAutomaton(places.map((p) => p.place)) };
 }
 
 interface Match {
@@ -174,22 +243,21 @@ function negatedPositions(text: string, negations: readonly string[]): Uint8Arra
  * does a term that only says where ("中学附近的垃圾箱" is about a waste bin, not a school).
  */
 export function matchTerms(text: string, compiled: CompiledKnowledge): Match[] {
-  const { next, fail, out } = compiled.automaton;
-  const found: { at: number; index: number }[] = [];
-  let node = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    while (node && !next[node].has(ch)) node = fail[node];
-    node = next[node].get(ch) ?? 0;
-    for (const index of out[node]) found.push({ at: i - compiled.terms[index].term.length + 1, index });
-  }
+  // Each occurrence as one number, term index × (text length + 1) + start, so that sorting them
+  // numerically puts them by term (longest first), then by position.
+  const stride = text.length + 1;
+  const found: number[] = [];
+  scan(text, compiled.automaton, (index, end) => found.push(index * stride + end - compiled.terms[index].term.length + 1));
+  if (!found.length) return [];
   const negated = negatedPositions(text, compiled.knowledge.negations);
   const markers = compiled.knowledge.placeMarkers ?? [];
   // Terms are indexed longest first: sorting by index lets longer terms take their characters first.
-  found.sort((a, b) => a.index - b.index || a.at - b.at);
+  const sorted = Float64Array.from(found).sort();
   const taken = new Uint8Array(text.length);
   const matches: Match[] = [];
-  for (const { at, index } of found) {
+  for (const key of sorted) {
+    const index = Math.floor(key / stride);
+    const at = key - index * stride;
     const t = compiled.terms[index];
     if (taken[at] && taken[at + t.term.length - 1]) continue;
     if (negated?.[at]) continue;
@@ -202,6 +270,9 @@ export function matchTerms(text: string, compiled: CompiledKnowledge): Match[] {
 
 /** The learned model's feature for a matched duty term: the term's unit, once per point of weight. */
 const EVIDENCE = 'duty:';
+/** One string per unit, built once: the models look each feature up in a Map, which hashes a string once per string. */
+const evidenceFeatures = new Map<string, string>();
+const evidenceOf = (unit: string) => evidenceFeatures.get(unit) ?? (evidenceFeatures.set(unit, EVIDENCE + unit), evidenceFeatures.get(unit)!);
 
 /**
  * What the learned model reads: the words, and the duty-list evidence as features of their own,
@@ -211,15 +282,18 @@ const EVIDENCE = 'duty:';
  */
 export function routingFeatures(text: string, compiled: CompiledKnowledge, matches = matchTerms(text.replace(/\s+/g, ''), compiled)): string[] {
   const features = tokenize(text);
-  for (const m of matches) for (let i = 0; i < m.weight; i++) features.push(EVIDENCE + m.unit);
+  for (const m of matches) for (let i = 0; i < m.weight; i++) features.push(evidenceOf(m.unit));
   return features;
 }
 
-/** The first place of a kind named in the address, else in the content. */
+/** The first place of a kind named in the address, else in the content (the longest name first, as `compiled.places` lists them). */
 export function findPlace(compiled: CompiledKnowledge, station: boolean, ...texts: string[]): { place: string; unit: string } | null {
   for (const text of texts) {
-    const hit = compiled.places.find((p) => p.station === station && text.includes(p.place));
-    if (hit) return hit;
+    let first = -1;
+    scan(text, compiled.placeAutomaton, (index) => {
+      if (compiled.places[index].station === station && (first < 0 || index < first)) first = index;
+    });
+    if (first >= 0) return compiled.places[first];
   }
   return null;
 }
@@ -322,14 +396,15 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   // 1. Police or not, before any unit: the duty lists, and a learned vote once the model has seen
   // enough of each side. The vote is the balanced police-or-not model's, never the unit model's
   // share of police labels, which only says how many police orders the centre has taught it.
-  const tokens = model ? routingFeatures(text, compiled, matches) : [];
+  // Segmented once, counted and scaled once, for both models.
+  const tokens = model ? new WeighedTokens(routingFeatures(text, compiled, matches), model.data.textLength) : null;
   const sideModel = model?.side ?? null;
   const sideVoteCounts =
     sideModel !== null &&
     sideModel.examplesOf('police') >= policy.minExamplesPerSide &&
     sideModel.examplesOf('partner') >= policy.minExamplesPerSide &&
-    sideModel.knowsAny(tokens);
-  const learnedPolice = sideVoteCounts ? sideModel.predictTokens(tokens).get('police') ?? 0 : null;
+    sideModel.knowsAny(tokens!);
+  const learnedPolice = sideVoteCounts ? sideModel.predictTokens(tokens!).get('police') ?? 0 : null;
   const rulesSide = policeScore > 0 && policeScore >= agencyScore ? true : agencyScore > 0 ? false : null;
   const rulesPolice = policeScore + agencyScore === 0 ? 0.1 : policeScore / (policeScore + agencyScore + 1);
   let police: boolean;
@@ -369,7 +444,7 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
     if (isPoliceUnit(unit) === police) candidates.set(unit, score);
   }
   let probabilities = candidates.size ? softmax(candidates, 2) : new Map<string, number>();
-  const learned = model && model.knowsAny(tokens) ? model.predictTokens(tokens) : null;
+  const learned = model && tokens && model.knowsAny(tokens) ? model.predictTokens(tokens) : null;
   const sideLabels = learned ? [...learned.keys()].filter((unit) => isPoliceUnit(unit) === police) : [];
   const sideExamples = model ? sideLabels.reduce((sum, unit) => sum + Math.min(model.examplesOf(unit), 1e9), 0) : 0;
   const unitVoteCounts = sideExamples >= policy.minExamplesPerSide && (sideLabels.length >= 2 || (sideLabels.length === 1 && candidates.size === 0));
@@ -387,7 +462,7 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
       }
       probabilities = mixed;
       const [top] = [...side].sort((a, b) => b[1] - a[1]);
-      const words = model!.explainTokens(tokens, top[0]).filter((w) => !w.startsWith(EVIDENCE));
+      const words = model!.explainTokens(tokens!, top[0]).filter((w) => !w.startsWith(EVIDENCE));
       modelEvidence = { unitCode: top[0], probability: Number(top[1].toFixed(3)), words };
       reasons.push(`学习模型（${model!.version}）：${name(top[0])} ${percent(top[1])}${words.length ? `（依据：${words.join('、')}）` : ''}`);
     }

@@ -16,7 +16,7 @@ import seedKnowledge from './data/knowledge.json';
 import { dispatchesItself, effectiveThreshold, type DispatchPolicy, type EvaluationReport } from './evaluation';
 import { learn } from './learning';
 import { TextModel, type TrainingExample } from './model';
-import { compileKnowledge, route, routingFeatures, type CompiledKnowledge, type Knowledge, type RouterPolicy, type RoutingDecision, type RoutingInput } from './router';
+import { compileKnowledge, route, type CompiledKnowledge, type Knowledge, type RouterPolicy, type RoutingDecision, type RoutingInput } from './router';
 import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow, type ModelAction, type RoutingOutcome, type TrainingSources } from './routing-decision.entity';
 import type { KnowledgeBody, KnowledgeVersionView, ModelView, RoutingQuality } from './routing.schemas';
 
@@ -42,6 +42,8 @@ interface Active {
   model: TextModel | null;
   /** The active model's held-back curve, from which a target accuracy gives the threshold. */
   curve: EvaluationReport['curve'] | null;
+  /** The active model's evaluation report, read with it. */
+  evaluation: EvaluationReport | null;
   names: ReadonlyMap<string, string>;
 }
 
@@ -81,7 +83,7 @@ export class RoutingService {
   private readonly seed: CompiledKnowledge = compileKnowledge(seedKnowledge as Knowledge);
   /** The compiled active knowledge and model, kept while their versions stay active. */
   private knowledgeCache: CompiledKnowledge | null = null;
-  private modelCache: { model: TextModel; curve: EvaluationReport['curve'] | null } | null = null;
+  private modelCache: { model: TextModel; evaluation: EvaluationReport | null } | null = null;
   private namesCache: { names: Map<string, string>; until: number } | null = null;
 
   constructor(
@@ -123,8 +125,8 @@ export class RoutingService {
   async preview(input: RoutingInput): Promise<RoutingDecision & { leadUnitName: string | null }> {
     return this.db.read(async (m) => {
       const { compiled, model, names } = await this.active(m);
-      const policy = await this.routerPolicy(m);
-      return named(route(input, compiled, model, { policy, names }), names);
+      const { router } = await this.policies(m);
+      return named(route(input, compiled, model, { policy: router, names }), names);
     });
   }
 
@@ -141,21 +143,27 @@ export class RoutingService {
     if (!now.model) this.modelCache = null;
     else if (this.modelCache?.model.version !== now.model) {
       const row = await m.findOneByOrFail(RoutingModelRow, { version: now.model });
-      this.modelCache = { model: new TextModel(row.data), curve: row.evaluation?.curve ?? null };
+      this.modelCache = { model: new TextModel(row.data), evaluation: row.evaluation ?? null };
     }
     if (!this.namesCache || this.namesCache.until < Date.now()) {
       const units = (await m.query(`SELECT code, name FROM units`)) as { code: string; name: string }[];
       this.namesCache = { names: new Map(units.map((u) => [u.code, u.name])), until: Date.now() + NAMES_TTL_MS };
     }
-    return { compiled: this.knowledgeCache ?? this.seed, model: this.modelCache?.model ?? null, curve: this.modelCache?.curve ?? null, names: this.namesCache.names };
+    const evaluation = this.modelCache?.evaluation ?? null;
+    return { compiled: this.knowledgeCache ?? this.seed, model: this.modelCache?.model ?? null, curve: evaluation?.curve ?? null, evaluation, names: this.namesCache.names };
   }
 
-  private async routerPolicy(m: EntityManager): Promise<RouterPolicy> {
-    return { minExamplesPerSide: await this.settings.get(m, 'routing.minExamplesPerSide') };
-  }
-
-  private async dispatchPolicy(m: EntityManager): Promise<DispatchPolicy> {
-    return { threshold: await this.settings.get(m, 'routing.autoDispatchThreshold'), targetAccuracy: await this.settings.get(m, 'routing.targetAccuracy') };
+  /**
+   * The routing settings, read in one query each time: every process reads the database, so a
+   * change applies everywhere at once, without a cache to invalidate across processes.
+   */
+  private async policies(m: EntityManager): Promise<{ router: RouterPolicy; dispatch: DispatchPolicy; minExamplesPerUnit: number }> {
+    const s = await this.settings.getMany(m, ['routing.minExamplesPerSide', 'routing.autoDispatchThreshold', 'routing.targetAccuracy', 'routing.minExamplesPerUnit']);
+    return {
+      router: { minExamplesPerSide: s['routing.minExamplesPerSide'] },
+      dispatch: { threshold: s['routing.autoDispatchThreshold'], targetAccuracy: s['routing.targetAccuracy'] },
+      minExamplesPerUnit: s['routing.minExamplesPerUnit'],
+    };
   }
 
   // ---- knowledge, edited as whole documents ----
@@ -286,11 +294,8 @@ export class RoutingService {
     const { examples, sources, compiled, active, names, policy } = await this.db.read(async (m) => {
       const set = await this.trainingSet(m);
       const { model, names } = await this.active(m);
-      const policy = {
-        ...(await this.dispatchPolicy(m)),
-        minExamplesPerSide: await this.settings.get(m, 'routing.minExamplesPerSide'),
-        minExamplesPerUnit: await this.settings.get(m, 'routing.minExamplesPerUnit'),
-      };
+      const { router, dispatch, minExamplesPerUnit } = await this.policies(m);
+      const policy = { ...dispatch, ...router, minExamplesPerUnit };
       return { ...set, active: model, names, policy };
     });
     if (new Set(examples.map((e) => e.unitCode)).size < 2) return null;
@@ -476,11 +481,10 @@ export class RoutingService {
       [from, to],
     )) as Row[];
     const router = await this.db.read(async (m) => {
-      const { model, curve } = await this.active(m);
-      const policy = await this.dispatchPolicy(m);
+      const { model, curve, evaluation } = await this.active(m);
+      const { dispatch: policy } = await this.policies(m);
       const threshold = effectiveThreshold(policy, model ? curve : null);
       const point = curve?.find((p) => p.threshold >= threshold) ?? null;
-      const evaluation = model ? ((await m.findOne(RoutingModelRow, { where: { version: model.version }, select: { version: true, evaluation: true } }))?.evaluation ?? null) : null;
       return {
         modelVersion: model?.version ?? null,
         threshold,
@@ -535,9 +539,10 @@ export class RoutingService {
   /** Decides a new order's unit; a repeat of an earlier order waits for the operator, who may merge it. */
   private async routeNew(tx: OrderTx, order: WorkOrder, repeat: RepeatMatch | null): Promise<WorkOrder> {
     const { compiled, model, curve, names } = await this.active(tx.m);
-    const decision = route({ content: order.content, address: order.address, category: order.category }, compiled, model, { policy: await this.routerPolicy(tx.m), names });
+    const policies = await this.policies(tx.m);
+    const decision = route({ content: order.content, address: order.address, category: order.category }, compiled, model, { policy: policies.router, names });
     if (repeat) decision.reasons.push(`疑似重复件（相似度 ${repeat.similarity}${repeat.sameCaller ? '，同一来电人' : ''}${repeat.samePlace ? '，同一地点' : ''}）：由人工决定是否合并`);
-    const threshold = effectiveThreshold(await this.dispatchPolicy(tx.m), model ? curve : null);
+    const threshold = effectiveThreshold(policies.dispatch, model ? curve : null);
     const lead = decision.leadUnitCode ? await tx.m.findOneBy(Unit, { code: decision.leadUnitCode, active: true }) : null;
     const confident = lead !== null && dispatchesItself(decision, threshold) && !repeat;
     await tx.m.insert(RoutingDecisionRow, {
