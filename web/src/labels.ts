@@ -1,15 +1,5 @@
-/** Chinese for the API's codes. */
-export const STATE: Record<string, string> = {
-  received: '待分派',
-  dispatched: '已派单',
-  signed: '办理中',
-  returned: '退单待审',
-  replied: '已回复',
-  closed: '已办结',
-  reopened: '重办',
-  merged: '已合并',
-  cancelled: '已作废',
-};
+/** Chinese for the API's codes (the work order's own are shared with the service's export). */
+export { REQUEST_TYPE, SOURCE, STATE, URGENCY } from '../../src/modules/work-orders/names-zh';
 export const STATE_TAG: Record<string, 'primary' | 'success' | 'warning' | 'danger' | 'info'> = {
   received: 'warning',
   dispatched: 'primary',
@@ -21,18 +11,7 @@ export const STATE_TAG: Record<string, 'primary' | 'success' | 'warning' | 'dang
   merged: 'info',
   cancelled: 'info',
 };
-export const URGENCY: Record<string, string> = { normal: '一般', urgent: '紧急', critical: '特急' };
 export const URGENCY_TAG: Record<string, 'info' | 'warning' | 'danger'> = { normal: 'info', urgent: 'warning', critical: 'danger' };
-export const REQUEST_TYPE: Record<string, string> = {
-  consultation: '咨询',
-  help: '求助',
-  complaint: '投诉',
-  report: '举报',
-  suggestion: '建议',
-  praise: '表扬',
-  other: '其他',
-};
-export const SOURCE: Record<string, string> = { phone: '电话', web: '网站', wechat: '微信', transfer_110: '110 转接', walk_in: '来访', app: '移动应用' };
 export const MILESTONE: Record<string, string> = { sign: '签收', reply: '回复', close: '办结' };
 export const REPLY_RESULT: Record<string, string> = { resolved: '已解决', partly_resolved: '部分解决', unresolved: '未解决', explained: '已解释说明' };
 export const INBOX_REASON: Record<string, string> = { to_sign: '待签收', in_hand: '办理中', reopened: '重办', return_pending: '退单待审', assisting: '协办' };

@@ -3,6 +3,7 @@ import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
 import { maskPhone } from './work-order.views';
 import type { WorkOrderView } from './work-order.schemas';
+import { REQUEST_TYPE, SOURCE, STATE, URGENCY } from './names-zh';
 
 /**
  * Search results as an .xlsx workbook with Chinese headings. ExcelJS is loaded on first use, as
@@ -15,20 +16,6 @@ const excel = (): typeof ExcelJSModule => require('exceljs') as typeof ExcelJSMo
 /** The most orders one export holds; a search with more is asked to narrow its filters. */
 export const EXPORT_MAX_ROWS = 5000;
 
-const STATE: Record<string, string> = {
-  received: '待分派',
-  dispatched: '已派单',
-  signed: '办理中',
-  returned: '退单待审',
-  replied: '已回复',
-  closed: '已办结',
-  reopened: '重办',
-  merged: '已合并',
-  cancelled: '已作废',
-};
-const URGENCY: Record<string, string> = { normal: '一般', urgent: '紧急', critical: '特急' };
-const REQUEST_TYPE: Record<string, string> = { consultation: '咨询', help: '求助', complaint: '投诉', report: '举报', suggestion: '建议', praise: '表扬', other: '其他' };
-const SOURCE: Record<string, string> = { phone: '电话', web: '网站', wechat: '微信', transfer_110: '110 转接', walk_in: '来访', app: '移动应用' };
 
 export function exportWorkbookName(now: Date, timeZone: string): string {
   return `工单查询结果-${format(new TZDate(now, timeZone), 'yyyyMMdd-HHmm')}.xlsx`;
