@@ -79,6 +79,21 @@ describe(`police or not cannot be learned away (${storage})`, () => {
     expect((await t.http.get(`/api/v1/work-orders/${order.id}`).set(bearer(tokens.operator)).expect(200)).body.state).toBe('received');
   });
 
+  test('an order that names no duty term waits for an operator, even when a model of partner history alone is sure of an agency', async () => {
+    await setting('routing.minExamplesPerUnit', 1);
+    await setting('routing.autoDispatchThreshold', 0);
+    await importCsv(PARTNER_HISTORY);
+    expect((await trainNow()).active).toBe(true);
+    // Money taken and the citizen blocked: a fraud, in words no duty list has and the model knows only from shops.
+    const order = (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ content: '理发店收了钱就把我拉黑了' })).expect(201)).body;
+    await t.jobs.settled();
+    const record = (await t.http.get(`/api/v1/work-orders/${order.id}/routing`).set(bearer(tokens.operator)).expect(200)).body;
+    expect(record.outcome).toBe('triage');
+    expect(record.decision).toMatchObject({ hold: 'side_unknown', evidence: { side: { decidedBy: 'default' } } });
+    expect(record.decision.reasons.join('')).toContain('无从判断是否涉警');
+    expect((await t.http.get(`/api/v1/work-orders/${order.id}`).set(bearer(tokens.operator)).expect(200)).body.state).toBe('received');
+  });
+
   test('reasons are in Chinese, with the structured evidence beside them', async () => {
     const decision = await preview('饭店油烟扰民，烧烤摊占道经营');
     expect(decision.reasons[0]).toMatch(/^命中职责词：.+（综合行政执法局）$/);

@@ -20,6 +20,12 @@ describe('police or not, and which unit (domain.md §5)', () => {
     ['小区突然停电,已经一天了', '张夏', false, 'CQ-POWER'],
     ['超市卖过期食品,要求退款', '', false, 'CQ-SCJG'],
     ['学校违规收取补课费', '', false, 'CQ-EDU'],
+    // Police matters as citizens say them on the phone, not as a letter names them (duties.md, 2026.12-2).
+    ['我家电动车昨晚在楼下被人偷了', '', true, 'CQ-XJ'],
+    ['有人冒充客服让我转账，转了两万块钱', '', true, 'CQ-JZ'],
+    ['我被人打了，脸上都是血', '', true, 'CQ-ZA'],
+    ['十字路口两车相撞', '', true, 'CQ-JJ'],
+    ['家里被人撬门进来，丢了现金和首饰', '', true, 'CQ-XJ'],
   ])('%s → %s', (content, address, police, unit) => {
     const d = at(content, address);
     expect({ police: d.police, lead: d.leadUnitCode }).toEqual({ police, lead: unit });
@@ -147,6 +153,19 @@ describe('the learned model', () => {
     // Six police examples against three hundred: still the police side for what they taught.
     expect(model.side!.predict('有人 吸食 笑气 钢瓶').get('police')!).toBeGreaterThan(0.9);
     expect(model.side!.predict('公司 拖欠 工资').get('police')!).toBeLessThan(0.1);
+  });
+
+  test('a text with no duty term of either side waits for an operator, however sure a model of partner agencies is of one of them', () => {
+    // A history of partner agencies only: the unit model knows no police unit, and no side vote counts.
+    const history = Array.from({ length: 300 }, (_, i) => ({ text: ['理发店 办卡 退款', '公司 拖欠 工资', '物业 电梯'][i % 3] + ` 第${i}次`, unitCode: ['CQ-SCJG', 'CQ-RS', 'CQ-ZJ'][i % 3] }));
+    const model = train(history, { minCount: 1, isPolice: () => false, features: (text) => routingFeatures(text, compiled) });
+    const content = '理发店收了钱就把我拉黑了';
+    expect(matchTerms(content, compiled)).toEqual([]);
+    const d = route({ content }, compiled, model);
+    expect(d).toMatchObject({ leadUnitCode: 'CQ-SCJG', hold: 'side_unknown', evidence: { side: { decidedBy: 'default' } } });
+    expect(d.reasons.join('')).toContain('无从判断是否涉警');
+    // With a duty term, the same model's choice stands on its own.
+    expect(route({ content: '理发店办卡后关门，要求退款' }, compiled, model).hold).toBeNull();
   });
 
   test('a core police matter stays a police matter whatever the model says: a disagreement goes to an operator', () => {

@@ -331,8 +331,13 @@ export interface RouterPolicy {
 }
 export const DEFAULT_POLICY: RouterPolicy = { minExamplesPerSide: 100 };
 
-/** Why an order waits for an operator whatever its confidence. */
-export type HoldReason = 'side_disagreement' | 'core_police_to_partner';
+/**
+ * Why an order waits for an operator whatever its confidence: rules and model disagree on the
+ * side; a core police matter would go to a partner agency; or nothing in the text says which
+ * side it is on (no duty term, no learned side vote), so that a unit model that only knows
+ * partner agencies cannot send an unlisted police matter ("有人冒充客服让我转账") to one of them.
+ */
+export type HoldReason = 'side_disagreement' | 'core_police_to_partner' | 'side_unknown';
 
 /** What the decision rests on, for machines; `reasons` says the same in Chinese for people. */
 export interface Evidence {
@@ -428,6 +433,8 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
     else hold = 'core_police_to_partner';
   }
   if (agree === false) hold = 'side_disagreement';
+  // Unclear orders go to a person, never silently to a guess (domain.md §5).
+  if (decidedBy === 'default') hold = 'side_unknown';
   if (learnedPolice !== null) {
     reasons.push(`学习模型（${model!.version}）判断涉警的概率为 ${percent(learnedPolice)}`);
   }
@@ -435,6 +442,8 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
     reasons.push(`职责词判断为${rulesSide ? '涉警' : '非警务'}，学习模型判断为${rulesSide ? '非警务' : '涉警'}：两者不一致，转人工分拣`);
   } else if (hold === 'core_police_to_partner') {
     reasons.push(`含核心警情词（${core.join('、')}），不自动转办给非警务单位：转人工分拣`);
+  } else if (hold === 'side_unknown') {
+    reasons.push('未命中任何职责词，无从判断是否涉警：转人工分拣');
   }
 
   // 2. The unit on that side: the duty lists, and the learned model where it has learned enough of
@@ -510,7 +519,7 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
       reasons.push(`社区事务：地点“${found.place}”属${name(found.unit)}`);
     } else confidence = 0;
   }
-  if (!lead) reasons.push('未命中任何职责词：由人工分拣');
+  if (!lead && hold !== 'side_unknown') reasons.push('未命中任何职责词：由人工分拣');
 
   // A partner matter that also falls squarely in another agency's duty list: that agency assists.
   const assisting: string[] = [];

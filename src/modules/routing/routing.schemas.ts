@@ -3,7 +3,7 @@ import { Nullable } from '../../schemas/common';
 import { UnitCode } from '../directory/directory.schemas';
 import { MODEL_ACTIONS, ROUTING_OUTCOMES } from './routing-decision.entity';
 
-const HOLD_REASONS = ['side_disagreement', 'core_police_to_partner'] as const;
+const HOLD_REASONS = ['side_disagreement', 'core_police_to_partner', 'side_unknown'] as const;
 
 export const Evidence = Type.Object(
   {
