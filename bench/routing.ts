@@ -11,6 +11,7 @@ import { compileKnowledge, route, type Knowledge, type RouterPolicy, type Routin
 import { SETTINGS } from '../src/modules/settings/settings.catalogue';
 import { ACCEPTED, half } from './routing-labels';
 import { percentile } from './support';
+import { SPOKEN, spokenFigures, spokenLine } from './spoken';
 
 /**
  * npm run bench:routing — the router as a deployment lives it, on the labelled messages of
@@ -337,6 +338,19 @@ function main(): void {
     out.push(line('in force afterwards', s.inForce));
     if (s.forced) out.push(line('the new model forced active', s.forced));
   }
+  const spoken = (model: TextModel | null) => ({
+    first: spokenFigures(SPOKEN.first.map((t) => [t, true]), compiled, model, routerPolicy, THRESHOLD),
+    later: spokenFigures(SPOKEN.later, compiled, model, routerPolicy, THRESHOLD),
+  });
+  const spokenCold = spoken(null);
+  const spokenTrained = spoken(partnerOnly.model);
+  out.push(
+    'matters as citizens say them on the phone (bench/spoken.ts; "later" was written before the terms that serve it)',
+    spokenLine('cold start, first set', spokenCold.first),
+    spokenLine('cold start, later set', spokenCold.later),
+    spokenLine('partner history, first set', spokenTrained.first),
+    spokenLine('partner history, later set', spokenTrained.later),
+  );
   out.push(`training on ${partner.length} messages: ${trainSeconds.toFixed(1)} s with its evaluation`);
   out.push(
     `throughput on one core (partner-history model): ${speed.ordersPerCpuSecond} decisions per CPU-second; wall clock ${speed.ordersPerSecond}/s, p99 ${speed.p99Ms} ms (the wall figures suffer when the machine is busy)`,
@@ -345,7 +359,7 @@ function main(): void {
   if (compared) out.push(compared);
   process.stdout.write(out.join('\n') + '\n');
   process.stdout.write(
-    `BENCH_RESULT ${JSON.stringify({ threshold: THRESHOLD, target: TARGET, gate: GATE, cold, coldSeen, coldUnseen, scenarios: [partnerOnly, withStations, withHandled].map(({ name, inForce, forced, gate }) => ({ name, inForce, forced, gate })), ...speed })}\n`,
+    `BENCH_RESULT ${JSON.stringify({ threshold: THRESHOLD, target: TARGET, gate: GATE, cold, coldSeen, coldUnseen, scenarios: [partnerOnly, withStations, withHandled].map(({ name, inForce, forced, gate }) => ({ name, inForce, forced, gate })), spoken: { cold: spokenCold, partnerHistory: spokenTrained }, ...speed })}\n`,
   );
 }
 
