@@ -117,15 +117,16 @@ describe(`learning from history (${storage})`, () => {
   });
 
   test.each([
-    ['a quote left open', 'text,unit_code\n"孔雀 表演,CQ-WL\n', 'csv_malformed'],
-    ['a row with an extra field', 'text,unit_code\n孔雀,CQ-WL,多余\n', 'csv_malformed'],
-    ['no unit_code column', 'text,label\n孔雀,文旅\n', 'csv_malformed'],
-    ['a row without a unit', 'text,unit_code\n孔雀,CQ-WL\n海豚,\n', 'csv_malformed'],
-    ['only a header', 'text,unit_code\n', 'csv_malformed'],
-    ['a unit the directory does not know', 'text,unit_code\n孔雀,CQ-WL\n海豚,CQ-NOPE\n', 'unknown_unit'],
-  ])('an import with %s is refused whole and writes nothing', async (_what, csv, code) => {
+    ['a quote left open', 'text,unit_code\n"孔雀 表演,CQ-WL\n', 'csv_malformed', { fault: 'unclosed_quote' }],
+    ['a row with an extra field', 'text,unit_code\n孔雀,CQ-WL\n孔雀,CQ-WL,多余\n', 'csv_malformed', { fault: 'field_count', row: 3, fields: 3, columns: 2 }],
+    ['no unit_code column', 'text,label\n孔雀,文旅\n', 'csv_malformed', { fault: 'missing_columns', header: ['text', 'label'] }],
+    ['a row without a unit', 'text,unit_code\n孔雀,CQ-WL\n海豚,\n', 'csv_malformed', { fault: 'blank_fields', rows: [3] }],
+    ['only a header', 'text,unit_code\n', 'csv_malformed', { fault: 'no_rows' }],
+    ['a unit the directory does not know', 'text,unit_code\n孔雀,CQ-WL\n海豚,CQ-NOPE\n', 'unknown_unit', { unitCodes: ['CQ-NOPE'] }],
+  ])('an import with %s is refused whole, says why, and writes nothing', async (_what, csv, code, why) => {
     const res = await importCsv(csv);
     expect({ status: res.status, code: res.body.code, type: res.type }).toEqual({ status: 422, code, type: 'application/problem+json' });
+    expect(res.body).toMatchObject(why);
     expect((await t.http.get('/api/v1/routing/examples').set(bearer(tokens.admin)).expect(200)).body).toEqual([]);
   });
 

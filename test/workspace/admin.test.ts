@@ -128,6 +128,60 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     await page.close();
   });
 
+  test('an administrator imports history from a CSV file in the page and is told in Chinese why a malformed one is refused, trains a model, sees it appear with its evaluation\'s verdict, and removes the batch', async () => {
+    for (const [key, value] of [['routing.minExamplesPerUnit', 1], ['routing.minExamplesPerSide', 1]] as const) await api('put', `/api/v1/settings/${key}`).send({ value }).expect(200);
+    const page = await signInAsAdmin();
+    await page.getByRole('menuitem', { name: '智能分派' }).click();
+    await page.waitForURL(/\/app\/admin\/routing$/);
+    await page.getByRole('tab', { name: '训练样本' }).click();
+    await page.locator('[data-test=batches]', { hasText: '尚未导入样本' }).waitFor();
+    expect(await page.locator('[data-test=csv-format]').textContent()).toContain('text,unit_code');
+
+    // A text with a comma left unquoted, then a unit the directory does not know: refused whole, the reason in Chinese.
+    const file = page.locator('[data-test=import-file]');
+    const note = page.locator('[data-test=import-note]');
+    await file.setInputFiles({ name: '历史工单.csv', mimeType: 'text/csv', buffer: Buffer.from('text,unit_code\n公司拖欠工资三个月,要求处理,CQ-RS\n') });
+    await note.filter({ hasText: '第 2 行有 3 列，与表头的 2 列不符' }).waitFor();
+    expect(await note.textContent()).toContain('历史工单.csv 未导入');
+    await page.screenshot({ path: path.join(OUT, 'workspace-admin-examples-refused.png'), fullPage: true });
+    await file.setInputFiles({ name: '历史工单.csv', mimeType: 'text/csv', buffer: Buffer.from('text,unit_code\n公司拖欠工资,CQ-RS\n网店卖假货,CQ-NOPE\n') });
+    await note.filter({ hasText: '单位目录中没有这些单位代码：CQ-NOPE' }).waitFor();
+    expect((await api('get', '/api/v1/routing/examples').expect(200)).body).toEqual([]);
+
+    await file.setInputFiles({ name: '历史工单.csv', mimeType: 'text/csv', buffer: Buffer.from(history()) });
+    await note.filter({ hasText: '已导入 166 条样本' }).waitFor();
+    const [batch] = (await api('get', '/api/v1/routing/examples').expect(200)).body as { batch: string; examples: number }[];
+    expect(batch.examples).toBe(166);
+    const batchRow = page.locator('[data-test=batches] .el-table__body tr', { hasText: batch.batch });
+    expect(await batchRow.textContent()).toContain('166');
+
+    await page.locator('[data-test=to-models]').click();
+    await page.locator('[data-test=train]').click();
+    await page.locator('.el-message-box').getByRole('button', { name: '开始训练' }).click();
+    await page.locator('[data-test=training]', { hasText: '学习来源：导入样本 166 条，话务员改派与确认 0 条，已办结工单 0 件' }).waitFor();
+    // The page reads the model list every 2 s until the job's model is there; training takes a while on a shared machine.
+    const result = page.locator('[data-test=training-result]');
+    await result.waitFor({ timeout: 110_000 });
+    const [model] = (await api('get', '/api/v1/routing/models').expect(200)).body as { version: string; active: boolean; gate: { activated: boolean; reasons: string[] } }[];
+    expect({ active: model.active, activated: model.gate.activated }).toEqual({ active: true, activated: true });
+    const verdict = await result.textContent();
+    expect(verdict).toContain(`新模型 ${model.version} 评估通过，已启用`);
+    for (const reason of model.gate.reasons) expect(verdict).toContain(reason);
+    await page.locator('[data-test=models] .el-table__body tr', { hasText: model.version }).getByText('启用中').waitFor();
+    await page.locator('[data-test=active-model]', { hasText: model.version }).waitFor();
+    await page.screenshot({ path: path.join(OUT, 'workspace-admin-training.png'), fullPage: true });
+    await result.locator('[data-test=training-report]').click();
+    await page.locator('[data-test=model-report] [data-test=comparison]').waitFor();
+    await page.locator('.el-drawer__close-btn').click();
+
+    await page.getByRole('tab', { name: '训练样本' }).click();
+    await batchRow.locator('[data-test=remove-batch]').click();
+    await page.locator('.el-message-box', { hasText: `删除批次 ${batch.batch} 的 166 条样本` }).getByRole('button', { name: '删除' }).click();
+    await page.locator('[data-test=batches]', { hasText: '尚未导入样本' }).waitFor();
+    expect((await api('get', '/api/v1/routing/examples').expect(200)).body).toEqual([]);
+    await page.close();
+  }, 240_000);
+
   test("an administrator gives a station's chief and webhook in the unit directory, adds a partner agency, and shortens the reply limit of consultations", async () => {
     const page = await signInAsAdmin();
     await page.getByRole('menuitem', { name: '单位目录' }).click();
@@ -192,6 +246,13 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
       expect({ title, width: await page.evaluate('document.documentElement.scrollWidth'), right: Math.ceil(box!.x + box!.width) <= 390 }).toEqual({ title, width: 390, right: true });
       await page.screenshot({ path: path.join(OUT, `workspace-admin-${name}-phone.png`), fullPage: true });
     }
+    // The last page is 智能分派: its training examples, with the file format, fit the phone too.
+    await page.getByRole('tab', { name: '训练样本' }).click();
+    const upload = page.locator('[data-test=import]');
+    await upload.waitFor();
+    const box = await upload.boundingBox();
+    expect({ width: await page.evaluate('document.documentElement.scrollWidth'), right: Math.ceil(box!.x + box!.width) <= 390 }).toEqual({ width: 390, right: true });
+    await page.screenshot({ path: path.join(OUT, 'workspace-admin-routing-examples-phone.png'), fullPage: true });
     await page.close();
   });
 });

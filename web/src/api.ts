@@ -52,6 +52,11 @@ const MESSAGES: Record<string, string> = {
   unknown_order: '工单不存在',
   invalid_period: '考核期间不正确',
   export_too_large: '符合条件的工单超过 5000 件，请缩小查询范围（日期、单位、状态）后再导出',
+  csv_malformed: 'CSV 文件格式不正确，未导入',
+  csv_too_large: '一次最多导入 100000 行，请拆分文件后分批导入',
+  body_too_large: '提交的内容过大，未被接受',
+  unsupported_media_type: '提交的内容格式不受支持',
+  too_few_examples: '至少需要两个单位的已标注样本才能训练：请先导入历史工单，或待有工单办结、改派后再训练',
 };
 
 export function bearer(): string | null {
@@ -84,9 +89,17 @@ export function withQuery(path: string, query: Query = {}): string {
   return qs ? `${path}?${qs}` : path;
 }
 
+/** A body sent as it is under its own content type (a CSV file), where every other body is JSON. */
+export class TextBody {
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
+}
+
 export async function request<T>(method: string, path: string, body?: unknown, options: { query?: Query; quiet401?: boolean } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = body instanceof TextBody ? body.contentType : 'application/json';
   const token = bearer();
   if (token) headers.authorization = `Bearer ${token}`;
   if (method !== 'GET' && method !== 'HEAD') {
@@ -97,7 +110,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
     method,
     headers,
     credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : body instanceof TextBody ? body.text : JSON.stringify(body),
   });
   if (response.status === 204) return undefined as T;
   const text = await response.text();
@@ -149,6 +162,8 @@ function safeJson(text: string): unknown {
 export const api = {
   get: <T>(path: string, query?: Query) => request<T>('GET', path, undefined, { query }),
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
+  /** POST of a text in its own format, e.g. `postText(path, csv, 'text/csv; charset=utf-8')`. */
+  postText: <T>(path: string, text: string, contentType: string) => request<T>('POST', path, new TextBody(text, contentType)),
   put: <T>(path: string, body: unknown = {}) => request<T>('PUT', path, body),
   patch: <T>(path: string, body: unknown = {}) => request<T>('PATCH', path, body),
   del: <T>(path: string) => request<T>('DELETE', path),

@@ -1,6 +1,18 @@
+/** Why a CSV cannot be read, with the row (counting the header as row 1) where it can say. */
+export class CsvError extends SyntaxError {
+  constructor(
+    message: string,
+    readonly fault: 'unclosed_quote' | 'field_count',
+    readonly at: { row?: number; fields?: number; columns?: number } = {},
+  ) {
+    super(message);
+  }
+}
+
 /**
  * RFC 4180 CSV: quoted fields may hold commas, quotes and line breaks. Returns rows as
- * objects by header; a row with more or fewer fields than the header is a SyntaxError.
+ * objects by header; a quote left open, or a row with more or fewer fields than the header,
+ * is a CsvError.
  */
 export function parseCsv(text: string): { header: string[]; rows: Record<string, string>[] } {
   const rows: string[][] = [];
@@ -27,7 +39,7 @@ export function parseCsv(text: string): { header: string[]; rows: Record<string,
       field = '';
     } else field += c;
   }
-  if (quoted) throw new SyntaxError('a quoted field is not closed');
+  if (quoted) throw new CsvError('a quoted field is not closed', 'unclosed_quote');
   if (field || row.length) {
     row.push(field);
     rows.push(row);
@@ -35,7 +47,7 @@ export function parseCsv(text: string): { header: string[]; rows: Record<string,
   const [header = [], ...body] = rows.filter((r) => r.length > 1 || r[0]);
   const names = header.map((h) => h.replace(/^\uFEFF/, '').trim());
   body.forEach((r, i) => {
-    if (r.length !== names.length) throw new SyntaxError(`row ${i + 2} has ${r.length} fields, the header has ${names.length}`);
+    if (r.length !== names.length) throw new CsvError(`row ${i + 2} has ${r.length} fields, the header has ${names.length}`, 'field_count', { row: i + 2, fields: r.length, columns: names.length });
   });
   return { header: names, rows: body.map((r) => Object.fromEntries(names.map((h, i) => [h, r[i]]))) };
 }

@@ -114,7 +114,8 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
       tags: ['routing'],
       summary: 'Import labelled history (CSV) to learn from',
       description:
-        'Content-Type text/csv, UTF-8, a header row naming `text` and `unit_code`, RFC 4180 quoting. All rows are imported or none: a malformed file is 422 csv_malformed, a unit code the directory does not know is 422 unknown_unit.',
+        'Content-Type text/csv, UTF-8, a header row naming `text` and `unit_code`, RFC 4180 quoting. All rows are imported or none: a malformed file is 422 csv_malformed, a unit code the directory does not know is 422 unknown_unit (`unitCodes` lists them), more than 100,000 rows is 422 csv_too_large, a file over 50 MB is 413 body_too_large. ' +
+        'A csv_malformed problem says why in `fault`: `unclosed_quote`; `field_count` (with `row`, counting the header as row 1, its `fields` and the header\'s `columns`); `missing_columns` (with the `header` read); `no_rows`; `blank_fields` (with the `rows` lacking a text or a unit code).',
       consumes: ['text/csv'],
       body: Type.String({ minLength: 1, description: 'The CSV file' }),
       response: { 201: Type.Object({ batch: Type.String(), imported: Type.Integer() }), ...problems(400, 401, 403, 413, 415, 422) },

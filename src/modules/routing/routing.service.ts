@@ -11,7 +11,7 @@ import type { SettingsService } from '../settings/settings.service';
 import { WorkOrder } from '../work-orders/work-order.entity';
 import type { WorkOrderService } from '../work-orders/work-order.service';
 import type { OrderObserver, OrderTx } from '../work-orders/order-change';
-import { parseCsv } from './csv';
+import { CsvError, parseCsv } from './csv';
 import seedKnowledge from './data/knowledge.json';
 import { dispatchesItself, effectiveThreshold, type DispatchPolicy, type EvaluationReport } from './evaluation';
 import { learn } from './learning';
@@ -235,16 +235,17 @@ export class RoutingService {
     try {
       parsed = parseCsv(csv);
     } catch (err) {
-      throw unprocessable('csv_malformed', `the CSV cannot be read: ${(err as Error).message}`);
+      const at = err instanceof CsvError ? { fault: err.fault, ...err.at } : {};
+      throw unprocessable('csv_malformed', `the CSV cannot be read: ${(err as Error).message}`, at);
     }
     const textColumn = ['text', 'text_segmented'].find((c) => parsed.header.includes(c));
     const unitColumn = ['unit_code', 'unitCode'].find((c) => parsed.header.includes(c));
-    if (!textColumn || !unitColumn) throw unprocessable('csv_malformed', 'the header must name the columns text and unit_code', { header: parsed.header });
-    if (!parsed.rows.length) throw unprocessable('csv_malformed', 'the CSV holds no rows');
+    if (!textColumn || !unitColumn) throw unprocessable('csv_malformed', 'the header must name the columns text and unit_code', { fault: 'missing_columns', header: parsed.header });
+    if (!parsed.rows.length) throw unprocessable('csv_malformed', 'the CSV holds no rows', { fault: 'no_rows' });
     if (parsed.rows.length > MAX_IMPORT_ROWS) throw unprocessable('csv_too_large', `at most ${MAX_IMPORT_ROWS} rows per import; split the file`);
     const examples = parsed.rows.map((r) => ({ text: r[textColumn].trim(), unitCode: r[unitColumn].trim() }));
     const blank = examples.flatMap((e, i) => (e.text && e.unitCode ? [] : [i + 2]));
-    if (blank.length) throw unprocessable('csv_malformed', `rows without text or unit code: ${blank.slice(0, 20).join(', ')}`, { rows: blank.slice(0, 100) });
+    if (blank.length) throw unprocessable('csv_malformed', `rows without text or unit code: ${blank.slice(0, 20).join(', ')}`, { fault: 'blank_fields', rows: blank.slice(0, 100) });
     const batch = `import-${randomUUID().slice(0, 8)}`;
     return this.db.write(async (m) => {
       await requireUnits(m, examples.map((e) => e.unitCode));
