@@ -10,7 +10,7 @@ import { placeKey } from '../repeats/similarity';
 import { allowedActions, check, isDesignated, TRANSITIONS, type Action, type OrderFacts, type Side, type State } from './lifecycle';
 import type { ActionInput, EventView, IntakeBody, ListQuery, WorkOrderView } from './work-order.schemas';
 import { assertPlausibleReceipt, DEFAULT_RECEIPT_BOUNDS, type ReceiptBounds } from './receipt';
-import { SOURCES, WorkOrder, WorkOrderEvent } from './work-order.entity';
+import { WorkOrder, WorkOrderEvent } from './work-order.entity';
 import { last4Hash, phoneHash, phoneHashes, searchDocument, slabs, textQuery } from './search';
 import { searchKey } from './search-index';
 import { IntakeBatcher } from './intake-batch';
@@ -190,8 +190,8 @@ export class WorkOrderService {
     if (query.urgency) where.push(`w.urgency = ${sql.add(query.urgency)}`);
     if (query.receivedFrom) where.push(`w.received_at >= ${sql.add(new Date(query.receivedFrom))}`);
     if (query.receivedTo) where.push(`w.received_at < ${sql.add(new Date(query.receivedTo))}`);
-    // Every source listed, so that the unique (source, external_no) index serves a number alone.
-    if (query.externalNo) where.push(`w.source = ANY(${sql.add([...SOURCES])}::text[]) AND w.external_no = ${sql.add(query.externalNo)}`);
+    // The unique key is indexed number first (external_no, source): a number alone is one probe.
+    if (query.externalNo) where.push(`w.external_no = ${sql.add(query.externalNo)}`);
     if (query.phone !== undefined) where.push(`w.citizen_phone_hash = ${sql.add(phoneHash(key!, query.phone))}`);
     if (query.phoneLast4 !== undefined) where.push(`w.citizen_phone_last4_hash = ${sql.add(last4Hash(key!, query.phoneLast4))}`);
     if (query.overdue !== undefined) {
