@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { hydrate, returnedRows, type Database } from '../../db/database';
+import { hydrate, readRows, returnedRows, type Database } from '../../db/database';
 import { AppError, badRequest, conflict, notFound, unprocessable } from '../../errors';
 import type { Actor } from '../auth/actor';
 import { resolveActiveUnits, unitRefs } from '../directory/directory.service';
@@ -148,10 +148,11 @@ export class WorkOrderService {
         const [receivedAt, id] = decodeCursor(query.cursor, 'time');
         where.push(`(w.received_at, w.id) < (${sql.add(new Date(receivedAt))}, ${sql.add(id)})`);
       }
-      const rows = (await m.query(
-        `SELECT ${columns} FROM work_orders w ${whereClause(where)} ORDER BY w.received_at DESC, w.id DESC LIMIT ${sql.add(limit + 1)}`,
-        sql.values,
-      )) as Record<string, unknown>[];
+      const statement = `SELECT ${columns} FROM work_orders w ${whereClause(where)} ORDER BY w.received_at DESC, w.id DESC LIMIT ${sql.add(limit + 1)}`;
+      // A look-up's plan is its key's index whatever the values: prepared once per connection.
+      // Other lists keep a plan made for their values (a date range, a state).
+      const lookUp = query.externalNo !== undefined || query.phone !== undefined || query.phoneLast4 !== undefined;
+      const rows = lookUp ? await readRows(m, statement, sql.values) : ((await m.query(statement, sql.values)) as Record<string, unknown>[]);
       const page = rows.slice(0, limit).map((r) => hydrate(m, WorkOrder, r));
       const last = page[page.length - 1];
       return {
