@@ -504,14 +504,24 @@ export class WorkOrderService {
     return (await this.views(m, [order], actor))[0];
   }
 
+  /**
+   * The orders' views: their milestones, their own units' names and their slips are independent
+   * reads, run together (on PostgreSQL outside a transaction each on its own pooled connection;
+   * on PGlite and in a transaction they queue on the one connection). A milestone names the
+   * unit that held the order then, most often one of its own units; any other is read after.
+   */
   private async views(m: EntityManager, orders: WorkOrder[], actor: Actor): Promise<WorkOrderView[]> {
+    if (orders.length === 0) return [];
     const now = this.now();
-    const milestones = this.milestoneSource ? await this.milestoneSource(m, orders.map((o) => o.id), now) : new Map<string, MilestoneView[]>();
-    const refs = await unitRefs(m, [
-      ...orders.flatMap((o) => [o.leadUnitId, ...o.assistingUnitIds, o.pendingReturn?.unitId ?? null, o.pendingExtension?.unitId ?? null, o.reply?.unitId ?? null]),
-      ...[...milestones.values()].flat().map((ms) => ms.unitId),
+    const ids = orders.map((o) => o.id);
+    const own = orders.flatMap((o) => [o.leadUnitId, ...o.assistingUnitIds, o.pendingReturn?.unitId ?? null, o.pendingExtension?.unitId ?? null, o.reply?.unitId ?? null]);
+    const [milestones, refs, slips] = await Promise.all([
+      this.milestoneSource ? this.milestoneSource(m, ids, now) : new Map<string, MilestoneView[]>(),
+      unitRefs(m, own),
+      this.slipSource ? this.slipSource(m, ids, now, actor) : new Map<string, OrderSlip[]>(),
     ]);
-    const slips = this.slipSource ? await this.slipSource(m, orders.map((o) => o.id), now, actor) : new Map<string, OrderSlip[]>();
+    const others = [...milestones.values()].flat().map((ms) => ms.unitId).filter((id) => !refs.has(id));
+    if (others.length) for (const [id, ref] of await unitRefs(m, others)) refs.set(id, ref);
     return orders.map((o) => toOrderView(o, refs, actor, actionsFor(o, actor, now), milestones.get(o.id) ?? [], slips.get(o.id) ?? []));
   }
 }
