@@ -166,6 +166,19 @@ export async function readRows<T = Record<string, unknown>>(m: EntityManager, sq
 }
 
 /**
+ * Independent reads of one unit of work: all at once where each takes its own pooled
+ * connection (PostgreSQL outside a transaction), else one after another. On a transaction's
+ * one connection pg would queue them anyway, and it warns that pg 9 will refuse a query sent
+ * while another runs; PGlite runs one statement at a time whatever is asked.
+ */
+export async function readTogether<T extends unknown[]>(m: EntityManager, reads: [...{ [K in keyof T]: () => Promise<T[K]> }]): Promise<T> {
+  if (!m.queryRunner && pooled.has(m.connection)) return (await Promise.all(reads.map((read) => read()))) as T;
+  const results: unknown[] = [];
+  for (const read of reads) results.push(await read());
+  return results as T;
+}
+
+/**
  * The rows an INSERT/UPDATE ... RETURNING gave back. TypeORM hands PostgreSQL's
  * UPDATE result as [rows, rowCount] but PGlite's as plain rows (PGlite reports no
  * command tag), so callers ask here rather than read `raw` themselves.

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { hydrate, readRows, returnedRows, type Database } from '../../db/database';
+import { hydrate, readRows, readTogether, returnedRows, type Database } from '../../db/database';
 import { AppError, badRequest, conflict, notFound, unprocessable } from '../../errors';
 import type { Actor } from '../auth/actor';
 import { resolveActiveUnits, unitRefs } from '../directory/directory.service';
@@ -506,19 +506,19 @@ export class WorkOrderService {
 
   /**
    * The orders' views: their milestones, their own units' names and their slips are independent
-   * reads, run together (on PostgreSQL outside a transaction each on its own pooled connection;
-   * on PGlite and in a transaction they queue on the one connection). A milestone names the
-   * unit that held the order then, most often one of its own units; any other is read after.
+   * reads, run together on PostgreSQL outside a transaction (readTogether), each on its own
+   * pooled connection. A milestone names the unit that held the order then, most often one of
+   * its own units; any other is read after.
    */
   private async views(m: EntityManager, orders: WorkOrder[], actor: Actor): Promise<WorkOrderView[]> {
     if (orders.length === 0) return [];
     const now = this.now();
     const ids = orders.map((o) => o.id);
     const own = orders.flatMap((o) => [o.leadUnitId, ...o.assistingUnitIds, o.pendingReturn?.unitId ?? null, o.pendingExtension?.unitId ?? null, o.reply?.unitId ?? null]);
-    const [milestones, refs, slips] = await Promise.all([
-      this.milestoneSource ? this.milestoneSource(m, ids, now) : new Map<string, MilestoneView[]>(),
-      unitRefs(m, own),
-      this.slipSource ? this.slipSource(m, ids, now, actor) : new Map<string, OrderSlip[]>(),
+    const [milestones, refs, slips] = await readTogether(m, [
+      async () => (this.milestoneSource ? this.milestoneSource(m, ids, now) : new Map<string, MilestoneView[]>()),
+      () => unitRefs(m, own),
+      async () => (this.slipSource ? this.slipSource(m, ids, now, actor) : new Map<string, OrderSlip[]>()),
     ]);
     const others = [...milestones.values()].flat().map((ms) => ms.unitId).filter((id) => !refs.has(id));
     if (others.length) for (const [id, ref] of await unitRefs(m, others)) refs.set(id, ref);
