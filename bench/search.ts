@@ -79,7 +79,7 @@ function twoWordQueries(): string[] {
   return queries;
 }
 
-const WORK_ORDER_INDEXES = `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'work_orders' AND indexname NOT IN ('work_orders_pkey', 'uq_work_orders_source_external_no')`;
+const WORK_ORDER_INDEXES = `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'work_orders' AND indexname NOT IN ('work_orders_pkey', 'uq_work_orders_external_no_source')`;
 
 async function generate(db: Database, size: number, key: Buffer): Promise<void> {
   const started = Date.now();

@@ -15,6 +15,7 @@ import { Search1765020000000 } from './1765020000000-search';
 import { CalendarStatutory1765040000000 } from './1765040000000-calendar-statutory';
 import { RoutingModelEvaluation1765100000000 } from './1765100000000-routing-model-evaluation';
 import { NoiseCheckUnit1765110000000 } from './1765110000000-noise-check-unit';
+import { ExternalNoFirst1765120000000 } from './1765120000000-external-no-first';
 
 /** Every migration, in order; listed by hand so that ts-jest and the compiled build load the same set. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   CalendarStatutory1765040000000,
   RoutingModelEvaluation1765100000000,
   NoiseCheckUnit1765110000000,
+  ExternalNoFirst1765120000000,
 ];

@@ -1,4 +1,5 @@
 import { Search1765020000000 } from '../migrations/1765020000000-search';
+import { ExternalNoFirst1765120000000 } from '../migrations/1765120000000-external-no-first';
 import { slabs, textQuery, words } from '../src/modules/work-orders/search';
 import { bearer, intakeBody, storage, useTestApp } from './support/app';
 
@@ -168,5 +169,26 @@ describe(`search on ${storage}`, () => {
     }
     // A new key was drawn: the service keeps the one it read until restarted, so ask by text only.
     expect(ids(await find({ q: '噪音' }))).toEqual([order.id]);
+  });
+
+  test('the unique key is indexed number first, its down puts it back, and a retried intake still finds its order', async () => {
+    const body = intakeBody({ source: 'web', externalNo: 'WEB-2026-0077' });
+    const order = await create(body);
+    const key = async () =>
+      (await t.db.statement(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'work_orders'::regclass AND contype = 'u'`)).map((r) => r.def);
+    expect(await key()).toEqual(['UNIQUE (external_no, source)']);
+    const runner = t.db.dataSource.createQueryRunner();
+    try {
+      await new ExternalNoFirst1765120000000().down(runner);
+      expect(await key()).toEqual(['UNIQUE (source, external_no)']);
+      await new ExternalNoFirst1765120000000().up(runner);
+    } finally {
+      await runner.release();
+    }
+    expect(await key()).toEqual(['UNIQUE (external_no, source)']);
+    const again = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(body);
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(order.id);
+    expect(ids(await find({ externalNo: 'WEB-2026-0077' }))).toEqual([order.id]);
   });
 });

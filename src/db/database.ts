@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DataSource, type DataSourceOptions, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
@@ -112,6 +113,7 @@ export async function openDatabase(
     // unreachable server is then a 503 rather than a request that hangs.
     const dataSource = new DataSource({ ...common, url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE, connectTimeoutMS: 10_000 });
     await dataSource.initialize();
+    pooled.add(dataSource);
     return new Database(dataSource, false);
   }
   if (options.inMemory) {
@@ -130,6 +132,50 @@ export async function openDatabase(
     release();
     throw err;
   }
+}
+
+/** The PostgreSQL data sources, whose driver holds a pg pool (PGlite's is one shared instance). */
+const pooled = new WeakSet<DataSource>();
+/** Statement names by text: the first 20 hex digits of the text's SHA-1. */
+const names = new Map<string, string>();
+
+interface NamedQueryPool {
+  query<T>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }>;
+}
+
+/**
+ * A read on a hot path (a look-up and its view), in plain SQL. On PostgreSQL outside a
+ * transaction it goes straight to the pool as a named statement, which each pooled connection
+ * parses and plans once: planning a statement on work_orders (seventeen indexes) costs more
+ * than running a key's probe, and TypeORM's query runner adds its own turn. Inside a
+ * transaction and on PGlite it runs through the manager, as any other statement.
+ *
+ * Name only statements of a fixed text (values as parameters), whose good plan does not depend
+ * on the values (after five runs PostgreSQL may keep one generic plan), and that name their
+ * columns (a cached `SELECT *` fails once a migration adds one).
+ */
+export async function readRows<T = Record<string, unknown>>(m: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+  if (m.queryRunner || !pooled.has(m.connection)) return (await m.query(sql, params)) as T[];
+  let name = names.get(sql);
+  if (!name) {
+    name = `r_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    names.set(sql, name);
+  }
+  const pool = (m.connection.driver as unknown as { master: NamedQueryPool }).master;
+  return (await pool.query<T>({ name, text: sql, values: params })).rows;
+}
+
+/**
+ * Independent reads of one unit of work: all at once where each takes its own pooled
+ * connection (PostgreSQL outside a transaction), else one after another. On a transaction's
+ * one connection pg would queue them anyway, and it warns that pg 9 will refuse a query sent
+ * while another runs; PGlite runs one statement at a time whatever is asked.
+ */
+export async function readTogether<T extends unknown[]>(m: EntityManager, reads: [...{ [K in keyof T]: () => Promise<T[K]> }]): Promise<T> {
+  if (!m.queryRunner && pooled.has(m.connection)) return (await Promise.all(reads.map((read) => read()))) as T;
+  const results: unknown[] = [];
+  for (const read of reads) results.push(await read());
+  return results as T;
 }
 
 /**

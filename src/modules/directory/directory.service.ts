@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { In } from 'typeorm';
-import type { Database } from '../../db/database';
+import { readRows, type Database } from '../../db/database';
 import { conflict, notFound, unprocessable } from '../../errors';
 import { POLICE_UNIT_KINDS, Unit, type UnitKind } from './unit.entity';
 import type { UnitCreateBody, UnitView } from './directory.schemas';
@@ -92,11 +92,11 @@ export async function resolveActiveUnits(m: EntityManager, codes: string[]): Pro
   return codes.map((c) => byCode.get(c)!);
 }
 
-/** Code and name of each unit id, for views. */
+/** Code and name of each unit id, for views (every order's view asks: plain SQL, prepared). */
 export async function unitRefs(m: EntityManager, ids: Iterable<string | null>): Promise<Map<string, UnitRef>> {
   const wanted = [...new Set([...ids].filter((id): id is string => !!id))];
   if (!wanted.length) return new Map();
-  const units = await m.find(Unit, { select: { id: true, code: true, name: true }, where: { id: In(wanted) } });
+  const units = await readRows<{ id: string; code: string; name: string }>(m, `SELECT id, code, name FROM units WHERE id = ANY($1::uuid[])`, [wanted]);
   return new Map(units.map((u) => [u.id, { code: u.code, name: u.name }]));
 }
 

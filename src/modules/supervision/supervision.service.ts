@@ -1,6 +1,6 @@
 import { TZDate } from '@date-fns/tz';
 import { In, type EntityManager } from 'typeorm';
-import { returnedRows, type Database } from '../../db/database';
+import { readRows, returnedRows, type Database } from '../../db/database';
 import { AppError, conflict, notFound, unprocessable } from '../../errors';
 import { SYSTEM_ACTOR, type Actor } from '../auth/actor';
 import { unitRefs } from '../directory/directory.service';
@@ -34,6 +34,12 @@ interface SlipOfOrderRow {
   due_at: Date | string;
 }
 
+const SLIPS_OF_ORDERS = `
+  SELECT so.work_order_id AS order_id, s.id AS id, s.year AS year, s.number AS number, s.trigger AS trigger, s.state AS state, s.due_at AS due_at
+  FROM supervision_slip_orders so JOIN supervision_slips s ON s.id = so.slip_id
+  WHERE so.work_order_id = ANY($1::uuid[])`;
+const SLIPS_ORDER = `ORDER BY s.created_at ASC, s.number ASC`;
+
 /** 督办〔2026〕7号 */
 export function slipNumber(year: number, number: number): string {
   return `督办〔${year}〕${number}号`;
@@ -61,13 +67,11 @@ export class SupervisionService {
   async slipsOf(m: EntityManager, orderIds: string[], now: Date, actor: Actor): Promise<Map<string, OrderSlip[]>> {
     const byOrder = new Map<string, OrderSlip[]>();
     if (orderIds.length === 0) return byOrder;
-    const qb = m
-      .createQueryBuilder(SupervisionSlipOrder, 'so')
-      .innerJoin(SupervisionSlip, 's', 's.id = so.slip_id')
-      .select(['so.work_order_id AS order_id', 's.id AS id', 's.year AS year', 's.number AS number', 's.trigger AS trigger', 's.state AS state', 's.due_at AS due_at'])
-      .where('so.work_order_id IN (:...orderIds)', { orderIds });
-    if (actor.role === 'unit') qb.andWhere('s.unit_id = :own', { own: actor.unitId });
-    const rows = await qb.orderBy('s.created_at', 'ASC').addOrderBy('s.number', 'ASC').getRawMany<SlipOfOrderRow>();
+    // Every order's view asks: plain SQL, prepared (readRows); a unit sees only its own slips.
+    const rows =
+      actor.role === 'unit'
+        ? await readRows<SlipOfOrderRow>(m, `${SLIPS_OF_ORDERS} AND s.unit_id = $2 ${SLIPS_ORDER}`, [orderIds, actor.unitId])
+        : await readRows<SlipOfOrderRow>(m, `${SLIPS_OF_ORDERS} ${SLIPS_ORDER}`, [orderIds]);
     for (const r of rows) {
       const dueAt = new Date(r.due_at);
       const list = byOrder.get(r.order_id) ?? [];

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { hydrate, returnedRows, type Database } from '../../db/database';
+import { hydrate, readRows, readTogether, returnedRows, type Database } from '../../db/database';
 import { AppError, badRequest, conflict, notFound, unprocessable } from '../../errors';
 import type { Actor } from '../auth/actor';
 import { resolveActiveUnits, unitRefs } from '../directory/directory.service';
@@ -10,7 +10,7 @@ import { placeKey } from '../repeats/similarity';
 import { allowedActions, check, isDesignated, TRANSITIONS, type Action, type OrderFacts, type Side, type State } from './lifecycle';
 import type { ActionInput, EventView, IntakeBody, ListQuery, WorkOrderView } from './work-order.schemas';
 import { assertPlausibleReceipt, DEFAULT_RECEIPT_BOUNDS, type ReceiptBounds } from './receipt';
-import { SOURCES, WorkOrder, WorkOrderEvent } from './work-order.entity';
+import { WorkOrder, WorkOrderEvent } from './work-order.entity';
 import { last4Hash, phoneHash, phoneHashes, searchDocument, slabs, textQuery } from './search';
 import { searchKey } from './search-index';
 import { IntakeBatcher } from './intake-batch';
@@ -148,10 +148,11 @@ export class WorkOrderService {
         const [receivedAt, id] = decodeCursor(query.cursor, 'time');
         where.push(`(w.received_at, w.id) < (${sql.add(new Date(receivedAt))}, ${sql.add(id)})`);
       }
-      const rows = (await m.query(
-        `SELECT ${columns} FROM work_orders w ${whereClause(where)} ORDER BY w.received_at DESC, w.id DESC LIMIT ${sql.add(limit + 1)}`,
-        sql.values,
-      )) as Record<string, unknown>[];
+      const statement = `SELECT ${columns} FROM work_orders w ${whereClause(where)} ORDER BY w.received_at DESC, w.id DESC LIMIT ${sql.add(limit + 1)}`;
+      // A look-up's plan is its key's index whatever the values: prepared once per connection.
+      // Other lists keep a plan made for their values (a date range, a state).
+      const lookUp = query.externalNo !== undefined || query.phone !== undefined || query.phoneLast4 !== undefined;
+      const rows = lookUp ? await readRows(m, statement, sql.values) : ((await m.query(statement, sql.values)) as Record<string, unknown>[]);
       const page = rows.slice(0, limit).map((r) => hydrate(m, WorkOrder, r));
       const last = page[page.length - 1];
       return {
@@ -190,8 +191,8 @@ export class WorkOrderService {
     if (query.urgency) where.push(`w.urgency = ${sql.add(query.urgency)}`);
     if (query.receivedFrom) where.push(`w.received_at >= ${sql.add(new Date(query.receivedFrom))}`);
     if (query.receivedTo) where.push(`w.received_at < ${sql.add(new Date(query.receivedTo))}`);
-    // Every source listed, so that the unique (source, external_no) index serves a number alone.
-    if (query.externalNo) where.push(`w.source = ANY(${sql.add([...SOURCES])}::text[]) AND w.external_no = ${sql.add(query.externalNo)}`);
+    // The unique key is indexed number first (external_no, source): a number alone is one probe.
+    if (query.externalNo) where.push(`w.external_no = ${sql.add(query.externalNo)}`);
     if (query.phone !== undefined) where.push(`w.citizen_phone_hash = ${sql.add(phoneHash(key!, query.phone))}`);
     if (query.phoneLast4 !== undefined) where.push(`w.citizen_phone_last4_hash = ${sql.add(last4Hash(key!, query.phoneLast4))}`);
     if (query.overdue !== undefined) {
@@ -503,14 +504,24 @@ export class WorkOrderService {
     return (await this.views(m, [order], actor))[0];
   }
 
+  /**
+   * The orders' views: their milestones, their own units' names and their slips are independent
+   * reads, run together on PostgreSQL outside a transaction (readTogether), each on its own
+   * pooled connection. A milestone names the unit that held the order then, most often one of
+   * its own units; any other is read after.
+   */
   private async views(m: EntityManager, orders: WorkOrder[], actor: Actor): Promise<WorkOrderView[]> {
+    if (orders.length === 0) return [];
     const now = this.now();
-    const milestones = this.milestoneSource ? await this.milestoneSource(m, orders.map((o) => o.id), now) : new Map<string, MilestoneView[]>();
-    const refs = await unitRefs(m, [
-      ...orders.flatMap((o) => [o.leadUnitId, ...o.assistingUnitIds, o.pendingReturn?.unitId ?? null, o.pendingExtension?.unitId ?? null, o.reply?.unitId ?? null]),
-      ...[...milestones.values()].flat().map((ms) => ms.unitId),
+    const ids = orders.map((o) => o.id);
+    const own = orders.flatMap((o) => [o.leadUnitId, ...o.assistingUnitIds, o.pendingReturn?.unitId ?? null, o.pendingExtension?.unitId ?? null, o.reply?.unitId ?? null]);
+    const [milestones, refs, slips] = await readTogether(m, [
+      async () => (this.milestoneSource ? this.milestoneSource(m, ids, now) : new Map<string, MilestoneView[]>()),
+      () => unitRefs(m, own),
+      async () => (this.slipSource ? this.slipSource(m, ids, now, actor) : new Map<string, OrderSlip[]>()),
     ]);
-    const slips = this.slipSource ? await this.slipSource(m, orders.map((o) => o.id), now, actor) : new Map<string, OrderSlip[]>();
+    const others = [...milestones.values()].flat().map((ms) => ms.unitId).filter((id) => !refs.has(id));
+    if (others.length) for (const [id, ref] of await unitRefs(m, others)) refs.set(id, ref);
     return orders.map((o) => toOrderView(o, refs, actor, actionsFor(o, actor, now), milestones.get(o.id) ?? [], slips.get(o.id) ?? []));
   }
 }
