@@ -1,6 +1,11 @@
 /**
  * RFC 4180 CSV: quoted fields may hold commas, quotes and line breaks. Returns rows as
  * objects by header; a row with more or fewer fields than the header is a SyntaxError.
+ *
+ * Fields are cut from the text in runs, not built a character at a time: a string built by
+ * `+=` of single characters is a rope of as many pieces, and whoever reads it later (jieba, the
+ * router's scans of a text joined to its category) walks all of them again, about 20 µs for
+ * a 400-character letter.
  */
 export function parseCsv(text: string): { header: string[]; rows: Record<string, string>[] } {
   const rows: string[][] = [];
@@ -14,7 +19,11 @@ export function parseCsv(text: string): { header: string[]; rows: Record<string,
         field += '"';
         i++;
       } else if (c === '"') quoted = false;
-      else field += c;
+      else {
+        const end = quoteFrom(text, i);
+        field += text.slice(i, end);
+        i = end - 1;
+      }
     } else if (c === '"') quoted = true;
     else if (c === ',') {
       row.push(field);
@@ -25,7 +34,11 @@ export function parseCsv(text: string): { header: string[]; rows: Record<string,
       rows.push(row);
       row = [];
       field = '';
-    } else field += c;
+    } else {
+      const end = plainEnd(text, i);
+      field += text.slice(i, end);
+      i = end - 1;
+    }
   }
   if (quoted) throw new SyntaxError('a quoted field is not closed');
   if (field || row.length) {
@@ -38,4 +51,21 @@ export function parseCsv(text: string): { header: string[]; rows: Record<string,
     if (r.length !== names.length) throw new SyntaxError(`row ${i + 2} has ${r.length} fields, the header has ${names.length}`);
   });
   return { header: names, rows: body.map((r) => Object.fromEntries(names.map((h, i) => [h, r[i]]))) };
+}
+
+/** Where the next quote is, from `i`; the text's length when there is none. */
+function quoteFrom(text: string, i: number): number {
+  const at = text.indexOf('"', i);
+  return at < 0 ? text.length : at;
+}
+
+/** Where an unquoted run of field characters that starts at `i` ends: at a quote, comma, line break or the end. */
+function plainEnd(text: string, i: number): number {
+  let end = i;
+  while (end < text.length) {
+    const c = text[end];
+    if (c === '"' || c === ',' || c === '\n' || c === '\r') break;
+    end++;
+  }
+  return end;
 }
