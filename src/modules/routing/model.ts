@@ -96,25 +96,15 @@ const DEFAULT_TEMPERATURE = 8;
 const CALIBRATION_MIN_EXAMPLES = 200;
 const TEMPERATURES = [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32];
 
-/** Word counts, scaled to a Euclidean length of `length` when one is given. */
-function weigh(tokens: readonly string[], length: number | undefined): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
-  if (length === undefined) return counts;
-  let squares = 0;
-  for (const c of counts.values()) squares += c * c;
-  const factor = length / Math.sqrt(squares || 1);
-  for (const [t, c] of counts) counts.set(t, c * factor);
-  return counts;
-}
-
 /**
  * A text's distinct tokens and their weights, counted and scaled once: the unit model and the
- * police-or-not model of one router decision both read it.
+ * police-or-not model of one router decision both read it, and training reads each example's.
+ * Counts are scaled to a Euclidean length of `length` when one is given.
  */
 export class WeighedTokens {
-  readonly words: string[];
-  readonly weights: number[];
+  /** The distinct tokens, in the order they first occur. */
+  readonly words: string[] = [];
+  readonly weights: Float64Array;
   /** How many tokens the text had, repeats included (models trained on raw counts are tempered by it). */
   readonly count: number;
   /** The rows of `words` in a vocabulary (-1 for a word it does not have), looked up once per vocabulary. */
@@ -124,10 +114,21 @@ export class WeighedTokens {
     readonly tokens: readonly string[],
     readonly length: number | undefined,
   ) {
-    const counts = weigh(tokens, length);
-    this.words = [...counts.keys()];
-    this.weights = [...counts.values()];
+    // One look-up per token into a map of positions, and plain arrays after it: a map of counts
+    // would be read and written again for every token.
+    const positions = new Map<string, number>();
+    const counts: number[] = [];
+    for (const token of tokens) {
+      const at = positions.get(token);
+      if (at === undefined) {
+        positions.set(token, this.words.length);
+        this.words.push(token);
+        counts.push(1);
+      } else counts[at]++;
+    }
+    this.weights = Float64Array.from(counts);
     this.count = tokens.length;
+    if (length !== undefined) scaleToLength(this.weights, length);
   }
 
   rowsIn(vocabulary: Vocabulary): Int32Array {
@@ -139,6 +140,14 @@ export class WeighedTokens {
     }
     return rows;
   }
+}
+
+/** Scales counts, in place, to a Euclidean length of `length`. */
+function scaleToLength(counts: Float64Array, length: number): void {
+  let squares = 0;
+  for (let j = 0; j < counts.length; j++) squares += counts[j] * counts[j];
+  const factor = length / Math.sqrt(squares || 1);
+  for (let j = 0; j < counts.length; j++) counts[j] *= factor;
 }
 
 /** Each known word's row; a plain object with tens of thousands of keys is slow to look up. */
@@ -230,13 +239,15 @@ export class TextModel {
     const { labels, logPriors } = this.data;
     const weighed = this.weigh(tokens);
     const rows = weighed.rowsIn(this.vocabulary);
+    const { weights } = weighed;
+    const { table } = this;
     const scores = [...logPriors];
     const width = labels.length;
     for (let j = 0; j < rows.length; j++) {
       if (rows[j] < 0) continue;
       const at = rows[j] * width;
-      const weight = weighed.weights[j];
-      for (let i = 0; i < width; i++) scores[i] += weight * this.table[at + i];
+      const weight = weights[j];
+      for (let i = 0; i < width; i++) scores[i] += weight * table[at + i];
     }
     return scores;
   }
@@ -378,10 +389,11 @@ function estimate(examples: readonly Tokenized[], options: TrainingOptions): Omi
     const li = index.get(e.unitCode)!;
     docCounts[li]++;
     for (const token of e.tokens) seen.set(token, (seen.get(token) ?? 0) + 1);
-    for (const [token, weight] of weigh(e.tokens, TEXT_LENGTH)) {
-      let row = counts.get(token);
-      if (!row) counts.set(token, (row = new Array<number>(labels.length).fill(0)));
-      row[li] += weight;
+    const weighed = new WeighedTokens(e.tokens, TEXT_LENGTH);
+    for (let j = 0; j < weighed.words.length; j++) {
+      let row = counts.get(weighed.words[j]);
+      if (!row) counts.set(weighed.words[j], (row = new Array<number>(labels.length).fill(0)));
+      row[li] += weighed.weights[j];
     }
   }
   for (const token of counts.keys()) if (seen.get(token)! < minCount) counts.delete(token);
