@@ -135,7 +135,7 @@ export class WeighedTokens {
     let rows = this.rows.get(vocabulary);
     if (!rows) {
       rows = new Int32Array(this.words.length);
-      for (let j = 0; j < this.words.length; j++) rows[j] = vocabulary.get(this.words[j]) ?? -1;
+      for (let j = 0; j < this.words.length; j++) rows[j] = vocabulary.rowOf(this.words[j]);
       this.rows.set(vocabulary, rows);
     }
     return rows;
@@ -150,8 +150,69 @@ function scaleToLength(counts: Float64Array, length: number): void {
   for (let j = 0; j < counts.length; j++) counts[j] *= factor;
 }
 
-/** Each known word's row; a plain object with tens of thousands of keys is slow to look up. */
-type Vocabulary = Map<string, number>;
+/**
+ * Each known word's row, by open addressing over the words' UTF-16 code units kept in one
+ * array. Every decision looks up each of its distinct words, new strings from jieba each time;
+ * a Map<string, number> of tens of thousands of words (or a plain object, slower still) reaches
+ * a string object of its own at each probe, and took about 1.5 times as long per look-up.
+ */
+export class Vocabulary {
+  /** Each slot's row plus one; 0 for an empty slot. */
+  private readonly slots: Int32Array;
+  /** Where each row's word starts in `chars`, and one more: where the last one ends. */
+  private readonly starts: Int32Array;
+  private readonly chars: Uint16Array;
+
+  /** `words` holds each word once; a word's row is its index. */
+  constructor(readonly words: readonly string[]) {
+    this.starts = new Int32Array(words.length + 1);
+    words.forEach((word, row) => (this.starts[row + 1] = this.starts[row] + word.length));
+    this.chars = new Uint16Array(this.starts[words.length]);
+    words.forEach((word, row) => {
+      for (let i = 0; i < word.length; i++) this.chars[this.starts[row] + i] = word.charCodeAt(i);
+    });
+    let size = 16;
+    while (size < 2 * words.length) size *= 2;
+    this.slots = new Int32Array(size);
+    words.forEach((word, row) => {
+      let slot = hashWord(word) & (size - 1);
+      while (this.slots[slot]) slot = (slot + 1) & (size - 1);
+      this.slots[slot] = row + 1;
+    });
+  }
+
+  get size(): number {
+    return this.words.length;
+  }
+
+  has(word: string): boolean {
+    return this.rowOf(word) >= 0;
+  }
+
+  /** The word's row; -1 for a word it does not have. */
+  rowOf(word: string): number {
+    const mask = this.slots.length - 1;
+    for (let slot = hashWord(word) & mask; ; slot = (slot + 1) & mask) {
+      const row = this.slots[slot] - 1;
+      if (row < 0) return -1;
+      if (this.isAt(row, word)) return row;
+    }
+  }
+
+  private isAt(row: number, word: string): boolean {
+    const start = this.starts[row];
+    if (this.starts[row + 1] - start !== word.length) return false;
+    for (let i = 0; i < word.length; i++) if (this.chars[start + i] !== word.charCodeAt(i)) return false;
+    return true;
+  }
+}
+
+/** FNV-1a over a word's UTF-16 code units. */
+function hashWord(word: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
 
 export class TextModel {
   /** Shared with the side model when both learned the same words (they do: the same texts, the same cut-off). */
@@ -180,13 +241,9 @@ export class TextModel {
       return;
     }
     const width = data.labels.length;
-    if (vocabulary) this.vocabulary = vocabulary;
-    else {
-      this.vocabulary = new Map();
-      for (const word of Object.keys(data.words)) this.vocabulary.set(word, this.vocabulary.size);
-    }
+    this.vocabulary = vocabulary ?? new Vocabulary(Object.keys(data.words));
     this.table = new Float64Array(this.vocabulary.size * width);
-    for (const [word, row] of this.vocabulary) this.table.set(data.words[word], row * width);
+    this.vocabulary.words.forEach((word, row) => this.table.set(data.words[word], row * width));
     const side = data.side;
     this.side = side ? new TextModel(side, undefined, sameKeys(side.words, this.vocabulary) ? this.vocabulary : undefined) : null;
   }
