@@ -104,38 +104,36 @@ const TEMPERATURES = [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32];
 export class WeighedTokens {
   /** The distinct tokens, in the order they first occur. */
   readonly words: string[] = [];
-  readonly weights: Float64Array;
+  readonly weights: number[] = [];
   /** How many tokens the text had, repeats included (models trained on raw counts are tempered by it). */
   readonly count: number;
   /** The rows of `words` in a vocabulary (-1 for a word it does not have), looked up once per vocabulary. */
-  private readonly rows = new Map<Vocabulary, Int32Array>();
+  private readonly rows = new Map<Vocabulary, number[]>();
 
   constructor(
     readonly tokens: readonly string[],
     readonly length: number | undefined,
   ) {
     // One look-up per token into a map of positions, and plain arrays after it: a map of counts
-    // would be read and written again for every token.
+    // would be read and written again for every token. (Plain arrays rather than typed ones: a
+    // typed array of a few hundred bytes is allocated outside the heap, at about a microsecond.)
     const positions = new Map<string, number>();
-    const counts: number[] = [];
     for (const token of tokens) {
       const at = positions.get(token);
       if (at === undefined) {
         positions.set(token, this.words.length);
         this.words.push(token);
-        counts.push(1);
-      } else counts[at]++;
+        this.weights.push(1);
+      } else this.weights[at]++;
     }
-    this.weights = Float64Array.from(counts);
     this.count = tokens.length;
     if (length !== undefined) scaleToLength(this.weights, length);
   }
 
-  rowsIn(vocabulary: Vocabulary): Int32Array {
+  rowsIn(vocabulary: Vocabulary): readonly number[] {
     let rows = this.rows.get(vocabulary);
     if (!rows) {
-      rows = new Int32Array(this.words.length);
-      for (let j = 0; j < this.words.length; j++) rows[j] = vocabulary.rowOf(this.words[j]);
+      rows = this.words.map((word) => vocabulary.rowOf(word));
       this.rows.set(vocabulary, rows);
     }
     return rows;
@@ -143,7 +141,7 @@ export class WeighedTokens {
 }
 
 /** Scales counts, in place, to a Euclidean length of `length`. */
-function scaleToLength(counts: Float64Array, length: number): void {
+function scaleToLength(counts: number[], length: number): void {
   let squares = 0;
   for (let j = 0; j < counts.length; j++) squares += counts[j] * counts[j];
   const factor = length / Math.sqrt(squares || 1);

@@ -253,28 +253,36 @@ interface Match {
 }
 
 /**
- * Where a term would start just after a negation (within NEGATION_REACH characters); null when
- * the text has none. One pass of the negations' automaton rather than a search per negation.
+ * Stretches of a text, [from, to) each, as [from, to, from, to...]. A text has a few of each kind
+ * (negated stretches, terms taken): a short list to search costs less than a typed array marking
+ * every character, which is allocated outside the heap at about a microsecond each.
  */
-function negatedPositions(text: string, compiled: CompiledKnowledge): Uint8Array | null {
+type Stretches = number[];
+
+function covers(stretches: Stretches, at: number): boolean {
+  for (let s = 0; s < stretches.length; s += 2) if (stretches[s] <= at && at < stretches[s + 1]) return true;
+  return false;
+}
+
+/**
+ * Where a term would start just after a negation (within NEGATION_REACH characters). One pass of
+ * the negations' automaton rather than a search per negation.
+ */
+function negatedStretches(text: string, compiled: CompiledKnowledge): Stretches {
   const { negations } = compiled.knowledge;
-  let negated: Uint8Array | null = null;
+  const negated: Stretches = [];
   scan(text, compiled.negationAutomaton, (index, end) => {
     const start = end - negations[index].length + 1;
-    negated ??= new Uint8Array(text.length + 1);
-    negated.fill(1, end + 1, Math.min(text.length, start + NEGATION_REACH) + 1);
+    negated.push(end + 1, Math.min(text.length, start + NEGATION_REACH) + 1);
   });
   return negated;
 }
 
-/** Where a place marker starts in the text; null when the text has none. */
-function markerPositions(text: string, compiled: CompiledKnowledge): Uint8Array | null {
+/** Where a place marker starts in the text. */
+function markerStarts(text: string, compiled: CompiledKnowledge): number[] {
   const markers = compiled.knowledge.placeMarkers ?? [];
-  let starts: Uint8Array | null = null;
-  scan(text, compiled.markerAutomaton, (index, end) => {
-    starts ??= new Uint8Array(text.length);
-    starts[end - markers[index].length + 1] = 1;
-  });
+  const starts: number[] = [];
+  scan(text, compiled.markerAutomaton, (index, end) => starts.push(end - markers[index].length + 1));
   return starts;
 }
 
@@ -290,20 +298,20 @@ export function matchTerms(text: string, compiled: CompiledKnowledge): Match[] {
   const found: number[] = [];
   scan(text, compiled.automaton, (index, end) => found.push(index * stride + end - compiled.terms[index].term.length + 1));
   if (!found.length) return [];
-  const negated = negatedPositions(text, compiled);
-  const markerAt = markerPositions(text, compiled);
+  const negated = negatedStretches(text, compiled);
+  const markers = markerStarts(text, compiled);
   // Terms are indexed longest first: sorting by index lets longer terms take their characters first.
-  const sorted = Float64Array.from(found).sort();
-  const taken = new Uint8Array(text.length);
+  found.sort((a, b) => a - b);
+  const taken: Stretches = [];
   const matches: Match[] = [];
-  for (const key of sorted) {
+  for (const key of found) {
     const index = Math.floor(key / stride);
     const at = key - index * stride;
     const t = compiled.terms[index];
-    if (taken[at] && taken[at + t.term.length - 1]) continue;
-    if (negated?.[at]) continue;
-    taken.fill(1, at, at + t.term.length);
-    if (markerAt?.[at + t.term.length]) continue;
+    if (covers(taken, at) && covers(taken, at + t.term.length - 1)) continue;
+    if (covers(negated, at)) continue;
+    taken.push(at, at + t.term.length);
+    if (markers.includes(at + t.term.length)) continue;
     matches.push({ key: t.key, term: t.term, unit: t.unit, weight: t.weight, police: t.police, core: t.core, at });
   }
   return matches;
