@@ -81,16 +81,17 @@ interface CompiledTerm {
   key: string;
 }
 
-/** The knowledge made ready for matching once: every duty term in one Aho–Corasick automaton, every place name in another. */
+/**
+ * The knowledge made ready for matching once: every duty term, negation and place marker in one
+ * Aho–Corasick automaton (the terms first, then the negations, then the markers), every place name
+ * in another.
+ */
 export interface CompiledKnowledge {
   knowledge: Knowledge;
   terms: CompiledTerm[];
   automaton: Automaton;
   places: { place: string; unit: string; station: boolean }[];
   placeAutomaton: Automaton;
-  /** The negations and the place markers, each in an automaton of its own: one pass over a text finds them all. */
-  negationAutomaton: Automaton;
-  markerAutomaton: Automaton;
 }
 
 /**
@@ -224,7 +225,8 @@ export function compileKnowledge(knowledge: Knowledge): CompiledKnowledge {
     ...knowledge.subdistrictDuties.map((t) => ({ ...t, unit: SUBDISTRICT, police: false, core: false, key: `${SUBDISTRICT}:${t.term}` })),
     ...Object.entries(knowledge.police).flatMap(([unit, list]) => list.map((t) => ({ ...t, unit, police: true, core: t.core === true, key: `${unit}:${t.term}` }))),
   ].sort((a, b) => b.term.length - a.term.length);
-  const automaton = buildAutomaton(terms.map((t) => t.term));
+  // The negations and the place markers go in after the terms, so that one pass over a text finds all three.
+  const automaton = buildAutomaton([...terms.map((t) => t.term), ...knowledge.negations, ...(knowledge.placeMarkers ?? [])]);
   const places = [
     ...Object.entries(knowledge.gazetteer).flatMap(([unit, list]) => list.map((place) => ({ place, unit, station: true }))),
     ...Object.entries(knowledge.subdistrictGazetteer).flatMap(([unit, list]) => list.map((place) => ({ place, unit, station: false }))),
@@ -235,8 +237,6 @@ export function compileKnowledge(knowledge: Knowledge): CompiledKnowledge {
     automaton,
     places,
     placeAutomaton: buildAutomaton(places.map((p) => p.place)),
-    negationAutomaton: buildAutomaton(knowledge.negations),
-    markerAutomaton: buildAutomaton(knowledge.placeMarkers ?? []),
   };
 }
 
@@ -265,28 +265,6 @@ function covers(stretches: Stretches, at: number): boolean {
 }
 
 /**
- * Where a term would start just after a negation (within NEGATION_REACH characters). One pass of
- * the negations' automaton rather than a search per negation.
- */
-function negatedStretches(text: string, compiled: CompiledKnowledge): Stretches {
-  const { negations } = compiled.knowledge;
-  const negated: Stretches = [];
-  scan(text, compiled.negationAutomaton, (index, end) => {
-    const start = end - negations[index].length + 1;
-    negated.push(end + 1, Math.min(text.length, start + NEGATION_REACH) + 1);
-  });
-  return negated;
-}
-
-/** Where a place marker starts in the text. */
-function markerStarts(text: string, compiled: CompiledKnowledge): number[] {
-  const markers = compiled.knowledge.placeMarkers ?? [];
-  const starts: number[] = [];
-  scan(text, compiled.markerAutomaton, (index, end) => starts.push(end - markers[index].length + 1));
-  return starts;
-}
-
-/**
  * The duty terms found in the text. A longer term hides the shorter ones inside it
  * ("施工噪音" is not also "噪音"), a term just after a negation does not count, and neither
  * does a term that only says where ("中学附近的垃圾箱" is about a waste bin, not a school).
@@ -296,10 +274,19 @@ export function matchTerms(text: string, compiled: CompiledKnowledge): Match[] {
   // numerically puts them by term (longest first), then by position.
   const stride = text.length + 1;
   const found: number[] = [];
-  scan(text, compiled.automaton, (index, end) => found.push(index * stride + end - compiled.terms[index].term.length + 1));
+  const { terms, knowledge } = compiled;
+  const { negations, placeMarkers = [] } = knowledge;
+  // Where a term would start just after a negation (within NEGATION_REACH characters), and where a place marker starts.
+  const negated: Stretches = [];
+  const markers: number[] = [];
+  scan(text, compiled.automaton, (index, end) => {
+    if (index < terms.length) found.push(index * stride + end - terms[index].term.length + 1);
+    else if (index < terms.length + negations.length) {
+      const start = end - negations[index - terms.length].length + 1;
+      negated.push(end + 1, Math.min(text.length, start + NEGATION_REACH) + 1);
+    } else markers.push(end - placeMarkers[index - terms.length - negations.length].length + 1);
+  });
   if (!found.length) return [];
-  const negated = negatedStretches(text, compiled);
-  const markers = markerStarts(text, compiled);
   // Terms are indexed longest first: sorting by index lets longer terms take their characters first.
   found.sort((a, b) => a - b);
   const taken: Stretches = [];
