@@ -96,53 +96,121 @@ const DEFAULT_TEMPERATURE = 8;
 const CALIBRATION_MIN_EXAMPLES = 200;
 const TEMPERATURES = [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32];
 
-/** Word counts, scaled to a Euclidean length of `length` when one is given. */
-function weigh(tokens: readonly string[], length: number | undefined): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
-  if (length === undefined) return counts;
-  let squares = 0;
-  for (const c of counts.values()) squares += c * c;
-  const factor = length / Math.sqrt(squares || 1);
-  for (const [t, c] of counts) counts.set(t, c * factor);
-  return counts;
-}
-
 /**
  * A text's distinct tokens and their weights, counted and scaled once: the unit model and the
- * police-or-not model of one router decision both read it.
+ * police-or-not model of one router decision both read it, and training reads each example's.
+ * Counts are scaled to a Euclidean length of `length` when one is given.
  */
 export class WeighedTokens {
-  readonly words: string[];
-  readonly weights: number[];
+  /** The distinct tokens, in the order they first occur. */
+  readonly words: string[] = [];
+  readonly weights: number[] = [];
   /** How many tokens the text had, repeats included (models trained on raw counts are tempered by it). */
   readonly count: number;
   /** The rows of `words` in a vocabulary (-1 for a word it does not have), looked up once per vocabulary. */
-  private readonly rows = new Map<Vocabulary, Int32Array>();
+  private readonly rows = new Map<Vocabulary, number[]>();
 
   constructor(
     readonly tokens: readonly string[],
     readonly length: number | undefined,
   ) {
-    const counts = weigh(tokens, length);
-    this.words = [...counts.keys()];
-    this.weights = [...counts.values()];
+    // One look-up per token into a map of positions, and plain arrays after it: a map of counts
+    // would be read and written again for every token. (Plain arrays rather than typed ones: a
+    // typed array of a few hundred bytes is allocated outside the heap, at about a microsecond.)
+    const positions = new Map<string, number>();
+    for (const token of tokens) {
+      const at = positions.get(token);
+      if (at === undefined) {
+        positions.set(token, this.words.length);
+        this.words.push(token);
+        this.weights.push(1);
+      } else this.weights[at]++;
+    }
     this.count = tokens.length;
+    if (length !== undefined) scaleToLength(this.weights, length);
   }
 
-  rowsIn(vocabulary: Vocabulary): Int32Array {
+  rowsIn(vocabulary: Vocabulary): readonly number[] {
     let rows = this.rows.get(vocabulary);
     if (!rows) {
-      rows = new Int32Array(this.words.length);
-      for (let j = 0; j < this.words.length; j++) rows[j] = vocabulary.get(this.words[j]) ?? -1;
+      rows = this.words.map((word) => vocabulary.rowOf(word));
       this.rows.set(vocabulary, rows);
     }
     return rows;
   }
 }
 
-/** Each known word's row; a plain object with tens of thousands of keys is slow to look up. */
-type Vocabulary = Map<string, number>;
+/** Scales counts, in place, to a Euclidean length of `length`. */
+function scaleToLength(counts: number[], length: number): void {
+  let squares = 0;
+  for (let j = 0; j < counts.length; j++) squares += counts[j] * counts[j];
+  const factor = length / Math.sqrt(squares || 1);
+  for (let j = 0; j < counts.length; j++) counts[j] *= factor;
+}
+
+/**
+ * Each known word's row, by open addressing over the words' UTF-16 code units kept in one
+ * array. Every decision looks up each of its distinct words, new strings from jieba each time;
+ * a Map<string, number> of tens of thousands of words (or a plain object, slower still) reaches
+ * a string object of its own at each probe, and took about 1.5 times as long per look-up.
+ */
+export class Vocabulary {
+  /** Each slot's row plus one; 0 for an empty slot. */
+  private readonly slots: Int32Array;
+  /** Where each row's word starts in `chars`, and one more: where the last one ends. */
+  private readonly starts: Int32Array;
+  private readonly chars: Uint16Array;
+
+  /** `words` holds each word once; a word's row is its index. */
+  constructor(readonly words: readonly string[]) {
+    this.starts = new Int32Array(words.length + 1);
+    words.forEach((word, row) => (this.starts[row + 1] = this.starts[row] + word.length));
+    this.chars = new Uint16Array(this.starts[words.length]);
+    words.forEach((word, row) => {
+      for (let i = 0; i < word.length; i++) this.chars[this.starts[row] + i] = word.charCodeAt(i);
+    });
+    let size = 16;
+    while (size < 2 * words.length) size *= 2;
+    this.slots = new Int32Array(size);
+    words.forEach((word, row) => {
+      let slot = hashWord(word) & (size - 1);
+      while (this.slots[slot]) slot = (slot + 1) & (size - 1);
+      this.slots[slot] = row + 1;
+    });
+  }
+
+  get size(): number {
+    return this.words.length;
+  }
+
+  has(word: string): boolean {
+    return this.rowOf(word) >= 0;
+  }
+
+  /** The word's row; -1 for a word it does not have. */
+  rowOf(word: string): number {
+    const mask = this.slots.length - 1;
+    for (let slot = hashWord(word) & mask; ; slot = (slot + 1) & mask) {
+      const row = this.slots[slot] - 1;
+      if (row < 0) return -1;
+      if (this.isAt(row, word)) return row;
+    }
+  }
+
+  private isAt(row: number, word: string): boolean {
+    const start = this.starts[row];
+    if (this.starts[row + 1] - start !== word.length) return false;
+    for (let i = 0; i < word.length; i++) if (this.chars[start + i] !== word.charCodeAt(i)) return false;
+    return true;
+  }
+}
+
+/** FNV-1a over a word's UTF-16 code units. */
+function hashWord(word: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
 
 export class TextModel {
   /** Shared with the side model when both learned the same words (they do: the same texts, the same cut-off). */
@@ -171,13 +239,9 @@ export class TextModel {
       return;
     }
     const width = data.labels.length;
-    if (vocabulary) this.vocabulary = vocabulary;
-    else {
-      this.vocabulary = new Map();
-      for (const word of Object.keys(data.words)) this.vocabulary.set(word, this.vocabulary.size);
-    }
+    this.vocabulary = vocabulary ?? new Vocabulary(Object.keys(data.words));
     this.table = new Float64Array(this.vocabulary.size * width);
-    for (const [word, row] of this.vocabulary) this.table.set(data.words[word], row * width);
+    this.vocabulary.words.forEach((word, row) => this.table.set(data.words[word], row * width));
     const side = data.side;
     this.side = side ? new TextModel(side, undefined, sameKeys(side.words, this.vocabulary) ? this.vocabulary : undefined) : null;
   }
@@ -230,13 +294,15 @@ export class TextModel {
     const { labels, logPriors } = this.data;
     const weighed = this.weigh(tokens);
     const rows = weighed.rowsIn(this.vocabulary);
+    const { weights } = weighed;
+    const { table } = this;
     const scores = [...logPriors];
     const width = labels.length;
     for (let j = 0; j < rows.length; j++) {
       if (rows[j] < 0) continue;
       const at = rows[j] * width;
-      const weight = weighed.weights[j];
-      for (let i = 0; i < width; i++) scores[i] += weight * this.table[at + i];
+      const weight = weights[j];
+      for (let i = 0; i < width; i++) scores[i] += weight * table[at + i];
     }
     return scores;
   }
@@ -378,10 +444,11 @@ function estimate(examples: readonly Tokenized[], options: TrainingOptions): Omi
     const li = index.get(e.unitCode)!;
     docCounts[li]++;
     for (const token of e.tokens) seen.set(token, (seen.get(token) ?? 0) + 1);
-    for (const [token, weight] of weigh(e.tokens, TEXT_LENGTH)) {
-      let row = counts.get(token);
-      if (!row) counts.set(token, (row = new Array<number>(labels.length).fill(0)));
-      row[li] += weight;
+    const weighed = new WeighedTokens(e.tokens, TEXT_LENGTH);
+    for (let j = 0; j < weighed.words.length; j++) {
+      let row = counts.get(weighed.words[j]);
+      if (!row) counts.set(weighed.words[j], (row = new Array<number>(labels.length).fill(0)));
+      row[li] += weighed.weights[j];
     }
   }
   for (const token of counts.keys()) if (seen.get(token)! < minCount) counts.delete(token);

@@ -77,9 +77,15 @@ interface CompiledTerm {
   unit: string;
   police: boolean;
   core: boolean;
+  /** `unit:term`, built once: a decision counts the repeats of each term of each unit by it. */
+  key: string;
 }
 
-/** The knowledge made ready for matching once: every duty term in one Aho–Corasick automaton, every place name in another. */
+/**
+ * The knowledge made ready for matching once: every duty term, negation and place marker in one
+ * Aho–Corasick automaton (the terms first, then the negations, then the markers), every place name
+ * in another.
+ */
 export interface CompiledKnowledge {
   knowledge: Knowledge;
   terms: CompiledTerm[];
@@ -100,8 +106,13 @@ interface Automaton {
   /** Every other node's moves, failure links followed, keyed node × (alphabet size + 1) + symbol; missing: the root's move. */
   moves: IntTable;
   width: number;
-  /** Indexes of the terms ending at each node. */
-  out: number[][];
+  /**
+   * Indexes of the terms ending at each node: those of node n are `ends[endsFrom[n]]` up to
+   * `ends[endsFrom[n + 1]]`. Two flat arrays rather than an array per node, because they are read
+   * at every character and an array per node is another object to fetch into the cache each time.
+   */
+  endsFrom: Int32Array;
+  ends: Int32Array;
 }
 
 function buildAutomaton(terms: readonly string[]): Automaton {
@@ -145,16 +156,24 @@ function buildAutomaton(terms: readonly string[]): Automaton {
     resolved[node] = own;
     for (const [symbol, child] of own) pairs.push(node * width + symbol, child);
   }
-  return { symbols, root, moves: intTable(pairs), width, out };
+  return { symbols, root, moves: intTable(pairs), width, ...flatten(out) };
+}
+
+/** Lists of numbers as one array and where each list starts in it (and where the last ends). */
+function flatten(lists: readonly number[][]): { endsFrom: Int32Array; ends: Int32Array } {
+  const endsFrom = new Int32Array(lists.length + 1);
+  lists.forEach((list, i) => (endsFrom[i + 1] = endsFrom[i] + list.length));
+  return { endsFrom, ends: Int32Array.from(lists.flat()) };
 }
 
 /**
  * Non-negative integer keys to positive values by open addressing: the automaton's moves are
  * looked up once per character of every order, where a Map of numbers costs several times more.
+ * Each slot's key and value sit side by side (`slots[2s]`, `slots[2s + 1]`), so that a look-up
+ * reads one place in memory rather than two.
  */
 interface IntTable {
-  keys: Int32Array;
-  values: Int32Array;
+  slots: Int32Array;
   mask: number;
 }
 
@@ -162,12 +181,12 @@ interface IntTable {
 function intTable(pairs: readonly number[]): IntTable {
   let size = 16;
   while (size < pairs.length) size *= 2;
-  const table = { keys: new Int32Array(size).fill(-1), values: new Int32Array(size), mask: size - 1 };
+  const table = { slots: new Int32Array(2 * size).fill(-1), mask: size - 1 };
   for (let p = 0; p < pairs.length; p += 2) {
     let slot = Math.imul(pairs[p], 0x9e3779b1) & table.mask;
-    while (table.keys[slot] !== -1 && table.keys[slot] !== pairs[p]) slot = (slot + 1) & table.mask;
-    table.keys[slot] = pairs[p];
-    table.values[slot] = pairs[p + 1];
+    while (table.slots[2 * slot] !== -1 && table.slots[2 * slot] !== pairs[p]) slot = (slot + 1) & table.mask;
+    table.slots[2 * slot] = pairs[p];
+    table.slots[2 * slot + 1] = pairs[p + 1];
   }
   return table;
 }
@@ -175,15 +194,15 @@ function intTable(pairs: readonly number[]): IntTable {
 /** The value of a key, 0 when absent. */
 function lookUp(table: IntTable, key: number): number {
   for (let slot = Math.imul(key, 0x9e3779b1) & table.mask; ; slot = (slot + 1) & table.mask) {
-    const k = table.keys[slot];
-    if (k === key) return table.values[slot];
+    const k = table.slots[2 * slot];
+    if (k === key) return table.slots[2 * slot + 1];
     if (k === -1) return 0;
   }
 }
 
 /** Calls `found(termIndex, end)` for every term of the automaton in the text, `end` the index of its last character. */
 function scan(text: string, automaton: Automaton, found: (index: number, end: number) => void): void {
-  const { symbols, root, moves, width, out } = automaton;
+  const { symbols, root, moves, width, endsFrom, ends } = automaton;
   let node = 0;
   for (let i = 0; i < text.length; i++) {
     const symbol = symbols[text.charCodeAt(i)];
@@ -192,8 +211,7 @@ function scan(text: string, automaton: Automaton, found: (index: number, end: nu
       continue;
     }
     node = (node && lookUp(moves, node * width + symbol)) || root[symbol];
-    const ends = out[node];
-    for (let k = 0; k < ends.length; k++) found(ends[k], i);
+    for (let k = endsFrom[node]; k < endsFrom[node + 1]; k++) found(ends[k], i);
   }
 }
 
@@ -203,19 +221,28 @@ const NEGATION_REACH = 4;
 
 export function compileKnowledge(knowledge: Knowledge): CompiledKnowledge {
   const terms: CompiledTerm[] = [
-    ...Object.entries(knowledge.agencies).flatMap(([unit, list]) => list.map((t) => ({ ...t, unit, police: false, core: false }))),
-    ...knowledge.subdistrictDuties.map((t) => ({ ...t, unit: SUBDISTRICT, police: false, core: false })),
-    ...Object.entries(knowledge.police).flatMap(([unit, list]) => list.map((t) => ({ ...t, unit, police: true, core: t.core === true }))),
+    ...Object.entries(knowledge.agencies).flatMap(([unit, list]) => list.map((t) => ({ ...t, unit, police: false, core: false, key: `${unit}:${t.term}` }))),
+    ...knowledge.subdistrictDuties.map((t) => ({ ...t, unit: SUBDISTRICT, police: false, core: false, key: `${SUBDISTRICT}:${t.term}` })),
+    ...Object.entries(knowledge.police).flatMap(([unit, list]) => list.map((t) => ({ ...t, unit, police: true, core: t.core === true, key: `${unit}:${t.term}` }))),
   ].sort((a, b) => b.term.length - a.term.length);
-  const automaton = buildAutomaton(terms.map((t) => t.term));
+  // The negations and the place markers go in after the terms, so that one pass over a text finds all three.
+  const automaton = buildAutomaton([...terms.map((t) => t.term), ...knowledge.negations, ...(knowledge.placeMarkers ?? [])]);
   const places = [
     ...Object.entries(knowledge.gazetteer).flatMap(([unit, list]) => list.map((place) => ({ place, unit, station: true }))),
     ...Object.entries(knowledge.subdistrictGazetteer).flatMap(([unit, list]) => list.map((place) => ({ place, unit, station: false }))),
   ].sort((a, b) => b.place.length - a.place.length);
-  return { knowledge, terms, automaton, places, placeAutomaton: buildAutomaton(places.map((p) => p.place)) };
+  return {
+    knowledge,
+    terms,
+    automaton,
+    places,
+    placeAutomaton: buildAutomaton(places.map((p) => p.place)),
+  };
 }
 
 interface Match {
+  /** The same for every match of the same term of the same unit. */
+  key: string;
   term: string;
   unit: string;
   weight: number;
@@ -225,16 +252,16 @@ interface Match {
   at: number;
 }
 
-/** Where a term would start just after a negation (within NEGATION_REACH characters); null when the text has none. */
-function negatedPositions(text: string, negations: readonly string[]): Uint8Array | null {
-  let negated: Uint8Array | null = null;
-  for (const n of negations) {
-    for (let start = text.indexOf(n); start >= 0; start = text.indexOf(n, start + 1)) {
-      negated ??= new Uint8Array(text.length + 1);
-      negated.fill(1, start + n.length, Math.min(text.length, start + NEGATION_REACH) + 1);
-    }
-  }
-  return negated;
+/**
+ * Stretches of a text, [from, to) each, as [from, to, from, to...]. A text has a few of each kind
+ * (negated stretches, terms taken): a short list to search costs less than a typed array marking
+ * every character, which is allocated outside the heap at about a microsecond each.
+ */
+type Stretches = number[];
+
+function covers(stretches: Stretches, at: number): boolean {
+  for (let s = 0; s < stretches.length; s += 2) if (stretches[s] <= at && at < stretches[s + 1]) return true;
+  return false;
 }
 
 /**
@@ -247,23 +274,32 @@ export function matchTerms(text: string, compiled: CompiledKnowledge): Match[] {
   // numerically puts them by term (longest first), then by position.
   const stride = text.length + 1;
   const found: number[] = [];
-  scan(text, compiled.automaton, (index, end) => found.push(index * stride + end - compiled.terms[index].term.length + 1));
+  const { terms, knowledge } = compiled;
+  const { negations, placeMarkers = [] } = knowledge;
+  // Where a term would start just after a negation (within NEGATION_REACH characters), and where a place marker starts.
+  const negated: Stretches = [];
+  const markers: number[] = [];
+  scan(text, compiled.automaton, (index, end) => {
+    if (index < terms.length) found.push(index * stride + end - terms[index].term.length + 1);
+    else if (index < terms.length + negations.length) {
+      const start = end - negations[index - terms.length].length + 1;
+      negated.push(end + 1, Math.min(text.length, start + NEGATION_REACH) + 1);
+    } else markers.push(end - placeMarkers[index - terms.length - negations.length].length + 1);
+  });
   if (!found.length) return [];
-  const negated = negatedPositions(text, compiled.knowledge.negations);
-  const markers = compiled.knowledge.placeMarkers ?? [];
   // Terms are indexed longest first: sorting by index lets longer terms take their characters first.
-  const sorted = Float64Array.from(found).sort();
-  const taken = new Uint8Array(text.length);
+  found.sort((a, b) => a - b);
+  const taken: Stretches = [];
   const matches: Match[] = [];
-  for (const key of sorted) {
+  for (const key of found) {
     const index = Math.floor(key / stride);
     const at = key - index * stride;
     const t = compiled.terms[index];
-    if (taken[at] && taken[at + t.term.length - 1]) continue;
-    if (negated?.[at]) continue;
-    taken.fill(1, at, at + t.term.length);
-    if (markers.some((marker) => text.startsWith(marker, at + t.term.length))) continue;
-    matches.push({ term: t.term, unit: t.unit, weight: t.weight, police: t.police, core: t.core, at });
+    if (covers(taken, at) && covers(taken, at + t.term.length - 1)) continue;
+    if (covers(negated, at)) continue;
+    taken.push(at, at + t.term.length);
+    if (markers.includes(at + t.term.length)) continue;
+    matches.push({ key: t.key, term: t.term, unit: t.unit, weight: t.weight, police: t.police, core: t.core, at });
   }
   return matches;
 }
@@ -298,11 +334,18 @@ export function findPlace(compiled: CompiledKnowledge, station: boolean, ...text
   return null;
 }
 
-function softmax(scores: Map<string, number>, temperature: number): Map<string, number> {
-  const max = Math.max(...scores.values());
-  const exp = new Map([...scores].map(([k, v]) => [k, Math.exp((v - max) / temperature)]));
-  const sum = [...exp.values()].reduce((a, b) => a + b, 0);
-  return new Map([...exp].map(([k, v]) => [k, v / sum]));
+function softmax(scores: ReadonlyMap<string, number>, temperature: number): Map<string, number> {
+  let max = -Infinity;
+  for (const v of scores.values()) max = Math.max(max, v);
+  const probabilities = new Map<string, number>();
+  let sum = 0;
+  for (const [k, v] of scores) {
+    const e = Math.exp((v - max) / temperature);
+    probabilities.set(k, e);
+    sum += e;
+  }
+  for (const [k, e] of probabilities) probabilities.set(k, e / sum);
+  return probabilities;
 }
 
 /** How much each repetition of a term adds, on a log scale: twice counts 1.35 times, eight times 2 times. */
@@ -368,6 +411,32 @@ export interface RouteOptions {
 
 const percent = (p: number) => `${Math.round(p * 100)}%`;
 
+/** The strongest police unit's and the strongest partner unit's rule score among the matched terms (0 for a side with none). */
+function sideScores(matches: readonly Match[], ruleScores: ReadonlyMap<string, number>): { policeScore: number; agencyScore: number } {
+  let policeScore = 0;
+  let agencyScore = 0;
+  for (const m of matches) {
+    const score = ruleScores.get(m.unit) ?? 0;
+    if (m.police) policeScore = Math.max(policeScore, score);
+    else agencyScore = Math.max(agencyScore, score);
+  }
+  return { policeScore, agencyScore };
+}
+
+/** The terms of the matches that pass, each once, in the order they were found. */
+function distinctTerms(matches: readonly Match[], passes: (m: Match) => boolean): string[] {
+  const terms: string[] = [];
+  for (const m of matches) if (passes(m) && !terms.includes(m.term)) terms.push(m.term);
+  return terms;
+}
+
+/** The entry with the highest value, the first among equals (what a stable sort would put first). */
+function highest(entries: ReadonlyMap<string, number>): [string, number] {
+  let best: [string, number] | null = null;
+  for (const entry of entries) if (!best || entry[1] > best[1]) best = entry;
+  return best!;
+}
+
 export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: TextModel | null, options: RouteOptions = {}): RoutingDecision {
   const { knowledge } = compiled;
   const policy = options.policy ?? DEFAULT_POLICY;
@@ -382,11 +451,11 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   const opening = openingLength(text);
   const seen = new Map<string, { m: Match; times: number; opening: boolean }>();
   for (const m of matches) {
-    const key = `${m.unit}:${m.term}`;
-    const s = seen.get(key) ?? { m, times: 0, opening: false };
-    s.times++;
-    s.opening ||= m.at < opening;
-    seen.set(key, s);
+    const s = seen.get(m.key);
+    if (s) {
+      s.times++;
+      s.opening ||= m.at < opening;
+    } else seen.set(m.key, { m, times: 1, opening: m.at < opening });
   }
   const ruleScores = new Map<string, number>();
   for (const { m, times, opening: early } of seen.values()) {
@@ -394,9 +463,8 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
     ruleScores.set(m.unit, (ruleScores.get(m.unit) ?? 0) + score);
   }
   const isPoliceUnit = (unit: string) => unit in knowledge.police;
-  const policeScore = Math.max(0, ...matches.filter((m) => m.police).map((m) => ruleScores.get(m.unit) ?? 0));
-  const agencyScore = Math.max(0, ...matches.filter((m) => !m.police).map((m) => ruleScores.get(m.unit) ?? 0));
-  const core = [...new Set(matches.filter((m) => m.police && m.core).map((m) => m.term))];
+  const { policeScore, agencyScore } = sideScores(matches, ruleScores);
+  const core = distinctTerms(matches, (m) => m.police && m.core);
 
   // 1. Police or not, before any unit: the duty lists, and a learned vote once the model has seen
   // enough of each side. The vote is the balanced police-or-not model's, never the unit model's
@@ -470,7 +538,7 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
         mixed.set(unit, probabilities.size ? (1 - MODEL_SHARE) * rule + MODEL_SHARE * (side.get(unit) ?? 0) : (side.get(unit) ?? 0));
       }
       probabilities = mixed;
-      const [top] = [...side].sort((a, b) => b[1] - a[1]);
+      const top = highest(side);
       const words = model!.explainTokens(tokens!, top[0]).filter((w) => !w.startsWith(EVIDENCE));
       modelEvidence = { unitCode: top[0], probability: Number(top[1].toFixed(3)), words };
       reasons.push(`学习模型（${model!.version}）：${name(top[0])} ${percent(top[1])}${words.length ? `（依据：${words.join('、')}）` : ''}`);
@@ -478,11 +546,12 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   }
 
   const ranked = [...probabilities].sort((a, b) => b[1] - a[1]);
-  const byUnit = (unit: string) => [...new Set(matches.filter((m) => m.unit === unit).map((m) => m.term))];
+  const byUnit = (unit: string) => distinctTerms(matches, (m) => m.unit === unit);
   let lead: string | null = ranked[0]?.[0] ?? null;
   const matterUnit = lead === SUBDISTRICT ? null : lead;
   let confidence = ranked[0]?.[1] ?? 0;
-  if (lead && byUnit(lead).length) reasons.unshift(`命中${police ? '警务' : '职责'}词：${byUnit(lead).join('、')}（${name(lead)}）`);
+  const leadTerms = lead ? byUnit(lead) : [];
+  if (lead && leadTerms.length) reasons.unshift(`命中${police ? '警务' : '职责'}词：${leadTerms.join('、')}（${name(lead)}）`);
   // Evidence matters as much as the spread: one weak term is not enough to be sure.
   const evidence = lead ? (candidates.get(lead) ?? 0) : 0;
   if (!modelEvidence) confidence *= Math.min(1, evidence / 4);
