@@ -188,6 +188,14 @@ export function returnedRows<T = Record<string, unknown>>(raw: unknown): T[] {
   return Array.isArray(raw) ? (raw as T[]) : [];
 }
 
+/** An entity's mapped columns for a hand-written SELECT, comma-separated, each prefixed by `alias.` when one is given. */
+export function columnList(m: EntityManager, target: EntityTarget<ObjectLiteral>, alias?: string): string {
+  return m.connection
+    .getMetadata(target)
+    .columns.map((c) => (alias ? `${alias}.${c.databaseName}` : c.databaseName))
+    .join(', ');
+}
+
 /** An entity from a raw row (RETURNING *, or a hand-written query), by the entity's column names. */
 export function hydrate<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, row: Record<string, unknown>): T {
   const meta = m.connection.getMetadata(target);

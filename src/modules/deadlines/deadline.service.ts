@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Between, In, type EntityManager } from 'typeorm';
 import type { Config } from '../../config';
-import { hydrate, readRows, returnedRows, type Database } from '../../db/database';
+import { columnList, hydrate, readRows, returnedRows, type Database } from '../../db/database';
 import { conflict, notFound, unprocessable } from '../../errors';
 import { SYSTEM_ACTOR, type Actor } from '../auth/actor';
 import type { JobQueue } from '../../jobs/catalogue';
@@ -43,20 +43,16 @@ const BUILT_IN_RULES = DEFAULT_POLICIES.find(isCatchAll)!.rules;
 const SEED_CHUNK = 1000;
 /** How long a process keeps the calendar and the policies before reading them again, in milliseconds. */
 const CACHE_MS = 30_000;
-
-let milestonesOf: string | undefined;
-
-/** The orders' milestones, each cycle's by due time, every column named (a prepared statement: see readRows). */
-function milestonesOfSql(m: EntityManager): string {
-  milestonesOf ??= `SELECT ${m.connection
-    .getMetadata(MilestoneRow)
-    .columns.map((c) => c.databaseName)
-    .join(', ')} FROM work_order_milestones WHERE work_order_id = ANY($1::uuid[]) ORDER BY cycle ASC, due_at ASC`;
-  return milestonesOf;
-}
 /** Timers further out than this are not set in-process; the sweep finds the work when it is due. */
 const LONGEST_DELAY_MS = 6 * 3_600_000;
 
+let milestonesSql: string | undefined;
+
+/** The orders' milestones, each cycle's by due time, every column named (a prepared statement: see readRows). */
+function milestonesOfSql(m: EntityManager): string {
+  milestonesSql ??= `SELECT ${columnList(m, MilestoneRow)} FROM work_order_milestones WHERE work_order_id = ANY($1::uuid[]) ORDER BY cycle ASC, due_at ASC`;
+  return milestonesSql;
+}
 
 /**
  * Deadlines on the working-day calendar (domain.md §7): milestones opened on dispatch, redo

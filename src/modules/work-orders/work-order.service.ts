@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { hydrate, readRows, readTogether, returnedRows, type Database } from '../../db/database';
+import { columnList, hydrate, readRows, readTogether, returnedRows, type Database } from '../../db/database';
 import { AppError, badRequest, conflict, notFound, unprocessable } from '../../errors';
 import type { Actor } from '../auth/actor';
 import { resolveActiveUnits, unitRefs } from '../directory/directory.service';
@@ -561,10 +561,7 @@ let batchSql: string | undefined;
  */
 function intakeBatchSql(m: EntityManager): string {
   if (batchSql) return batchSql;
-  const columns = m.connection
-    .getMetadata(WorkOrder)
-    .columns.map((c) => c.databaseName)
-    .join(', ');
+  const columns = columnList(m, WorkOrder);
   const arrays = INTAKE_PARAM_TYPES.map((type, i) => `$${i + 1}::${type === 'jsonb' ? 'text' : type}[]`).join(', ');
   batchSql = `
     WITH input AS (
@@ -707,10 +704,7 @@ const whereClause = (conditions: string[]) => (conditions.length ? `WHERE ${cond
 
 /** The order's own columns, without the search words (a kilobyte a row nobody reads back). */
 function orderColumns(m: EntityManager): string {
-  return m.connection
-    .getMetadata(WorkOrder)
-    .columns.map((c) => `w.${c.databaseName}`)
-    .join(', ');
+  return columnList(m, WorkOrder, 'w');
 }
 
 /** A search cursor: the walk's newest instant, the slab, and the last order's rank, time and id. */
