@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { bearer, intakeBody, storage, useTestApp } from './support/app';
 
 const { t, tokens, units } = useTestApp({ roles: ['operator'], units: ['CQ-CG'] });
@@ -75,6 +76,41 @@ describe(`the partner inbox (${storage})`, () => {
     const missed = latest.filter((o: { id: string; version: number }) => !delivered.has(`${o.id}@${o.version}`)).map((o: { id: string }) => o.id);
     expect(missed).toEqual([]);
   });
+
+  // PGlite is one connection in one process: no transaction runs beside another there.
+  (storage === 'postgresql' ? test : test.skip)(
+    'a long write in another database of the cluster does not hold the inbox still; one in this database does, until it ends',
+    async () => {
+      const open = async (database: string) => {
+        const url = new URL(process.env.DATABASE_URL!);
+        url.pathname = `/${database}`;
+        const client = new Client({ connectionString: url.toString() });
+        await client.connect();
+        await client.query('BEGIN');
+        await client.query('SELECT pg_current_xact_id()');
+        return client;
+      };
+      const elsewhere = await open('postgres');
+      try {
+        const first = await createAndDispatch();
+        expect((await poll(null, 100)).items.map((i) => i.id)).toEqual([first]);
+        const here = await open(new URL(process.env.DATABASE_URL!).pathname.slice(1));
+        let second: string;
+        try {
+          second = await createAndDispatch();
+          // The transaction here began before the second dispatch and may still write: the inbox waits for it.
+          expect((await poll(null, 100)).items.map((i) => i.id)).toEqual([first]);
+        } finally {
+          await here.query('COMMIT');
+          await here.end();
+        }
+        expect((await poll(null, 100)).items.map((i) => i.id)).toEqual([first, second]);
+      } finally {
+        await elsewhere.query('COMMIT');
+        await elsewhere.end();
+      }
+    },
+  );
 
   test('a cursor the service did not give is a 400', async () => {
     const res = await t.http.get('/api/v1/inbox?cursor=bm9wZQ').set(bearer(units['CQ-CG']));

@@ -22,6 +22,24 @@ export type SystemAction = 'create' | 'warn' | 'overdue' | 'urge' | 'escalate' |
 
 const INBOX_STATES: State[] = ['dispatched', 'signed', 'returned', 'reopened'];
 
+/**
+ * The inbox shows changes below this transaction id: the oldest transaction of this database
+ * still running, or, with none, the snapshot's xmax. Every change below it is committed or
+ * rolled back, so a cursor never moves past one that may still commit behind it.
+ *
+ * The snapshot's own xmin would do, but it is the whole cluster's: a long write in another
+ * database (a bulk load, an index build) would hold every unit's inbox still. A running
+ * transaction is left out only when pg_stat_activity places it in another database (xids there
+ * are 32 bits, compared modulo 2^32 with the snapshot's 64-bit ones); one it cannot place counts.
+ */
+const INBOX_HORIZON = `(
+  SELECT coalesce(
+    (SELECT min(x) FROM pg_snapshot_xip(s.snap) x
+     WHERE (x::text::bigint % 4294967296)::text::xid NOT IN (
+       SELECT backend_xid FROM pg_stat_activity WHERE datname IS DISTINCT FROM current_database() AND backend_xid IS NOT NULL)),
+    pg_snapshot_xmax(s.snap))
+  FROM (SELECT pg_current_snapshot() AS snap) s)`;
+
 /** Intake, the life cycle and the partner inbox of work orders. */
 export class WorkOrderService {
   private readonly observers: OrderObserver[] = [];
@@ -283,8 +301,8 @@ export class WorkOrderService {
 
   /**
    * The partner inbox: orders the caller's unit must sign, has in hand, had reopened or assists on,
-   * in the order they last changed. Only changes whose transaction has finished are shown (the
-   * snapshot's xmin), so a slow transaction cannot commit behind a cursor that has moved past it.
+   * in the order they last changed. Only changes whose transaction has finished are shown
+   * (INBOX_HORIZON), so a slow transaction cannot commit behind a cursor that has moved past it.
    */
   inbox(actor: Actor, cursor: string | undefined, limit: number) {
     const unitId = actor.unitId;
@@ -295,11 +313,12 @@ export class WorkOrderService {
         .addSelect('w.change_xid::text', 'cursor_xid')
         .where('(w.lead_unit_id = :unit OR w.assisting_unit_ids @> ARRAY[:unit]::uuid[])', { unit: unitId })
         .andWhere('w.state IN (:...states)', { states: INBOX_STATES })
-        .andWhere('w.change_xid < pg_snapshot_xmin(pg_current_snapshot())');
+        .andWhere(`w.change_xid < ${INBOX_HORIZON}`);
       if (cursor) {
         const [xid, id] = decodeCursor(cursor, 'xid');
         if (!/^\d+$/.test(xid)) throw badRequest('invalid_cursor', 'the cursor is not one this service gave');
-        qb.andWhere('(w.change_xid, w.id) > (CAST(:xid AS xid8), :cid)', { xid, cid: id });
+        // (Not named :xid: the horizon's `::xid` cast would be taken for it.)
+        qb.andWhere('(w.change_xid, w.id) > (CAST(:afterXid AS xid8), :afterId)', { afterXid: xid, afterId: id });
       }
       const { entities, raw } = await qb.orderBy('w.change_xid', 'ASC').addOrderBy('w.id', 'ASC').limit(limit).getRawAndEntities();
       const views = await this.views(m, entities, actor);
