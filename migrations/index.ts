@@ -16,6 +16,7 @@ import { CalendarStatutory1765040000000 } from './1765040000000-calendar-statuto
 import { RoutingModelEvaluation1765100000000 } from './1765100000000-routing-model-evaluation';
 import { NoiseCheckUnit1765110000000 } from './1765110000000-noise-check-unit';
 import { ExternalNoFirst1765120000000 } from './1765120000000-external-no-first';
+import { RoutingTrainingRuns1765130000000 } from './1765130000000-routing-training-runs';
 
 /** Every migration, in order; listed by hand so that ts-jest and the compiled build load the same set. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   RoutingModelEvaluation1765100000000,
   NoiseCheckUnit1765110000000,
   ExternalNoFirst1765120000000,
+  RoutingTrainingRuns1765130000000,
 ];

@@ -99,9 +99,9 @@ export function startJobs(services: Services, config: Config, log: FastifyBaseLo
     'webhook.deliver': (d: { deliveryId: string }) => services.webhooks.deliver(d.deliveryId),
     'deadline.check': (d: { milestoneId: string }) => services.deadlines.check(d.milestoneId),
     'routing.route': (d: { workOrderId: string }) => services.routing.routeOrder(d.workOrderId),
-    'routing.train': async (d: { requestedBy: string }) => {
-      const model = await services.routing.train(d.requestedBy);
-      log.info({ model: model?.version ?? null, trainedOn: model?.trainedOn ?? 0 }, 'routing model trained');
+    'routing.train': async (d: { requestedBy: string; runId?: string }) => {
+      const model = await services.routing.runTraining(d.requestedBy, d.runId);
+      log.info({ run: d.runId ?? null, model: model?.version ?? null, trainedOn: model?.trainedOn ?? 0 }, 'routing model trained');
     },
   };
   assertCompleteHandlers(handlers);

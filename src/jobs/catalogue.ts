@@ -10,7 +10,8 @@ export interface JobData {
   /** Route a new order: dispatch it when the router is sure, else put it in the triage queue. */
   'routing.route': { workOrderId: string };
   /** Train a routing model from the labelled examples, closed orders and corrections; it becomes active. */
-  'routing.train': { requestedBy: string };
+  /** runId: the training run it carries out (absent in jobs queued before runs existed). */
+  'routing.train': { requestedBy: string; runId?: string };
 }
 export type JobName = keyof JobData;
 export const JOB_NAMES: readonly JobName[] = ['webhook.deliver', 'deadline.check', 'routing.route', 'routing.train'];

@@ -138,6 +138,62 @@ describe(`learning from history (${storage})`, () => {
   });
 });
 
+describe(`training runs (${storage})`, () => {
+  const run = async (id: string) => (await t.http.get(`/api/v1/routing/training-runs/${id}`).set(bearer(tokens.admin)).expect(200)).body;
+  /** A run put straight into the table, as a lost job or a stopped worker leaves it. */
+  const leftBehind = async (state: 'queued' | 'running', minutesAgo: number) => {
+    const at = new Date(Date.now() - minutesAgo * 60_000);
+    const [row] = await t.db.statement<{ id: string }>(
+      `INSERT INTO routing_training_runs (requested_by, requested_at, sources, state, started_at) VALUES ('admin', $1, '{"imported":6,"corrections":0,"closedOrders":0}', $2, $3) RETURNING id`,
+      [at, state, state === 'running' ? at : null],
+    );
+    return row.id;
+  };
+
+  test('a training run is followed from queued to its outcome; the same examples again give the same model, said to be unchanged', async () => {
+    await importCsv(HISTORY).expect(201);
+    const queued = await t.http.post('/api/v1/routing/models/train').set(bearer(tokens.admin)).expect(202);
+    expect(queued.body.run).toMatchObject({ state: 'queued', requestedBy: expect.any(String), sources: { imported: 6, corrections: 0, closedOrders: 0 }, modelVersion: null, outcome: null, error: null });
+    expect(queued.headers.location).toBe(`/api/v1/routing/training-runs/${queued.body.run.id}`);
+    await t.jobs.settled();
+    const first = await run(queued.body.run.id);
+    const [model] = await models();
+    expect(first).toMatchObject({ state: 'succeeded', outcome: 'activated', modelVersion: model.version, error: null });
+    expect(first.reasons[0]).toBe('新模型不劣于现状，自动启用');
+    expect(Date.parse(first.finishedAt)).toBeGreaterThanOrEqual(Date.parse(first.startedAt));
+
+    const again = await t.http.post('/api/v1/routing/models/train').set(bearer(tokens.admin)).expect(202);
+    await t.jobs.settled();
+    expect(await run(again.body.run.id)).toMatchObject({ state: 'succeeded', outcome: 'unchanged', modelVersion: model.version });
+    expect(await models()).toHaveLength(1);
+    const listed = (await t.http.get('/api/v1/routing/training-runs').set(bearer(tokens.operator)).expect(200)).body;
+    expect(listed.map((r: { id: string }) => r.id)).toEqual([again.body.run.id, queued.body.run.id]);
+  });
+
+  test('the sweep queues again a run whose job was lost, and fails one whose worker stopped, so that nobody waits on it', async () => {
+    await importCsv(HISTORY).expect(201);
+    const lost = await leftBehind('queued', 5);
+    const stopped = await leftBehind('running', 45);
+    await t.app.services.routing.sweep();
+    await t.jobs.settled();
+    expect(await run(lost)).toMatchObject({ state: 'succeeded', outcome: 'activated' });
+    expect(await run(stopped)).toMatchObject({ state: 'failed', outcome: null, modelVersion: null, error: { code: 'interrupted' } });
+  });
+
+  test('a run that finds fewer than two units to learn (a batch removed since it was asked for) fails and says why', async () => {
+    const id = await leftBehind('queued', 5);
+    await t.app.services.routing.sweep();
+    await t.jobs.settled();
+    expect(await run(id)).toMatchObject({ state: 'failed', error: { code: 'too_few_examples', message: expect.stringContaining('fewer than two units') } });
+    expect(await models()).toHaveLength(0);
+  });
+
+  test('an unknown run is a 404', async () => {
+    const res = await t.http.get('/api/v1/routing/training-runs/3f0c1e1e-0000-4000-8000-000000000000').set(bearer(tokens.admin)).expect(404);
+    expect(res.body.code).toBe('not_found');
+  });
+});
+
 describe(`routing knowledge edited through the API (${storage})`, () => {
   const current = async () => (await t.http.get('/api/v1/routing/knowledge').set(bearer(tokens.admin)).expect(200)).body;
 

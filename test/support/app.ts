@@ -89,7 +89,7 @@ export async function startTestApp(overrides: Record<string, string> = {}, logge
         await jobs.settled();
         try {
           await db.write((m) =>
-            m.query(`TRUNCATE unit_month_tallies, callback_attempts, callbacks, exemptions, noise_source_checks, noise_sources, routing_decisions, routing_examples, routing_models, routing_knowledge, webhook_deliveries, work_order_events, urges, work_order_milestones, supervision_triggers, supervision_slip_notes,
+            m.query(`TRUNCATE unit_month_tallies, callback_attempts, callbacks, exemptions, noise_source_checks, noise_sources, routing_decisions, routing_examples, routing_training_runs, routing_models, routing_knowledge, webhook_deliveries, work_order_events, urges, work_order_milestones, supervision_triggers, supervision_slip_notes,
                      supervision_slip_orders, supervision_slips, slip_counters, work_orders, sessions, sign_ins, accounts, principals, units, settings, calendar_days, deadline_policies CASCADE`),
           );
           break;

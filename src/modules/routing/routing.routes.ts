@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../../plugins/problem';
-import { Decision, DecisionRecord, ExampleBatch, KnowledgeBody, KnowledgeDocument, KnowledgeVersion, KnowledgeVersionView, ModelDetail, ModelView, RoutingQuality, TriageItem } from './routing.schemas';
+import { Decision, DecisionRecord, ExampleBatch, KnowledgeBody, KnowledgeDocument, KnowledgeVersion, KnowledgeVersionView, ModelDetail, ModelView, RoutingQuality, TrainingRun, TriageItem } from './routing.schemas';
 import type { RoutingService } from './routing.service';
 
 /** The largest CSV import, in bytes. */
@@ -163,13 +163,42 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
       tags: ['routing'],
       summary: 'Train a model from imported history, operator corrections and closed orders',
       description:
-        'Training runs as a job. It holds back a fifth of the examples (when there are at least 100), evaluates the new model against the one in force on them and on built-in core police examples, calibrates its confidence, and activates it only when it is no worse on police recall and on wrong-side automatic dispatches and has routing.minExamplesPerUnit examples of every unit; otherwise the model is kept for an administrator (GET /api/v1/routing/models/{version} has the report). 422 too_few_examples when fewer than two units have labelled examples.',
+        'Training runs as a job, recorded as a training run (Location: GET /api/v1/routing/training-runs/{id}) that goes from queued to running to succeeded or failed. It holds back a fifth of the examples (when there are at least 100), evaluates the new model against the one in force on them and on built-in core police examples, calibrates its confidence, and activates it only when it is no worse on police recall and on wrong-side automatic dispatches and has routing.minExamplesPerUnit examples of every unit; otherwise the model is kept for an administrator (GET /api/v1/routing/models/{version} has the report). The same examples give the same model: the run then succeeds with outcome unchanged. 422 too_few_examples when fewer than two units have labelled examples.',
       response: {
-        202: Type.Object({ queued: Type.Literal(true), examples: Type.Object({ imported: Type.Integer(), corrections: Type.Integer(), closedOrders: Type.Integer() }) }),
+        202: Type.Object({
+          queued: Type.Literal(true),
+          examples: Type.Object({ imported: Type.Integer(), corrections: Type.Integer(), closedOrders: Type.Integer() }),
+          run: TrainingRun,
+        }),
         ...problems(401, 403, 422),
       },
     },
-    handler: async (request, reply) => reply.code(202).send({ queued: true as const, ...(await routing.requestTraining(request.actor)) }),
+    handler: async (request, reply) => {
+      const { examples, run } = await routing.requestTraining(request.actor);
+      return reply.code(202).header('location', `/api/v1/routing/training-runs/${run.id}`).send({ queued: true as const, examples, run });
+    },
+  });
+
+  app.get('/api/v1/routing/training-runs', {
+    config: { access: ['operator', 'commander', 'admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'Training runs, newest first: who asked, what they learned from, and what became of each (the model, activated, kept or unchanged; or why it failed)',
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })) }, { additionalProperties: false }),
+      response: { 200: Type.Array(TrainingRun), ...problems(400, 401, 403) },
+    },
+    handler: async (request) => routing.trainingRuns(request.query.limit ?? 20),
+  });
+
+  app.get('/api/v1/routing/training-runs/:id', {
+    config: { access: ['operator', 'commander', 'admin'] },
+    schema: {
+      tags: ['routing'],
+      summary: 'One training run: queued, running, succeeded (with its model and outcome) or failed (with why)',
+      params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+      response: { 200: TrainingRun, ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request) => routing.trainingRun(request.params.id),
   });
 
   app.get('/api/v1/routing/models/:version', {

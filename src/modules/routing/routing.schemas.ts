@@ -121,12 +121,17 @@ const Gate = Type.Object({
   unitsBelowMinimum: Type.Array(Type.Object({ unitCode: Type.String(), examples: Type.Integer() })),
 });
 
+const Sources = Type.Object(
+  { imported: Type.Integer(), corrections: Type.Integer(), closedOrders: Type.Integer() },
+  { description: 'What it learns from: imported history, operators\' choices on routed orders, closed orders' },
+);
+
 export const ModelView = Type.Object({
   version: Type.String(),
   active: Type.Boolean(),
   trainedOn: Type.Integer({ description: 'Labelled examples the model learned from (the held-back fifth excluded)' }),
   labels: Type.Array(Type.String(), { description: 'The units it knows' }),
-  sources: Type.Object({ imported: Type.Integer(), corrections: Type.Integer(), closedOrders: Type.Integer() }),
+  sources: Sources,
   createdBy: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
   activatedAt: Nullable(Type.String({ format: 'date-time' })),
@@ -178,6 +183,30 @@ export const ModelDetail = Type.Composite([
     ),
   }),
 ]);
+
+export const TRAINING_RUN_STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export const TRAINING_OUTCOMES = ['activated', 'kept', 'unchanged'] as const;
+
+export const TrainingRun = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  state: Type.Union(TRAINING_RUN_STATES.map((s) => Type.Literal(s))),
+  requestedBy: Type.String(),
+  requestedAt: Type.String({ format: 'date-time' }),
+  startedAt: Nullable(Type.String({ format: 'date-time' })),
+  finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  sources: Sources,
+  modelVersion: Nullable(Type.String({ description: 'The model the run gave (succeeded runs)' })),
+  outcome: Nullable(
+    Type.Union(TRAINING_OUTCOMES.map((o) => Type.Literal(o)), {
+      description: 'activated: its evaluation activated it; kept: kept aside for an administrator; unchanged: the same examples gave a model that already existed',
+    }),
+  ),
+  reasons: Type.Array(Type.String(), { description: 'The evaluation\'s reasons, in Chinese (succeeded runs with a new model)' }),
+  error: Nullable(
+    Type.Object({ code: Type.String({ description: 'too_few_examples, or training_failed' }), message: Type.String() }, { description: 'Why the run failed' }),
+  ),
+});
+export type TrainingRun = Static<typeof TrainingRun>;
 
 export const ExampleBatch = Type.Object({
   batch: Type.String(),

@@ -18,7 +18,7 @@ import { learn } from './learning';
 import { TextModel, type TrainingExample } from './model';
 import { compileKnowledge, route, type CompiledKnowledge, type Knowledge, type RouterPolicy, type RoutingDecision, type RoutingInput } from './router';
 import { RoutingDecisionRow, RoutingKnowledgeRow, RoutingModelRow, type ModelAction, type RoutingOutcome, type TrainingSources } from './routing-decision.entity';
-import type { KnowledgeBody, KnowledgeVersionView, ModelView, RoutingQuality } from './routing.schemas';
+import type { KnowledgeBody, KnowledgeVersionView, ModelView, RoutingQuality, TrainingRun } from './routing.schemas';
 
 /** A model's columns without its weights. */
 const MODEL_LISTING = { version: true, active: true, trainedOn: true, labels: true, sources: true, createdBy: true, createdAt: true, activatedAt: true, evaluation: true } as const;
@@ -28,6 +28,14 @@ const NAMES_TTL_MS = 60_000;
 const MAX_IMPORT_ROWS = 100_000;
 /** Closed orders a training run reads at most, newest first. */
 const MAX_CLOSED_ORDERS = 200_000;
+/** A queued training run is queued again by the sweep after this long (its job was lost), in ms. */
+const TRAINING_REQUEUE_MS = 60_000;
+/** A training run still running after this long has lost its worker: the sweep says it failed, in ms. */
+const TRAINING_STALE_MS = 30 * 60_000;
+/** A training run with the reasons of its model's evaluation. */
+const TRAINING_RUN_SQL = `
+  SELECT r.*, m.evaluation -> 'gate' -> 'reasons' AS reasons
+  FROM routing_training_runs r LEFT JOIN routing_models m ON m.version = r.model_version`;
 
 export interface ModelEvent {
   action: ModelAction;
@@ -274,14 +282,78 @@ export class RoutingService {
     if (!returnedRows(deleted).length) throw notFound('example batch', batch);
   }
 
-  /** Queues a training run; the job trains on everything labelled so far and makes the model active. */
-  async requestTraining(actor: Actor): Promise<{ examples: TrainingSources }> {
+  /**
+   * Asks for a training run: recorded as queued, then a job trains on everything labelled so
+   * far. The run is the administrator's handle on it (GET /api/v1/routing/training-runs/{id}).
+   */
+  async requestTraining(actor: Actor): Promise<{ examples: TrainingSources; run: TrainingRun }> {
     const examples = await this.db.read((m) => this.trainingSet(m));
     if (new Set(examples.examples.map((e) => e.unitCode)).size < 2) {
       throw unprocessable('too_few_examples', 'training needs labelled examples of at least two units (import history, or close and correct orders first)', { sources: examples.sources });
     }
-    await this.jobs.enqueue('routing.train', { requestedBy: actor.name }, { jobId: `train:${randomUUID()}` });
-    return { examples: examples.sources };
+    const [row] = await this.db.statement<TrainingRunRow>(
+      `INSERT INTO routing_training_runs (requested_by, requested_at, sources) VALUES ($1, $2, $3) RETURNING *, NULL::jsonb AS reasons`,
+      [actor.name, this.now(), JSON.stringify(examples.sources)],
+    );
+    // Should the queue be away, the sweep queues the run again (TRAINING_REQUEUE_MS).
+    await this.jobs.enqueue('routing.train', { requestedBy: actor.name, runId: row.id }, { jobId: `train:${row.id}` });
+    return { examples: examples.sources, run: trainingRunView(row) };
+  }
+
+  /** Training runs, newest first. */
+  async trainingRuns(limit: number): Promise<TrainingRun[]> {
+    const rows = await this.db.statement<TrainingRunRow>(`${TRAINING_RUN_SQL} ORDER BY r.requested_at DESC, r.id DESC LIMIT $1`, [limit]);
+    return rows.map(trainingRunView);
+  }
+
+  async trainingRun(id: string): Promise<TrainingRun> {
+    const [row] = await this.db.statement<TrainingRunRow>(`${TRAINING_RUN_SQL} WHERE r.id = $1`, [id]);
+    if (!row) throw notFound('training run', id);
+    return trainingRunView(row);
+  }
+
+  /**
+   * The job of a training run: claims the run (once, however often the job is delivered), trains,
+   * and records what became of it in the same transaction as the model; a run that cannot train
+   * is recorded as failed, with why. Jobs queued before runs existed carry no run and just train.
+   */
+  async runTraining(requestedBy: string, runId?: string): Promise<ModelView | null> {
+    if (runId) {
+      const claimed = await this.db.statement(`UPDATE routing_training_runs SET state = 'running', started_at = $2 WHERE id = $1 AND state = 'queued' RETURNING id`, [runId, this.now()]);
+      if (!claimed.length) return null;
+    }
+    try {
+      const model = await this.train(requestedBy, runId);
+      if (!model && runId) await this.failRun(runId, 'too_few_examples', 'the labelled examples name fewer than two units now (a batch was removed since the run was asked for)');
+      return model;
+    } catch (err) {
+      if (runId) await this.failRun(runId, 'training_failed', err instanceof Error ? err.message : String(err)).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async failRun(runId: string, code: string, message: string): Promise<void> {
+    await this.db.statement(`UPDATE routing_training_runs SET state = 'failed', finished_at = $2, error_code = $3, error = $4 WHERE id = $1 AND state = 'running'`, [
+      runId,
+      this.now(),
+      code,
+      message.slice(0, 1000),
+    ]);
+  }
+
+  /** Runs whose job was lost are queued again; runs whose worker stopped mid-way are failed, so that nobody waits on them. */
+  private async sweepTraining(): Promise<void> {
+    const now = this.now();
+    await this.db.statement(
+      `UPDATE routing_training_runs SET state = 'failed', finished_at = $1, error_code = 'interrupted',
+              error = 'the run did not finish within ${TRAINING_STALE_MS / 60_000} minutes (its worker stopped?); ask for another'
+       WHERE state = 'running' AND started_at < $2`,
+      [now, new Date(now.getTime() - TRAINING_STALE_MS)],
+    );
+    const lost = await this.db.statement<{ id: string; requested_by: string }>(`SELECT id, requested_by FROM routing_training_runs WHERE state = 'queued' AND requested_at < $1`, [
+      new Date(now.getTime() - TRAINING_REQUEUE_MS),
+    ]);
+    for (const r of lost) await this.jobs.enqueue('routing.train', { requestedBy: r.requested_by, runId: r.id }, { jobId: `train:${r.id}` });
   }
 
   /**
@@ -289,9 +361,10 @@ export class RoutingService {
    * what is in force on that fifth and on the reference examples (both sides), calibrates it, and
    * activates it only if it is no worse on police recall and wrong-side automatic dispatches and
    * learned enough of every unit. Either way the model is kept with its report, and the decision
-   * is an event with its reasons. The same examples give the same version, kept once.
+   * is an event with its reasons. The same examples give the same version, kept once. A run,
+   * when given, is recorded as succeeded with the model and its outcome in the same transaction.
    */
-  async train(requestedBy: string): Promise<ModelView | null> {
+  async train(requestedBy: string, runId?: string): Promise<ModelView | null> {
     const { examples, sources, compiled, active, names, policy } = await this.db.read(async (m) => {
       const set = await this.trainingSet(m);
       const { model, names } = await this.active(m);
@@ -307,8 +380,12 @@ export class RoutingService {
         [model.version, JSON.stringify(model.data), model.data.trainedOn, model.data.labels, JSON.stringify(sources), requestedBy, JSON.stringify(report)],
       );
       const reason = report.gate.reasons.join('；');
-      if (!returnedRows(inserted).length) return modelView(await m.findOneOrFail(RoutingModelRow, { where: { version: model.version }, select: MODEL_LISTING }));
-      if (!report.gate.activated) {
+      const outcome = !returnedRows(inserted).length ? 'unchanged' : report.gate.activated ? 'activated' : 'kept';
+      if (runId) {
+        await m.query(`UPDATE routing_training_runs SET state = 'succeeded', finished_at = $2, model_version = $3, outcome = $4 WHERE id = $1`, [runId, this.now(), model.version, outcome]);
+      }
+      if (outcome === 'unchanged') return modelView(await m.findOneOrFail(RoutingModelRow, { where: { version: model.version }, select: MODEL_LISTING }));
+      if (outcome === 'kept') {
         await recordModelEvent(m, model.version, 'kept', reason, requestedBy, this.now());
         return modelView(await m.findOneOrFail(RoutingModelRow, { where: { version: model.version }, select: MODEL_LISTING }));
       }
@@ -525,8 +602,9 @@ export class RoutingService {
     });
   }
 
-  /** New orders that have no decision yet (a lost job), oldest first, queued again. */
+  /** New orders that have no decision yet (a lost job), oldest first, queued again; and training runs left behind (sweepTraining). */
   async sweep(limit = 500): Promise<number> {
+    await this.sweepTraining();
     const rows = await this.db.statement<{ id: string }>(
       `SELECT w.id FROM work_orders w
        WHERE w.state = 'received' AND NOT EXISTS (SELECT 1 FROM routing_decisions r WHERE r.work_order_id = w.id)
@@ -603,6 +681,39 @@ async function requireUnits(m: EntityManager, codes: string[]): Promise<void> {
 
 function knowledgeView(r: RoutingKnowledgeRow): KnowledgeVersionView {
   return { version: r.version, active: r.active, note: r.note, createdBy: r.createdBy, createdAt: r.createdAt.toISOString(), activatedAt: r.activatedAt?.toISOString() ?? null };
+}
+
+interface TrainingRunRow {
+  id: string;
+  state: TrainingRun['state'];
+  requested_by: string;
+  requested_at: Date;
+  sources: TrainingSources;
+  started_at: Date | null;
+  finished_at: Date | null;
+  model_version: string | null;
+  outcome: TrainingRun['outcome'];
+  error_code: string | null;
+  error: string | null;
+  reasons: string[] | null;
+}
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+function trainingRunView(r: TrainingRunRow): TrainingRun {
+  return {
+    id: r.id,
+    state: r.state,
+    requestedBy: r.requested_by,
+    requestedAt: iso(r.requested_at)!,
+    startedAt: iso(r.started_at),
+    finishedAt: iso(r.finished_at),
+    sources: r.sources,
+    modelVersion: r.model_version,
+    outcome: r.outcome,
+    reasons: r.reasons ?? [],
+    error: r.error_code ? { code: r.error_code, message: r.error ?? '' } : null,
+  };
 }
 
 function modelView(r: RoutingModelRow): ModelView {
