@@ -1,6 +1,7 @@
 import { Search1765020000000 } from '../migrations/1765020000000-search';
 import { ExternalNoFirst1765120000000 } from '../migrations/1765120000000-external-no-first';
-import { slabs, textQuery, words } from '../src/modules/work-orders/search';
+import fc from 'fast-check';
+import { dayToken, hourToken, searchDocument, slabs, textQuery, words } from '../src/modules/work-orders/search';
 import { bearer, intakeBody, storage, useTestApp } from './support/app';
 
 const { t, tokens, units } = useTestApp({ roles: ['operator', 'commander'], units: ['CQ-PS-WENCHANG', 'CQ-CG'] });
@@ -25,6 +26,18 @@ describe('search terms (pure)', () => {
     expect(words('小区噪音扰民。')).toEqual(['小区', '噪音', '扰民']);
     expect(textQuery('噪音 广场舞')).toEqual({ exact: "'噪音' & ('广场' <-> '舞')", prefix: "'噪音':* & ('广场舞':* | ('广场':* & '舞':*))" });
     expect(textQuery(' ，。 ')).toBeNull();
+  });
+
+  test("an order's document is its content's words, then its address's, then its day and hour, however the two meet", () => {
+    const pieces = ['小区', '噪音', '扰民', '长清区', '文昌街道', '12号', 'A3区', 'ＡＢ', 'x', '7', ' ', '\n', '，', '。', "'", ':', '&', '\\', '-', '#', '广场舞', '楼下'];
+    const text = fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((p) => p.join(''));
+    const at = new Date('2026-11-24T09:30:00Z');
+    fc.assert(
+      fc.property(text, text, (content, address) => {
+        expect(searchDocument(content, address, at)).toBe([...words(content), ...words(address), dayToken(at), hourToken(at)].join(' '));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   test('the walk covers every hour of the last two days, then every day back to the oldest, in widening spans', () => {
