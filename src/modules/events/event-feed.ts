@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Client } from 'pg';
 import { getPGliteInstance } from 'typeorm-pglite';
 import type { Database } from '../../db/database';
+import { TRANSACTION_HORIZON_SQL } from '../../db/transaction-horizon';
 
 /** The channel the work_order_events trigger notifies when a transaction that wrote events commits. */
 export const EVENTS_CHANNEL = 'hotline_events';
@@ -50,7 +51,7 @@ interface Row {
   external_no: string;
   unit_code: string | null;
   holders: string[] | string;
-  xmin: string;
+  horizon: string;
   xmax: string;
 }
 
@@ -61,7 +62,7 @@ interface Row {
  */
 const EVENTS_SQL = `
   SELECT e.id::text AS id, e.action, e.at, e.work_order_id, o.external_no, u.code AS unit_code, to_json(o.holder_unit_ids) AS holders,
-         pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax
+         ${TRANSACTION_HORIZON_SQL}::text AS horizon, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax
   FROM work_order_events e
   JOIN work_orders o ON o.id = e.work_order_id
   LEFT JOIN units u ON u.id = o.lead_unit_id
@@ -75,9 +76,10 @@ const POLL_MS = 5_000;
 /** How soon a gap in the ids is looked at again, in ms. */
 const GAP_RETRY_MS = 200;
 /**
- * The longest a gap is waited for, in ms. The snapshot's xmin is the whole cluster's: a long
- * transaction anywhere (a report, a dump, another database) holds it back, while the writes
- * that take event ids last milliseconds. Past this the gap is taken for a rollback.
+ * The longest a gap is waited for, in ms. The horizon (TRANSACTION_HORIZON_SQL) is this
+ * database's, yet a long transaction here that takes no event id (a training run, a report)
+ * holds it back too, while the writes that take event ids last milliseconds. Past this the gap
+ * is taken for a rollback.
  */
 const GAP_MAX_WAIT_MS = 3_000;
 
@@ -205,20 +207,20 @@ export class EventFeed {
     for (;;) {
       const rows = await this.db.statement<Row>(EVENTS_SQL, [this.lastId.toString(), null, PAGE]);
       if (rows.length === 0) return;
-      const xmin = BigInt(rows[0].xmin);
+      const horizon = BigInt(rows[0].horizon);
       for (const row of rows) {
         const id = BigInt(row.id);
         if (id !== this.lastId + 1n) {
           // Ids below this one are missing: a transaction that took them is still running, or rolled back.
-          // Every transaction running when the gap was first seen has ended (xmin passed its xmax): what it wrote is in these rows, so the rest is gone.
-          const settled = this.gap !== null && id <= this.gap.before && (xmin >= this.gap.xmax || Date.now() - this.gap.seenAt >= GAP_MAX_WAIT_MS);
+          // Every transaction running when the gap was first seen has ended (the horizon passed its xmax): what it wrote is in these rows, so the rest is gone.
+          const settled = this.gap !== null && id <= this.gap.before && (horizon >= this.gap.xmax || Date.now() - this.gap.seenAt >= GAP_MAX_WAIT_MS);
           if (!settled) {
             if (!this.gap || id > this.gap.before) this.gap = { before: id, xmax: BigInt(row.xmax), seenAt: Date.now() };
             const retry = setTimeout(() => void this.wake(), GAP_RETRY_MS);
             retry.unref();
             return;
           }
-          if (xmin < this.gap!.xmax) this.log.warn({ from: (this.lastId + 1n).toString(), to: (id - 1n).toString() }, 'event feed passed ids whose transactions had not visibly ended');
+          if (horizon < this.gap!.xmax) this.log.warn({ from: (this.lastId + 1n).toString(), to: (id - 1n).toString() }, 'event feed passed ids whose transactions had not visibly ended');
         }
         this.gap = null;
         this.lastId = id;

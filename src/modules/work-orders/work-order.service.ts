@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { columnList, hydrate, readRows, readTogether, returnedRows, type Database } from '../../db/database';
+import { TRANSACTION_HORIZON_SQL } from '../../db/transaction-horizon';
 import { AppError, badRequest, conflict, notFound, unprocessable } from '../../errors';
 import type { Actor } from '../auth/actor';
 import { resolveActiveUnits, unitRefs } from '../directory/directory.service';
@@ -21,24 +22,6 @@ import type { Changes, MilestoneSource, MilestoneView, OrderObserver, OrderSlip,
 export type SystemAction = 'create' | 'warn' | 'overdue' | 'urge' | 'escalate' | 'link-repeat' | 'link-noise-source' | 'callback' | 'request-exemption' | 'approve-exemption' | 'refuse-exemption' | 'close-slip' | 'send-back-slip' | 'slip-warn' | 'slip-overdue' | 'slip-progress' | 'slip-chief-callback' | 'slip-result' | 'deadlines-moved';
 
 const INBOX_STATES: State[] = ['dispatched', 'signed', 'returned', 'reopened'];
-
-/**
- * The inbox shows changes below this transaction id: the oldest transaction of this database
- * still running, or, with none, the snapshot's xmax. Every change below it is committed or
- * rolled back, so a cursor never moves past one that may still commit behind it.
- *
- * The snapshot's own xmin would do, but it is the whole cluster's: a long write in another
- * database (a bulk load, an index build) would hold every unit's inbox still. A running
- * transaction is left out only when pg_stat_activity places it in another database (xids there
- * are 32 bits, compared modulo 2^32 with the snapshot's 64-bit ones); one it cannot place counts.
- */
-const INBOX_HORIZON = `(
-  SELECT coalesce(
-    (SELECT min(x) FROM pg_snapshot_xip(s.snap) x
-     WHERE (x::text::bigint % 4294967296)::text::xid NOT IN (
-       SELECT backend_xid FROM pg_stat_activity WHERE datname IS DISTINCT FROM current_database() AND backend_xid IS NOT NULL)),
-    pg_snapshot_xmax(s.snap))
-  FROM (SELECT pg_current_snapshot() AS snap) s)`;
 
 /** Intake, the life cycle and the partner inbox of work orders. */
 export class WorkOrderService {
@@ -302,7 +285,7 @@ export class WorkOrderService {
   /**
    * The partner inbox: orders the caller's unit must sign, has in hand, had reopened or assists on,
    * in the order they last changed. Only changes whose transaction has finished are shown
-   * (INBOX_HORIZON), so a slow transaction cannot commit behind a cursor that has moved past it.
+   * (TRANSACTION_HORIZON_SQL), so a slow transaction cannot commit behind a cursor that has moved past it.
    */
   inbox(actor: Actor, cursor: string | undefined, limit: number) {
     const unitId = actor.unitId;
@@ -313,7 +296,7 @@ export class WorkOrderService {
         .addSelect('w.change_xid::text', 'cursor_xid')
         .where('(w.lead_unit_id = :unit OR w.assisting_unit_ids @> ARRAY[:unit]::uuid[])', { unit: unitId })
         .andWhere('w.state IN (:...states)', { states: INBOX_STATES })
-        .andWhere(`w.change_xid < ${INBOX_HORIZON}`);
+        .andWhere(`w.change_xid < ${TRANSACTION_HORIZON_SQL}`);
       if (cursor) {
         const [xid, id] = decodeCursor(cursor, 'xid');
         if (!/^\d+$/.test(xid)) throw badRequest('invalid_cursor', 'the cursor is not one this service gave');
