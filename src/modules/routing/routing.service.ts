@@ -295,8 +295,11 @@ export class RoutingService {
       `INSERT INTO routing_training_runs (requested_by, requested_at, sources) VALUES ($1, $2, $3) RETURNING *, NULL::jsonb AS reasons`,
       [actor.name, this.now(), JSON.stringify(examples.sources)],
     );
-    // Should the queue be away, the sweep queues the run again (TRAINING_REQUEUE_MS).
-    await this.jobs.enqueue('routing.train', { requestedBy: actor.name, runId: row.id }, { jobId: `train:${row.id}` });
+    try {
+      await this.jobs.enqueue('routing.train', { requestedBy: actor.name, runId: row.id }, { jobId: `train:${row.id}` });
+    } catch {
+      // The run is recorded: the sweep queues it again (TRAINING_REQUEUE_MS) once the queue is back.
+    }
     return { examples: examples.sources, run: trainingRunView(row) };
   }
 
