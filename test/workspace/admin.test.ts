@@ -128,7 +128,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     await page.close();
   });
 
-  test('an administrator imports history from a CSV file in the page and is told in Chinese why a malformed one is refused, trains a model, sees it appear with its evaluation\'s verdict, and removes the batch', async () => {
+  test('an administrator imports history from a CSV file in the page and is told in Chinese why a malformed one is refused, follows a training to its evaluation\'s verdict, finds it in 训练记录, is told that training again on the same examples changes nothing, and removes the batch', async () => {
     for (const [key, value] of [['routing.minExamplesPerUnit', 1], ['routing.minExamplesPerSide', 1]] as const) await api('put', `/api/v1/settings/${key}`).send({ value }).expect(200);
     const page = await signInAsAdmin();
     await page.getByRole('menuitem', { name: '智能分派' }).click();
@@ -159,7 +159,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     await page.locator('[data-test=train]').click();
     await page.locator('.el-message-box').getByRole('button', { name: '开始训练' }).click();
     await page.locator('[data-test=training]', { hasText: '学习来源：导入样本 166 条，话务员改派与确认 0 条，已办结工单 0 件' }).waitFor();
-    // The page reads the model list every 2 s until the job's model is there; training takes a while on a shared machine.
+    // The page reads the run every 2 s until it has succeeded or failed; training takes a while on a shared machine.
     const result = page.locator('[data-test=training-result]');
     await result.waitFor({ timeout: 110_000 });
     const [model] = (await api('get', '/api/v1/routing/models').expect(200)).body as { version: string; active: boolean; gate: { activated: boolean; reasons: string[] } }[];
@@ -169,10 +169,32 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     for (const reason of model.gate.reasons) expect(verdict).toContain(reason);
     await page.locator('[data-test=models] .el-table__body tr', { hasText: model.version }).getByText('启用中').waitFor();
     await page.locator('[data-test=active-model]', { hasText: model.version }).waitFor();
+    const runs = page.locator('[data-test=training-runs] .el-table__body tr');
+    await runs.filter({ hasText: model.version }).filter({ hasText: '已启用' }).waitFor();
+    expect(await runs.first().textContent()).toContain('系统管理员（演示）');
     await page.screenshot({ path: path.join(OUT, 'workspace-admin-training.png'), fullPage: true });
     await result.locator('[data-test=training-report]').click();
     await page.locator('[data-test=model-report] [data-test=comparison]').waitFor();
     await page.locator('.el-drawer__close-btn').click();
+
+    // The same examples give the same model: the run succeeds and says so, and the models stay as they were.
+    await page.locator('[data-test=train]').click();
+    await page.locator('.el-message-box').getByRole('button', { name: '开始训练' }).click();
+    await result.filter({ hasText: `样本与上次训练相同，所得模型 ${model.version} 已存在，未作改变` }).waitFor({ timeout: 110_000 });
+    await runs.nth(1).waitFor();
+    expect(await runs.count()).toBe(2);
+    expect(await runs.first().textContent()).toContain('未改变');
+    expect(await page.locator('[data-test=models] .el-table__body tr').count()).toBe(1);
+    await page.screenshot({ path: path.join(OUT, 'workspace-admin-training-unchanged.png'), fullPage: true });
+
+    // 训练记录 on a phone: the time, the state and the outcome, nothing wider than the phone.
+    const phone = await signInAsAdmin(390);
+    await phone.goto(`${session.base}/app/admin/routing`);
+    await phone.getByRole('tab', { name: '学习模型' }).click();
+    await phone.locator('[data-test=training-runs] .el-table__body tr', { hasText: '未改变' }).waitFor();
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBe(390);
+    await phone.screenshot({ path: path.join(OUT, 'workspace-admin-training-phone.png'), fullPage: true });
+    await phone.close();
 
     await page.getByRole('tab', { name: '训练样本' }).click();
     await batchRow.locator('[data-test=remove-batch]').click();
