@@ -203,7 +203,7 @@ export const TrainingRun = Type.Object({
   ),
   reasons: Type.Array(Type.String(), { description: 'The evaluation\'s reasons, in Chinese (succeeded runs with a new model)' }),
   error: Nullable(
-    Type.Object({ code: Type.String({ description: 'too_few_examples, or training_failed' }), message: Type.String() }, { description: 'Why the run failed' }),
+    Type.Object({ code: Type.String({ description: 'too_few_examples, interrupted (its worker stopped: failed by the sweep after 30 minutes) or training_failed' }), message: Type.String() }, { description: 'Why the run failed' }),
   ),
 });
 export type TrainingRun = Static<typeof TrainingRun>;
