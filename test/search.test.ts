@@ -146,6 +146,12 @@ describe(`search on ${storage}`, () => {
     expect(row.citizen_phone_last4_hash).not.toContain('4567');
   });
 
+  // PGlite has no JIT (no LLVM in WebAssembly).
+  (storage === 'postgresql' ? test : test.skip)("the service's connections never JIT-compile: at ten million orders a search's estimate would pass jit_above_cost", async () => {
+    const rows = await Promise.all(Array.from({ length: 3 }, () => t.db.statement<{ jit: string }>('SHOW jit')));
+    expect(rows.map(([r]) => r.jit)).toEqual(['off', 'off', 'off']);
+  });
+
   test('bad search input is a 400 problem, never a 500', async () => {
     for (const query of [{ phoneLast4: '45a7' }, { phone: 'abc' }, { cursor: 'bm9wZQ', q: '噪音' }, { q: '' }]) {
       const res = await t.http.get('/api/v1/work-orders').query(query).set(bearer(tokens.operator));

@@ -111,7 +111,16 @@ export async function openDatabase(
   if (config.DATABASE_URL) {
     // Waiting for a connection (a new one, or a free one of the pool) ends after 10 s: an
     // unreachable server is then a 503 rather than a request that hangs.
-    const dataSource = new DataSource({ ...common, url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE, connectTimeoutMS: 10_000 });
+    // No JIT: every statement here runs in a millisecond or two, and at ten million orders the
+    // planner's estimate for a text search passes jit_above_cost, so each search paid 14 ms of
+    // LLVM compilation for 0.7 ms of execution. (An `options` in DATABASE_URL takes precedence.)
+    const dataSource = new DataSource({
+      ...common,
+      url: config.DATABASE_URL,
+      poolSize: config.DB_POOL_SIZE,
+      connectTimeoutMS: 10_000,
+      extra: { options: '-c jit=off' },
+    });
     await dataSource.initialize();
     pooled.add(dataSource);
     return new Database(dataSource, false);
