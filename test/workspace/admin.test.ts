@@ -55,30 +55,49 @@ function history(): string {
 }
 
 describeWithBrowser(`the administrator's pages in a browser (${storage})`, () => {
-  test('an administrator changes a setting, is told in the page why the server refuses a value out of range, and finds the change kept after reloading', async () => {
+  test('an administrator changes settings through controls that fit them (a number held in its range, ticked unit kinds, a chosen denominator), is told in the page why the server refuses no unit kind at all, and finds the changes kept after reloading', async () => {
     const page = await signInAsAdmin();
     await page.getByRole('menuitem', { name: '系统设置' }).click();
     await page.waitForURL(/\/app\/admin\/settings$/);
     const row = page.locator('[data-test="setting-supervision.slipWorkingDays"]');
     expect(await row.textContent()).toContain('督办办理时限（工作日）');
-    const input = row.locator('input[data-test=value]');
+    const input = row.locator('[data-test=value] input');
     expect(await input.inputValue()).toBe('5');
 
+    // The number control keeps to the setting's range (1–60 working days): 70 becomes 60.
     await input.fill('70');
-    await row.locator('[data-test=save]').click();
-    await row.locator('[data-test=error]', { hasText: '服务器未接受此值' }).waitFor();
-
+    await input.press('Tab');
+    expect(await input.inputValue()).toBe('60');
     await input.fill('7');
     await row.locator('[data-test=save]').click();
     await page.locator('.el-message--success', { hasText: '已保存：督办办理时限（工作日）' }).waitFor();
-    await row.locator('[data-test=error]').waitFor({ state: 'detached' });
+
+    // Unit kinds are ticked by their Chinese names; with none ticked the server refuses, in its words under the field.
+    const kinds = page.locator('[data-test="setting-assessment.unitKinds"]');
+    const kind = (name: string) => kinds.locator('.el-checkbox', { hasText: name });
+    for (const name of ['派出所', '大队']) await kind(name).click();
+    await kinds.locator('[data-test=save]').click();
+    await kinds.locator('[data-test=error]', { hasText: '服务器未接受此值' }).waitFor();
+    await kind('派出所').click();
+    await kinds.locator('[data-test=save]').click();
+    await page.locator('.el-message--success', { hasText: '已保存：参与排名的单位类别' }).waitFor();
+    await kinds.locator('[data-test=error]').waitFor({ state: 'detached' });
+
+    const denominator = page.locator('[data-test="setting-assessment.closureDenominator"]');
+    await denominator.locator('.el-select').click();
+    await page.locator('.el-select-dropdown__item', { hasText: '当期到期应回复的工单' }).click();
+    await denominator.locator('[data-test=save]').click();
+    await page.locator('.el-message--success', { hasText: '已保存：办结率分母' }).waitFor();
 
     await page.reload();
     expect(await input.inputValue()).toBe('7');
     expect(await row.textContent()).toContain('系统管理员（演示）');
+    expect(await kinds.locator('.el-checkbox.is-checked').allTextContents()).toEqual(['派出所']);
+    expect(await denominator.locator('.el-select').textContent()).toContain('当期到期应回复的工单');
     await page.screenshot({ path: path.join(OUT, 'workspace-admin-settings.png'), fullPage: true });
     const settings = (await api('get', '/api/v1/settings').expect(200)).body as { key: string; value: unknown }[];
-    expect(settings.find((s) => s.key === 'supervision.slipWorkingDays')?.value).toBe(7);
+    const value = (key: string) => settings.find((s) => s.key === key)?.value;
+    expect([value('supervision.slipWorkingDays'), value('assessment.unitKinds'), value('assessment.closureDenominator')]).toEqual([7, ['station'], 'reply_due']);
     await page.close();
   });
 

@@ -82,8 +82,16 @@ export const MODEL_ACTION: Record<string, string> = {
   replaced: '被新模型取代',
 };
 
-/** What each setting (GET /api/v1/settings) means, for administrators; the API's own description is in English. */
-export const SETTING: Record<string, { group: string; title: string; meaning: string }> = {
+/** The orders the closure rate divides by (assessment.closureDenominator). */
+export const CLOSURE_DENOMINATOR: Record<string, string> = { close_due: '当期到期应办结的工单', reply_due: '当期到期应回复的工单' };
+/** The three rates of the composite score (assessment.weights), as the reports name them. */
+export const RATE: Record<string, string> = { reply: '回复率', closure: '办结率', satisfaction: '满意率' };
+
+/**
+ * What each setting (GET /api/v1/settings) means, for administrators; the API's own description is in English.
+ * `words`: the Chinese of the values a setting offers, or of its parts, for the page's choices and labelled inputs.
+ */
+export const SETTING: Record<string, { group: string; title: string; meaning: string; words?: Record<string, string> }> = {
   'supervision.leadName': { group: '督办', title: '督办牵头人', meaning: '局长督办单的牵头人（办公室主任），填写姓名或职务' },
   'supervision.slipWorkingDays': { group: '督办', title: '督办办理时限（工作日）', meaning: '自督办单发出至其期限的工作日数（1–60）' },
   'supervision.repeatThreshold': { group: '督办', title: '重复投诉督办门槛（件）', meaning: '同一问题源合并的重复投诉达到此件数即发督办单（1–1000）' },
@@ -91,21 +99,21 @@ export const SETTING: Record<string, { group: string; title: string; meaning: st
   'reports.issuer': { group: '通报', title: '发文机关', meaning: '印在通报和趋势页落款处的发文机关名称' },
   'reports.documentPrefix': { group: '通报', title: '通报文号字头', meaning: '通报文号的字头：如“长公热”得“长公热月通〔2026〕7号”“长公热季通〔2026〕3号”' },
   'routing.autoDispatchThreshold': { group: '智能分派', title: '自动派单置信度', meaning: '分派置信度（0–1）达到此值即自动派单，低于此值进入分派队列；大于 1 则全部人工分派' },
-  'routing.targetAccuracy': { group: '智能分派', title: '自动派单目标准确率', meaning: '希望自动派单达到的准确率（0.5–1，如 0.97）：启用已评估模型时，按其留出样本曲线推算门槛；留空（null）则按“自动派单置信度”' },
+  'routing.targetAccuracy': { group: '智能分派', title: '自动派单目标准确率', meaning: '希望自动派单达到的准确率（0.5–1，如 0.97）：启用已评估模型时，按其留出样本曲线推算门槛；不设置则按“自动派单置信度”' },
   'routing.minExamplesPerSide': { group: '智能分派', title: '模型参与涉警判断的最少样本（每侧）', meaning: '模型须学过涉警、非警务各至少这么多样本，其“是否涉警”的判断才计入' },
   'routing.minExamplesPerUnit': { group: '智能分派', title: '模型自动启用的最少样本（每单位）', meaning: '新训练的模型须对每个单位都学过至少这么多样本才会自动启用，否则留待管理员决定' },
   'repeats.windowDays': { group: '重复件', title: '重复件回溯天数', meaning: '新工单向前查找同一地点或同一来电人的早先工单的天数（1–365）' },
   'repeats.minSimilarity': { group: '重复件', title: '重复件文本相似度', meaning: '文本相似度（0–1）达到此值，同地点或同来电人的早先工单视为同一事项' },
   'callbacks.delayHours': { group: '回访', title: '回访时间（小时）', meaning: '单位回复后多少小时到期回访（0–720）' },
   'callbacks.maxAttempts': { group: '回访', title: '回访最多尝试次数', meaning: '未接通达到此次数，回访单列为“未接通”（1–10）' },
-  'assessment.satisfiedLevels': { group: '考核', title: '计为满意的回访结果', meaning: '哪些回访结果计为满意（各地对“基本满意”口径不同）' },
+  'assessment.satisfiedLevels': { group: '考核', title: '计为满意的回访结果', meaning: '哪些回访结果计为满意（各地对“基本满意”口径不同）', words: SATISFACTION },
   'assessment.replyOnTimeOnly': { group: '考核', title: '回复率只计按时回复', meaning: '开启：回复率只计按时回复；关闭：计所有回复' },
   'assessment.closureOnTimeOnly': { group: '考核', title: '办结率只计按时办结', meaning: '开启：办结率只计按时办结；关闭：计所有办结' },
-  'assessment.closureDenominator': { group: '考核', title: '办结率分母', meaning: 'close_due：当期到期应办结的工单；reply_due：当期到期应回复的工单' },
-  'assessment.weights': { group: '考核', title: '综合得分权重', meaning: '回复率（reply）、办结率（closure）、满意率（satisfaction）在综合得分（0–100）中的权重' },
+  'assessment.closureDenominator': { group: '考核', title: '办结率分母', meaning: '办结率除以当期到期应办结的工单，或当期到期应回复的工单', words: CLOSURE_DENOMINATOR },
+  'assessment.weights': { group: '考核', title: '综合得分权重', meaning: '回复率、办结率、满意率在综合得分（0–100）中的权重', words: RATE },
   'assessment.minOrders': { group: '考核', title: '参与排名的最少工单数', meaning: '当期应办工单少于此数的单位列出但不排名' },
   'assessment.minCallbacks': { group: '考核', title: '参与排名的最少回访数', meaning: '成功回访少于此数的单位列出但不排名、不评优' },
-  'assessment.unitKinds': { group: '考核', title: '参与排名的单位类别', meaning: '参与考核排名的单位类别（station 派出所、brigade 大队等）' },
+  'assessment.unitKinds': { group: '考核', title: '参与排名的单位类别', meaning: '参与考核排名的单位类别（如派出所、大队）', words: UNIT_KIND },
   'assessment.excellentPerQuarter': { group: '考核', title: '每季度优秀单位数', meaning: '每季度按排名评选的优秀单位个数（1–50）' },
   'accounts.maxFailedAttempts': { group: '账号安全', title: '登录失败锁定次数', meaning: '连续登录失败达到此次数即锁定账号（1–100）' },
   'accounts.lockMinutes': { group: '账号安全', title: '锁定时长（分钟）', meaning: '登录失败过多后账号锁定的分钟数（1–1440）' },

@@ -7,6 +7,7 @@ export { ElAlert } from 'element-plus/es/components/alert/index.mjs';
 export { ElAside, ElContainer, ElHeader, ElMain } from 'element-plus/es/components/container/index.mjs';
 export { ElButton } from 'element-plus/es/components/button/index.mjs';
 export { ElCard } from 'element-plus/es/components/card/index.mjs';
+export { ElCheckbox } from 'element-plus/es/components/checkbox/index.mjs';
 export { ElCol } from 'element-plus/es/components/col/index.mjs';
 export { ElConfigProvider } from 'element-plus/es/components/config-provider/index.mjs';
 export { ElDatePicker } from 'element-plus/es/components/date-picker/index.mjs';

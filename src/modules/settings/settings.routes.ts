@@ -8,6 +8,8 @@ const SettingView = Type.Object({
   value: Type.Unknown(),
   default: Type.Unknown(),
   description: Type.String(),
+  // The catalogue's own schema, so that a client can offer a control that fits the value; any JSON Schema keyword may appear.
+  schema: Type.Object({}, { additionalProperties: true, description: 'JSON Schema of the value, the one the server validates a change against' }),
   updatedBy: Type.Union([Type.String(), Type.Null()]),
   updatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });

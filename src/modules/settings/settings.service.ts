@@ -1,3 +1,4 @@
+import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { In, type EntityManager } from 'typeorm';
 import type { Database } from '../../db/database';
@@ -11,6 +12,7 @@ export interface SettingView {
   value: unknown;
   default: unknown;
   description: string;
+  schema: TSchema;
   updatedBy: string | null;
   updatedAt: string | null;
 }
@@ -63,6 +65,7 @@ function toView(key: SettingKey, row: Setting | null | undefined): SettingView {
     value: row ? row.value : spec.default,
     default: spec.default,
     description: spec.description,
+    schema: spec.schema,
     updatedBy: row?.updatedBy ?? null,
     updatedAt: row ? row.updatedAt.toISOString() : null,
   };
