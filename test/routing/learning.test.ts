@@ -180,6 +180,23 @@ describe(`training runs (${storage})`, () => {
     expect(await run(stopped)).toMatchObject({ state: 'failed', outcome: null, modelVersion: null, error: { code: 'interrupted' } });
   });
 
+  test('a run asked for while the queue is away is still accepted, and the sweep starts it once the queue is back', async () => {
+    await importCsv(HISTORY).expect(201);
+    const enqueue = jest.spyOn(t.jobs, 'enqueue').mockRejectedValueOnce(new Error('the queue is away'));
+    try {
+      const queued = await t.http.post('/api/v1/routing/models/train').set(bearer(tokens.admin)).expect(202);
+      await t.jobs.settled();
+      expect(await run(queued.body.run.id)).toMatchObject({ state: 'queued' });
+      // A minute later the sweep queues it again.
+      t.clock.set(new Date(Date.now() + 2 * 60_000));
+      await t.app.services.routing.sweep();
+      await t.jobs.settled();
+      expect(await run(queued.body.run.id)).toMatchObject({ state: 'succeeded', outcome: 'activated' });
+    } finally {
+      enqueue.mockRestore();
+    }
+  });
+
   test('a run that finds fewer than two units to learn (a batch removed since it was asked for) fails and says why', async () => {
     const id = await leftBehind('queued', 5);
     await t.app.services.routing.sweep();
