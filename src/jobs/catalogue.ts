@@ -9,8 +9,10 @@ export interface JobData {
   'deadline.check': { milestoneId: string };
   /** Route a new order: dispatch it when the router is sure, else put it in the triage queue. */
   'routing.route': { workOrderId: string };
-  /** Train a routing model from the labelled examples, closed orders and corrections; it becomes active. */
-  /** runId: the training run it carries out (absent in jobs queued before runs existed). */
+  /**
+   * Train a routing model from the labelled examples, closed orders and corrections, for the
+   * training run `runId` (absent in jobs queued before runs existed); its evaluation decides whether it becomes active.
+   */
   'routing.train': { requestedBy: string; runId?: string };
 }
 export type JobName = keyof JobData;

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../../plugins/problem';
-import { Decision, DecisionRecord, ExampleBatch, KnowledgeBody, KnowledgeDocument, KnowledgeVersion, KnowledgeVersionView, ModelDetail, ModelView, RoutingQuality, TrainingRun, TriageItem } from './routing.schemas';
+import { Decision, DecisionRecord, ExampleBatch, KnowledgeBody, KnowledgeDocument, KnowledgeVersion, KnowledgeVersionView, ModelDetail, ModelView, RoutingQuality, Sources, TrainingRun, TriageItem } from './routing.schemas';
 import type { RoutingService } from './routing.service';
 
 /** The largest CSV import, in bytes. */
@@ -167,7 +167,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
       response: {
         202: Type.Object({
           queued: Type.Literal(true),
-          examples: Type.Object({ imported: Type.Integer(), corrections: Type.Integer(), closedOrders: Type.Integer() }),
+          examples: Sources,
           run: TrainingRun,
         }),
         ...problems(401, 403, 422),

@@ -121,7 +121,7 @@ const Gate = Type.Object({
   unitsBelowMinimum: Type.Array(Type.Object({ unitCode: Type.String(), examples: Type.Integer() })),
 });
 
-const Sources = Type.Object(
+export const Sources = Type.Object(
   { imported: Type.Integer(), corrections: Type.Integer(), closedOrders: Type.Integer() },
   { description: 'What it learns from: imported history, operators\' choices on routed orders, closed orders' },
 );

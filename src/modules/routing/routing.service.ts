@@ -296,7 +296,7 @@ export class RoutingService {
       [actor.name, this.now(), JSON.stringify(examples.sources)],
     );
     try {
-      await this.jobs.enqueue('routing.train', { requestedBy: actor.name, runId: row.id }, { jobId: `train:${row.id}` });
+      await this.queueRun(row.id, actor.name);
     } catch {
       // The run is recorded: the sweep queues it again (TRAINING_REQUEUE_MS) once the queue is back.
     }
@@ -356,7 +356,12 @@ export class RoutingService {
     const lost = await this.db.statement<{ id: string; requested_by: string }>(`SELECT id, requested_by FROM routing_training_runs WHERE state = 'queued' AND requested_at < $1`, [
       new Date(now.getTime() - TRAINING_REQUEUE_MS),
     ]);
-    for (const r of lost) await this.jobs.enqueue('routing.train', { requestedBy: r.requested_by, runId: r.id }, { jobId: `train:${r.id}` });
+    for (const r of lost) await this.queueRun(r.id, r.requested_by);
+  }
+
+  /** The job of a run, under the run's id: queued again while it waits, it is still one job. */
+  private queueRun(runId: string, requestedBy: string): Promise<void> {
+    return this.jobs.enqueue('routing.train', { requestedBy, runId }, { jobId: `train:${runId}` });
   }
 
   /**
