@@ -7,7 +7,13 @@ import { bearer, intakeBody, storage, useTestApp } from '../support/app';
  */
 const { t, tokens } = useTestApp({ roles: ['admin', 'operator'] });
 
-type ModelView = { version: string; active: boolean; trainedOn: number; labels: string[]; gate: { activated: boolean; reasons: string[]; unitsBelowMinimum: { unitCode: string; examples: number }[] } | null };
+type ModelView = {
+  version: string;
+  active: boolean;
+  trainedOn: number;
+  labels: string[];
+  gate: { activated: boolean; reasons: string[]; unitsBelowMinimum: { unitCode: string; examples: number }[]; leftToDutyLists?: boolean } | null;
+};
 
 const setting = (key: string, value: unknown) => t.http.put(`/api/v1/settings/${key}`).set(bearer(tokens.admin)).send({ value }).expect(200);
 const importCsv = (rows: [string, string][]) =>
@@ -129,6 +135,26 @@ describe(`a model earns activation (${storage})`, () => {
       ['activated_by_admin', '试点：文旅和农业样例已人工核对'],
     ]);
     expect(detail.evaluation.corePolice).toMatchObject({ total: referenceExamples.police.length, lost: [] });
+  });
+
+  test('a unit with too few examples is left to the duty lists: the model learns the others and activates, and that unit\'s matters still reach it', async () => {
+    // The default minimum is 20 examples a unit; culture and tourism has 3 (2 after the held-back fifth, at most).
+    await importCsv([
+      ...PARTNER_HISTORY,
+      ['景区门票太贵', 'CQ-WL'],
+      ['旅行社强制购物', 'CQ-WL'],
+      ['导游态度恶劣', 'CQ-WL'],
+    ]);
+    const model = await trainNow();
+    expect(model).toMatchObject({ active: true, gate: { activated: true, leftToDutyLists: true, unitsBelowMinimum: [{ unitCode: 'CQ-WL' }] } });
+    expect(model.labels).toEqual(['CQ-RS', 'CQ-SCJG', 'CQ-ZJ']);
+    expect(model.gate!.reasons.join('')).toContain('仍按职责清单分派');
+    // A tourism matter that also says "价格" and "退款" (market-regulation words the model knows well) stays with tourism.
+    const decision = await preview('景区门票价格乱涨，旅行社强制购物不给退款');
+    expect(decision).toMatchObject({ modelVersion: model.version, leadUnitCode: 'CQ-WL' });
+    expect(decision.reasons).toContain('文化和旅游局的样本还不够学习模型学习：按职责清单分派');
+    // The model still decides among the units it learned.
+    expect(await preview('工地拖欠工资不发')).toMatchObject({ leadUnitCode: 'CQ-RS', evidence: { model: { unitCode: 'CQ-RS' } } });
   });
 
   test('a model that is worse on police recall than the one in force is kept, with its report, and the one in force stays', async () => {

@@ -55,7 +55,10 @@ export interface Gate {
   activated: boolean;
   /** Why, in Chinese, one line each. */
   reasons: string[];
+  /** Units with fewer examples than routing.minExamplesPerUnit. */
   unitsBelowMinimum: { unitCode: string; examples: number }[];
+  /** Whether the model left those units to the duty lists (it learned the others); false when it learned them, and so could not activate by itself. */
+  leftToDutyLists: boolean;
 }
 
 export interface EvaluationReport {
@@ -216,8 +219,10 @@ export interface EvaluationInput {
   baseline: TextModel | null;
   heldBack: readonly SidedExample[];
   reference: readonly SidedExample[];
-  /** Examples of each label the candidate learned from. */
+  /** Examples of each unit in what the candidate was trained on (the held-back fifth excluded). */
   examplesPerUnit: Record<string, number>;
+  /** The candidate left the units with fewer than the minimum to the duty lists, rather than learning them. */
+  belowMinimumLeftToDutyLists: boolean;
   policy: DispatchPolicy & { minExamplesPerSide: number; minExamplesPerUnit: number };
   names?: ReadonlyMap<string, string>;
 }
@@ -264,10 +269,11 @@ export function evaluate(input: EvaluationInput): { report: EvaluationReport; ca
   reasons.push(`涉警召回率 ${candidateMetrics.policeRecall ?? '—'}，${against} ${baselineMetrics.policeRecall ?? '—'}：${recallOk ? '不低于' : '低于'}现状`);
   reasons.push(`错派到另一侧的自动派单每千件 ${candidateMetrics.wrongSidePerThousand}，${against} ${baselineMetrics.wrongSidePerThousand}：${wrongSideOk ? '不多于' : '多于'}现状`);
   if (lost.length) reasons.push(`核心警情参考样例有 ${lost.length} 件被判为非警务`);
-  if (unitsBelowMinimum.length) {
-    reasons.push(`样本不足（每个单位至少 ${policy.minExamplesPerUnit} 条）：${unitsBelowMinimum.map((u) => `${name(u.unitCode)} ${u.examples} 条`).join('、')}`);
-  }
-  const activated = recallOk && wrongSideOk && !lost.length && !unitsBelowMinimum.length;
+  const belowMinimum = unitsBelowMinimum.map((u) => `${name(u.unitCode)} ${u.examples} 条`).join('、');
+  const leftToDutyLists = input.belowMinimumLeftToDutyLists && unitsBelowMinimum.length > 0;
+  if (leftToDutyLists) reasons.push(`样本不足 ${policy.minExamplesPerUnit} 条的单位暂不由模型学习，仍按职责清单分派：${belowMinimum}`);
+  else if (unitsBelowMinimum.length) reasons.push(`样本不足（每个单位至少 ${policy.minExamplesPerUnit} 条）：${belowMinimum}`);
+  const activated = recallOk && wrongSideOk && !lost.length && (!unitsBelowMinimum.length || leftToDutyLists);
   reasons.unshift(activated ? '新模型不劣于现状，自动启用' : '新模型未自动启用，留待管理员审阅后手动启用');
 
   const calibration = fitCalibration(points);
@@ -280,7 +286,7 @@ export function evaluate(input: EvaluationInput): { report: EvaluationReport; ca
       corePolice,
       reliability: reliability(calibratedScores),
       curve: candidateCurve,
-      gate: { activated, reasons, unitsBelowMinimum },
+      gate: { activated, reasons, unitsBelowMinimum, leftToDutyLists },
       policy,
     },
   };

@@ -24,14 +24,26 @@ export function learn({ examples, compiled, active, policy, names }: LearningInp
   const isPolice = (unit: string) => unit in compiled.knowledge.police;
   const sided = examples.map((e) => ({ ...e, police: isPolice(e.unitCode) }));
   const { training, heldBack } = splitHeldBack(sided);
-  const candidate = train(training, { features: (text) => routingFeatures(text, compiled), isPolice });
+  // A unit with too few examples is left to the duty lists, not learned from a handful (its
+  // examples still teach police or not); when fewer than two units have enough, the model learns
+  // them all, and the gate keeps it for an administrator.
+  const examplesPerUnit: Record<string, number> = {};
+  for (const e of training) examplesPerUnit[e.unitCode] = (examplesPerUnit[e.unitCode] ?? 0) + 1;
+  const enough = new Set(Object.keys(examplesPerUnit).filter((unit) => examplesPerUnit[unit] >= policy.minExamplesPerUnit));
+  const leftToDutyLists = enough.size >= 2;
+  const candidate = train(training, {
+    features: (text) => routingFeatures(text, compiled),
+    isPolice,
+    learnsUnit: leftToDutyLists ? (unit) => enough.has(unit) : undefined,
+  });
   const { report, calibration } = evaluate({
     compiled,
     candidate,
     baseline: active,
     heldBack,
     reference: REFERENCE_EXAMPLES.map((e) => ({ ...e, police: isPolice(e.unitCode) })),
-    examplesPerUnit: candidate.data.examples ?? {},
+    examplesPerUnit,
+    belowMinimumLeftToDutyLists: leftToDutyLists,
     policy,
     names,
   });

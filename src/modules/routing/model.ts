@@ -58,6 +58,11 @@ export interface TextModelData {
   temperature?: number;
   /** How many examples of each label it learned from; absent in models trained before gating. */
   examples?: Record<string, number>;
+  /**
+   * Units it had a few examples of, too few to learn (routing.minExamplesPerUnit): they handle
+   * such matters at this centre, so the router leaves them the share the duty lists give them.
+   */
+  leftToDutyLists?: string[];
   /** Police or not, learned apart from the units with balanced priors; absent in models trained before. */
   side?: SideModelData;
   /** Maps the router's raw confidence to the share of held-back decisions that were right; absent until evaluated. */
@@ -372,6 +377,8 @@ interface TrainingOptions {
   features?: Features;
   /** Which labels are police units: given, a police-or-not model is learned beside the units. */
   isPolice?: (label: string) => boolean;
+  /** Which units the unit model learns (all when absent); the police-or-not model learns from every example. */
+  learnsUnit?: (label: string) => boolean;
 }
 
 /**
@@ -383,7 +390,15 @@ interface TrainingOptions {
 export function train(examples: TrainingExample[], options: TrainingOptions = {}): TextModel {
   const features = options.features ?? tokenize;
   const tokenized = examples.map((e) => ({ tokens: features(e.text), unitCode: e.unitCode }));
-  const data: Omit<TextModelData, 'version'> = { ...estimate(tokenized, options), temperature: calibrate(tokenized, options), examples: countLabels(tokenized) };
+  const learnsUnit = options.learnsUnit;
+  const units = learnsUnit ? tokenized.filter((e) => learnsUnit(e.unitCode)) : tokenized;
+  const data: Omit<TextModelData, 'version'> = {
+    ...estimate(units, options),
+    trainedOn: tokenized.length,
+    temperature: calibrate(units, options),
+    examples: countLabels(units),
+  };
+  if (learnsUnit) data.leftToDutyLists = [...new Set(tokenized.map((e) => e.unitCode))].filter((unit) => !learnsUnit(unit)).sort();
   if (options.isPolice) data.side = trainSide(tokenized, options.isPolice, options);
   const version = `nb-${createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 12)}`;
   return new TextModel({ version, ...data });

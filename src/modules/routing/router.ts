@@ -526,16 +526,23 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   const sideExamples = model ? sideLabels.reduce((sum, unit) => sum + Math.min(model.examplesOf(unit), 1e9), 0) : 0;
   const unitVoteCounts = sideExamples >= policy.minExamplesPerSide && (sideLabels.length >= 2 || (sideLabels.length === 1 && candidates.size === 0));
   let modelEvidence: Evidence['model'] = null;
+  const leftOut = model?.data.leftToDutyLists ?? [];
   if (learned && unitVoteCounts) {
     // The model's view of this side only, renormalised.
     const side = new Map(sideLabels.map((unit) => [unit, learned.get(unit)!]));
     const total = [...side.values()].reduce((a, b) => a + b, 0);
     if (total > 0) {
       for (const [unit, p] of side) side.set(unit, p / total);
+      // A unit the model left to the duty lists keeps the share they give it; the model speaks
+      // over the rest. A unit missing from the history altogether gets no such share: the
+      // history is the centre's record of who handles what.
+      let kept = 0;
+      for (const unit of leftOut) kept += probabilities.get(unit) ?? 0;
       const mixed = new Map<string, number>();
       for (const unit of new Set([...probabilities.keys(), ...side.keys()])) {
         const rule = probabilities.get(unit) ?? 0;
-        mixed.set(unit, probabilities.size ? (1 - MODEL_SHARE) * rule + MODEL_SHARE * (side.get(unit) ?? 0) : (side.get(unit) ?? 0));
+        const learnedShare = MODEL_SHARE * (side.get(unit) ?? 0) * (1 - kept);
+        mixed.set(unit, !probabilities.size ? (side.get(unit) ?? 0) : leftOut.includes(unit) ? rule : (1 - MODEL_SHARE) * rule + learnedShare);
       }
       probabilities = mixed;
       const top = highest(side);
@@ -552,6 +559,7 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   let confidence = ranked[0]?.[1] ?? 0;
   const leadTerms = lead ? byUnit(lead) : [];
   if (lead && leadTerms.length) reasons.unshift(`命中${police ? '警务' : '职责'}词：${leadTerms.join('、')}（${name(lead)}）`);
+  if (lead && modelEvidence && leftOut.includes(lead)) reasons.push(`${name(lead)}的样本还不够学习模型学习：按职责清单分派`);
   // Evidence matters as much as the spread: one weak term is not enough to be sure.
   const evidence = lead ? (candidates.get(lead) ?? 0) : 0;
   if (!modelEvidence) confidence *= Math.min(1, evidence / 4);

@@ -118,7 +118,15 @@ export type KnowledgeVersionView = Static<typeof KnowledgeVersionView>;
 const Gate = Type.Object({
   activated: Type.Boolean({ description: 'Whether the evaluation activated it by itself' }),
   reasons: Type.Array(Type.String(), { description: 'Why, in Chinese' }),
-  unitsBelowMinimum: Type.Array(Type.Object({ unitCode: Type.String(), examples: Type.Integer() })),
+  unitsBelowMinimum: Type.Array(Type.Object({ unitCode: Type.String(), examples: Type.Integer() }), {
+    description: 'Units with fewer examples than routing.minExamplesPerUnit in what the model was trained on',
+  }),
+  leftToDutyLists: Type.Optional(
+    Type.Boolean({
+      description:
+        'true: the model did not learn those units, and their orders are routed by the duty lists, as at cold start; false: fewer than two units had enough, so it learned them all and was only kept (absent in reports written before this field)',
+    }),
+  ),
 });
 
 export const Sources = Type.Object(

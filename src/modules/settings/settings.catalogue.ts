@@ -35,11 +35,12 @@ export const SETTINGS = {
     default: 100,
     description: 'Examples of police matters and of partner matters a model must have learned before its vote on police or not counts (and on the units of that side)',
   },
-  /** A model activates by itself only with this many examples of every unit it learned. */
+  /** A model learns a unit only from this many examples; a unit with fewer stays with the duty lists. */
   'routing.minExamplesPerUnit': {
     schema: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     default: 20,
-    description: 'Examples of each unit a trained model must have learned to become active by itself; a model short of it is kept for an administrator to activate on purpose',
+    description:
+      'Examples of a unit a training run needs before the model learns it; a unit with fewer is left to the duty lists. When fewer than two units have that many, the model learns them all and is kept for an administrator to activate on purpose',
   },
   /** Repeat complaints (domain.md §11): how far back a new order looks for the one it repeats. */
   'repeats.windowDays': { schema: Type.Integer({ minimum: 1, maximum: 365 }), default: 30, description: 'Days back from an order\'s receipt in which an earlier order about the same place or from the same caller counts as the one it repeats' },
