@@ -182,6 +182,23 @@ describe(`a model earns activation (${storage})`, () => {
     expect((await models()).find((m) => m.active)!.version).toBe(first.version);
   });
 
+  test('a model that has seen a few dozen police orders, under routing.minExamplesPerSide, may hold an order it disagrees on but never decides the side alone', async () => {
+    await setting('routing.minExamplesPerUnit', 1);
+    await setting('routing.autoDispatchThreshold', 0);
+    // 50 police orders (40 after the held-back fifth): a quarter of the minimum of 100 or more, not all of it.
+    await importCsv([
+      ...history('CQ-WL', ['广场舞', '广场舞队', '跳广场舞的'], ['音响太吵', '音响声音大', '大喇叭放音乐'], 150),
+      ...history('CQ-PS-WENCHANG', ['有人', '两伙人'], ['在小区门口打架', '深夜斗殴'], 50),
+    ]);
+    expect((await trainNow()).active).toBe(true);
+    const held = await preview('楼下广场舞音响太吵', '长清区文昌街道');
+    expect(held).toMatchObject({ hold: 'side_disagreement', evidence: { side: { decidedBy: 'rules_and_model', agree: false } } });
+    // Where the duty lists say nothing, its vote is not enough to decide: an operator does.
+    const silent = await preview('两伙人在门口又来了');
+    expect(silent).toMatchObject({ hold: 'side_unknown', evidence: { side: { decidedBy: 'default' } } });
+    expect(silent.evidence.side.model).not.toBeNull();
+  });
+
   test('the quality report shows the active model\'s evaluation, its reliability table, and the threshold a target accuracy derives', async () => {
     await setting('routing.minExamplesPerUnit', 1);
     await importCsv(PARTNER_HISTORY);

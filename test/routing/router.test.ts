@@ -142,8 +142,14 @@ describe('the learned model', () => {
     expect(learned.reasons.join(' ')).toMatch(/判断涉警的概率为 \d+%/);
     // The partner matters stay with the partners.
     expect(route({ content: '公司拖欠工资三个月', address: '' }, compiled, model, { policy })).toMatchObject({ police: false, leadUnitCode: 'CQ-RS' });
-    // With fewer police examples than the setting asks for, the model has no say on police or not.
-    expect(route({ content: text, address: '长清区文昌街道' }, compiled, model, { policy: { minExamplesPerSide: 6 } })).toMatchObject({ police: false, evidence: { side: { model: null } } });
+    // With fewer police examples than the setting asks for, the model's vote cannot decide the side: an operator does.
+    expect(route({ content: text, address: '长清区文昌街道' }, compiled, model, { policy: { minExamplesPerSide: 6 } })).toMatchObject({
+      police: false,
+      hold: 'side_unknown',
+      evidence: { side: { decidedBy: 'default' } },
+    });
+    // With fewer than a quarter of them, it is not heard at all.
+    expect(route({ content: text, address: '长清区文昌街道' }, compiled, model, { policy: { minExamplesPerSide: 21 } })).toMatchObject({ police: false, evidence: { side: { model: null } } });
   });
 
   test('police or not is learned with balanced priors: a history of partner matters with a handful of police ones is no evidence that fewer matters are police', () => {

@@ -364,6 +364,14 @@ const ASSIST_SHARE = 0.6;
 const ASSIST_MIN_SCORE = 4;
 const MAX_ASSISTING = 2;
 
+/**
+ * A police-or-not vote from a model that has seen this share of routing.minExamplesPerSide of
+ * each side is heard where it can only be cautious: a disagreement with the duty lists holds the
+ * order for an operator, and a doubt lowers the confidence. Deciding the side alone, where the
+ * duty lists say nothing, takes the full minimum.
+ */
+const CAUTIOUS_SHARE = 0.25;
+
 /** The share of the unit choice the learned model carries, on a side where it may vote. */
 const MODEL_SHARE = 0.75;
 
@@ -472,12 +480,11 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   // Segmented once, counted and scaled once, for both models.
   const tokens = model ? new WeighedTokens(routingFeatures(text, compiled, matches), model.data.textLength) : null;
   const sideModel = model?.side ?? null;
-  const sideVoteCounts =
-    sideModel !== null &&
-    sideModel.examplesOf('police') >= policy.minExamplesPerSide &&
-    sideModel.examplesOf('partner') >= policy.minExamplesPerSide &&
-    sideModel.knowsAny(tokens!);
-  const learnedPolice = sideVoteCounts ? sideModel.predictTokens(tokens!).get('police') ?? 0 : null;
+  const fewestOfASide = sideModel ? Math.min(sideModel.examplesOf('police'), sideModel.examplesOf('partner')) : 0;
+  const sideVoteHeard = sideModel !== null && fewestOfASide >= policy.minExamplesPerSide * CAUTIOUS_SHARE && sideModel.knowsAny(tokens!);
+  const learnedPolice = sideVoteHeard ? sideModel.predictTokens(tokens!).get('police') ?? 0 : null;
+  // Below the full minimum the vote may only hold an order back or lower its confidence.
+  const sideVoteDecides = learnedPolice !== null && fewestOfASide >= policy.minExamplesPerSide;
   const rulesSide = policeScore > 0 && policeScore >= agencyScore ? true : agencyScore > 0 ? false : null;
   const rulesPolice = policeScore + agencyScore === 0 ? 0.1 : policeScore / (policeScore + agencyScore + 1);
   let police: boolean;
@@ -486,9 +493,9 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   let hold: HoldReason | null = null;
   const agree = rulesSide === null || learnedPolice === null ? null : rulesSide === learnedPolice >= 0.5;
   if (rulesSide === null) {
-    police = learnedPolice !== null && learnedPolice >= 0.5;
-    policeProbability = learnedPolice ?? rulesPolice;
-    decidedBy = learnedPolice === null ? 'default' : 'model';
+    police = sideVoteDecides && learnedPolice! >= 0.5;
+    policeProbability = sideVoteDecides ? learnedPolice! : rulesPolice;
+    decidedBy = sideVoteDecides ? 'model' : 'default';
   } else {
     police = rulesSide;
     policeProbability = learnedPolice === null ? rulesPolice : (rulesPolice + learnedPolice) / 2;

@@ -29,11 +29,12 @@ export const SETTINGS = {
     description:
       'Accuracy (0.5–1) wanted from automatic dispatch, for example 0.97: with an evaluated model active, the threshold becomes the lowest confidence at which its held-back decisions were right this often (GET /api/v1/routing/quality shows it and the share it dispatches). null: routing.autoDispatchThreshold applies',
   },
-  /** A model earns trust: its learned vote on police or not, and on the units of a side, counts only past this many examples of that side. */
+  /** A model earns trust: its learned vote on police or not decides, and it votes on the units of a side, only past this many examples of that side. */
   'routing.minExamplesPerSide': {
     schema: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     default: 100,
-    description: 'Examples of police matters and of partner matters a model must have learned before its vote on police or not counts (and on the units of that side)',
+    description:
+      'Examples of police matters and of partner matters a model must have learned before its vote on police or not may decide the side where the duty lists say nothing (and before it votes on the units of that side); from a quarter of this, the vote may only hold an order it disagrees on for an operator, or lower a confidence',
   },
   /** A model learns a unit only from this many examples; a unit with fewer stays with the duty lists. */
   'routing.minExamplesPerUnit': {
