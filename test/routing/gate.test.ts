@@ -100,6 +100,17 @@ describe(`police or not cannot be learned away (${storage})`, () => {
     expect((await t.http.get(`/api/v1/work-orders/${order.id}`).set(bearer(tokens.operator)).expect(200)).body.state).toBe('received');
   });
 
+  test('a side found by one weak duty term is not certain enough to dispatch by itself, however sure a partner-only model is of the agency', async () => {
+    await setting('routing.minExamplesPerUnit', 1);
+    await importCsv(PARTNER_HISTORY);
+    expect((await trainNow()).active).toBe(true);
+    // "房子" is only a hint of housing (weight 1); nothing else in the text names a duty.
+    const decision = await preview('我家房子半夜总有人在外面闹');
+    expect(decision).toMatchObject({ police: false, leadUnitCode: 'CQ-ZJ', evidence: { side: { decidedBy: 'rules' }, model: { unitCode: 'CQ-ZJ' } } });
+    expect(decision.evidence.model.probability).toBeGreaterThan(0.8);
+    expect(decision.confidence).toBeLessThan(0.8);
+  });
+
   test('reasons are in Chinese, with the structured evidence beside them', async () => {
     const decision = await preview('饭店油烟扰民，烧烤摊占道经营');
     expect(decision.reasons[0]).toMatch(/^命中职责词：.+（综合行政执法局）$/);

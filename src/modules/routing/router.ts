@@ -570,6 +570,9 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   // Evidence matters as much as the spread: one weak term is not enough to be sure.
   const evidence = lead ? (candidates.get(lead) ?? 0) : 0;
   if (!modelEvidence) confidence *= Math.min(1, evidence / 4);
+  // The same holds for the side when only the duty lists decided it: a unit model that knows
+  // one side cannot say a text is on it, so one weak term ("小区") cannot make it sure.
+  else if (decidedBy === 'rules') confidence *= Math.min(1, Math.max(policeScore, agencyScore) / 4);
   // Police or not is a decision too: with evidence on both sides, the winner's share of it bounds
   // the confidence, so that a near tie goes to an operator (domain.md §5), never silently to a guess.
   if (policeScore > 0 && agencyScore > 0) {
