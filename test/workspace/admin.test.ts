@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../../src/demo';
 import { workspaceRoot } from '../../src/plugins/workspace';
 import { bearer, storage, useTestApp } from '../support/app';
-import { describeWithBrowser, haveBrowser, OUT, useBrowser } from '../support/browser';
+import { chooseTab, describeWithBrowser, haveBrowser, OUT, openFromPhoneMenu, useBrowser } from '../support/browser';
 
 /**
  * The administrator's pages of the workspace (单位目录, 系统设置, 办理时限, 智能分派) in a real
@@ -117,7 +117,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     expect(await page.locator('[data-test=active-knowledge]').textContent()).toBe(knowledge.version);
     await page.screenshot({ path: path.join(OUT, 'workspace-admin-routing.png'), fullPage: true });
 
-    await page.getByRole('tab', { name: '学习模型' }).click();
+    await chooseTab(page, '学习模型');
     const row = page.locator('[data-test=models] .el-table__body tr', { hasText: model.version });
     await row.locator('[data-test=report]').click();
     const report = page.locator('[data-test=model-report]');
@@ -152,7 +152,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     const page = await signInAsAdmin();
     await page.getByRole('menuitem', { name: '智能分派' }).click();
     await page.waitForURL(/\/app\/admin\/routing$/);
-    await page.getByRole('tab', { name: '训练样本' }).click();
+    await chooseTab(page, '训练样本');
     await page.locator('[data-test=batches]', { hasText: '尚未导入样本' }).waitFor();
     expect(await page.locator('[data-test=csv-format]').textContent()).toContain('text,unit_code');
 
@@ -209,13 +209,13 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     // 训练记录 on a phone: the time, the state and the outcome, nothing wider than the phone.
     const phone = await signInAsAdmin(390);
     await phone.goto(`${session.base}/app/admin/routing`);
-    await phone.getByRole('tab', { name: '学习模型' }).click();
+    await chooseTab(phone, '学习模型');
     await phone.locator('[data-test=training-runs] .el-table__body tr', { hasText: '未改变' }).waitFor();
     expect(await phone.evaluate('document.documentElement.scrollWidth')).toBe(390);
     await phone.screenshot({ path: path.join(OUT, 'workspace-admin-training-phone.png'), fullPage: true });
     await phone.close();
 
-    await page.getByRole('tab', { name: '训练样本' }).click();
+    await chooseTab(page, '训练样本');
     await batchRow.locator('[data-test=remove-batch]').click();
     await page.locator('.el-message-box', { hasText: `删除批次 ${batch.batch} 的 166 条样本` }).getByRole('button', { name: '删除' }).click();
     await page.locator('[data-test=batches]', { hasText: '尚未导入样本' }).waitFor();
@@ -247,7 +247,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     await page.locator('.el-drawer__close-btn').click();
 
     // A new partner agency, added on the partner tab, is listed there.
-    await page.getByRole('tab', { name: /协作单位/ }).click();
+    await chooseTab(page, /协作单位/);
     await page.locator('[data-test=add-unit]').click();
     const added = page.locator('.el-dialog', { hasText: '新增单位' });
     await added.getByLabel(/单位代码/).fill('CQ-SW-TEST');
@@ -278,8 +278,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
   test('on a phone-sized window (390 px) every administrator page opens from the menu, nothing is wider than the phone and its buttons are on screen', async () => {
     const page = await signInAsAdmin(390);
     for (const [title, name, control] of PAGES) {
-      await page.getByRole('button', { name: '菜单' }).click();
-      await page.locator('.menu-drawer').getByRole('menuitem', { name: title }).click();
+      await openFromPhoneMenu(page, title);
       await page.waitForURL(new RegExp(`/app/admin/${name}$`));
       await page.locator('.page-title', { hasText: title }).waitFor();
       await page.locator(control).first().waitFor();
@@ -288,7 +287,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
       await page.screenshot({ path: path.join(OUT, `workspace-admin-${name}-phone.png`), fullPage: true });
     }
     // The last page is 智能分派: its training examples, with the file format, fit the phone too.
-    await page.getByRole('tab', { name: '训练样本' }).click();
+    await chooseTab(page, '训练样本');
     const upload = page.locator('[data-test=import]');
     await upload.waitFor();
     const box = await upload.boundingBox();
