@@ -206,11 +206,13 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     expect(await page.locator('[data-test=models] .el-table__body tr').count()).toBe(1);
     await page.screenshot({ path: path.join(OUT, 'workspace-admin-training-unchanged.png'), fullPage: true });
 
-    // 训练记录 on a phone: the time, the state and the outcome, nothing wider than the phone.
+    // 训练记录 on a phone: the time, the state, the outcome and under it the model, nothing wider than the phone.
     const phone = await signInAsAdmin(390);
     await phone.goto(`${session.base}/app/admin/routing`);
     await chooseTab(phone, '学习模型');
-    await phone.locator('[data-test=training-runs] .el-table__body tr', { hasText: '未改变' }).waitFor();
+    const phoneRuns = phone.locator('[data-test=training-runs] .el-table__body tr');
+    await phoneRuns.filter({ hasText: '未改变' }).waitFor();
+    expect(await phoneRuns.locator('[data-test=run-model]').allTextContents()).toEqual([model.version, model.version]);
     expect(await phone.evaluate('document.documentElement.scrollWidth')).toBe(390);
     await phone.screenshot({ path: path.join(OUT, 'workspace-admin-training-phone.png'), fullPage: true });
     await phone.close();
