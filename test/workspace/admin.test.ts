@@ -101,8 +101,9 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     await page.close();
   });
 
-  test('an administrator sees the knowledge version and the model the router works with, reads the model\'s evaluation, and turns the model off and on again with a reason', async () => {
-    for (const [key, value] of [['routing.minExamplesPerUnit', 1], ['routing.minExamplesPerSide', 1]] as const) await api('put', `/api/v1/settings/${key}`).send({ value }).expect(200);
+  test('an administrator sees the knowledge version and the model the router works with, reads the model\'s evaluation and which units it leaves to the duty lists, and turns the model off and on again with a reason', async () => {
+    // A unit with fewer than 10 examples is left to the duty lists by the model: the station's few, which teach the station matters' unit (治安管理大队).
+    for (const [key, value] of [['routing.minExamplesPerUnit', 10], ['routing.minExamplesPerSide', 1]] as const) await api('put', `/api/v1/settings/${key}`).send({ value }).expect(200);
     await api('post', '/api/v1/routing/examples').set('content-type', 'text/csv').send(history()).expect(201);
     await api('post', '/api/v1/routing/models/train').expect(202);
     await t.jobs.settled();
@@ -125,6 +126,10 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     for (const figure of ['涉警查全率', '自动派单占比', '自动派单准确率', '错派到另一侧（每千件）']) expect(await report.locator('[data-test=comparison]').textContent()).toContain(figure);
     expect(await report.locator('[data-test=reliability] .el-table__body tr').count()).toBeGreaterThan(0);
     expect(await report.locator('[data-test=curve] .el-table__body tr').count()).toBeGreaterThan(0);
+    const { gate } = (await api('get', `/api/v1/routing/models/${model.version}`).expect(200)).body as { gate: { leftToDutyLists: boolean; unitsBelowMinimum: { unitCode: string; examples: number }[] } };
+    expect({ leftToDutyLists: gate.leftToDutyLists, units: gate.unitsBelowMinimum.length > 0 }).toEqual({ leftToDutyLists: true, units: true });
+    const leftOut = await Promise.all(gate.unitsBelowMinimum.map(async (u) => `${(await api('get', `/api/v1/units/${u.unitCode}`).expect(200)).body.name}（${u.examples}）`));
+    expect(await report.locator('[data-test=gate]').textContent()).toContain(`样本不足、暂按职责清单分派的单位：${leftOut.join('、')}`);
     await page.screenshot({ path: path.join(OUT, 'workspace-admin-model.png'), fullPage: true });
     await page.locator('.el-drawer__close-btn').click();
 
