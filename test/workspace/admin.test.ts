@@ -169,7 +169,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     expect(await note.textContent()).toContain('历史工单.csv 未导入');
     await page.screenshot({ path: path.join(OUT, 'workspace-admin-examples-refused.png'), fullPage: true });
     await file.setInputFiles({ name: '历史工单.csv', mimeType: 'text/csv', buffer: Buffer.from('text,unit_code\n公司拖欠工资,CQ-RS\n网店卖假货,CQ-NOPE\n') });
-    await note.filter({ hasText: '单位目录中没有这些单位代码：CQ-NOPE' }).waitFor();
+    await note.filter({ hasText: '单位不存在：CQ-NOPE' }).waitFor();
     expect((await api('get', '/api/v1/routing/examples').expect(200)).body).toEqual([]);
 
     await file.setInputFiles({ name: '历史工单.csv', mimeType: 'text/csv', buffer: Buffer.from(history()) });
