@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { TestApp } from './app';
 
 /**
@@ -26,4 +26,43 @@ export function useBrowser(t: TestApp): { base: string; browser: Browser } {
   });
   afterAll(async () => session.browser?.close());
   return session;
+}
+
+/** The little of the DOM that chooseTab's page function reads: tests compile without the DOM's types. */
+interface DomElement {
+  closest(selector: string): DomElement | null;
+  querySelector(selector: string): DomElement | null;
+  getBoundingClientRect(): { left: number; right: number; width: number };
+  getAnimations(): unknown[];
+}
+
+/**
+ * Chooses a tab of an el-tabs, as a person taps it, and waits until its underline (the active bar)
+ * has come to rest under it: the bar slides there by a 0.3 s CSS transition, and a screenshot taken
+ * before the transition ends shows it still under the tab that was left.
+ */
+export async function chooseTab(page: Page, name: string | RegExp): Promise<void> {
+  const tab = page.getByRole('tab', { name, exact: typeof name === 'string' });
+  await tab.click();
+  await page.waitForFunction((el: DomElement | null) => {
+    const bar = el?.closest('.el-tabs')?.querySelector('.el-tabs__active-bar');
+    // Card tabs have no underline.
+    if (!el || !bar) return true;
+    if (bar.getAnimations().length > 0) return false;
+    const under = bar.getBoundingClientRect();
+    const over = el.getBoundingClientRect();
+    return under.width > 0 && under.left >= over.left - 0.5 && under.right <= over.right + 0.5;
+  }, await tab.elementHandle());
+}
+
+/**
+ * Opens a page from the phone's menu drawer (☰) and waits until the drawer has closed: it slides out
+ * and its dark overlay fades after the page is already there, and a screenshot taken meanwhile has a
+ * dark strip across it.
+ */
+export async function openFromPhoneMenu(page: Page, title: string): Promise<void> {
+  await page.getByRole('button', { name: '菜单' }).click();
+  const drawer = page.locator('.menu-drawer');
+  await drawer.getByRole('menuitem', { name: title }).click();
+  await drawer.waitFor({ state: 'hidden' });
 }

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../../src/demo';
 import { workspaceRoot } from '../../src/plugins/workspace';
 import { bearer, storage, useTestApp } from '../support/app';
-import { describeWithBrowser, haveBrowser, OUT, useBrowser } from '../support/browser';
+import { chooseTab, describeWithBrowser, haveBrowser, OUT, openFromPhoneMenu, useBrowser } from '../support/browser';
 
 /**
  * The administrator's pages of the workspace (单位目录, 系统设置, 办理时限, 智能分派) in a real
@@ -101,8 +101,9 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     await page.close();
   });
 
-  test('an administrator sees the knowledge version and the model the router works with, reads the model\'s evaluation, and turns the model off and on again with a reason', async () => {
-    for (const [key, value] of [['routing.minExamplesPerUnit', 1], ['routing.minExamplesPerSide', 1]] as const) await api('put', `/api/v1/settings/${key}`).send({ value }).expect(200);
+  test('an administrator sees the knowledge version and the model the router works with, reads the model\'s evaluation and which units it leaves to the duty lists, and turns the model off and on again with a reason', async () => {
+    // A unit with fewer than 10 examples is left to the duty lists by the model: the station's few, which teach the station matters' unit (治安管理大队).
+    for (const [key, value] of [['routing.minExamplesPerUnit', 10], ['routing.minExamplesPerSide', 1]] as const) await api('put', `/api/v1/settings/${key}`).send({ value }).expect(200);
     await api('post', '/api/v1/routing/examples').set('content-type', 'text/csv').send(history()).expect(201);
     await api('post', '/api/v1/routing/models/train').expect(202);
     await t.jobs.settled();
@@ -117,7 +118,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     expect(await page.locator('[data-test=active-knowledge]').textContent()).toBe(knowledge.version);
     await page.screenshot({ path: path.join(OUT, 'workspace-admin-routing.png'), fullPage: true });
 
-    await page.getByRole('tab', { name: '学习模型' }).click();
+    await chooseTab(page, '学习模型');
     const row = page.locator('[data-test=models] .el-table__body tr', { hasText: model.version });
     await row.locator('[data-test=report]').click();
     const report = page.locator('[data-test=model-report]');
@@ -125,6 +126,10 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     for (const figure of ['涉警查全率', '自动派单占比', '自动派单准确率', '错派到另一侧（每千件）']) expect(await report.locator('[data-test=comparison]').textContent()).toContain(figure);
     expect(await report.locator('[data-test=reliability] .el-table__body tr').count()).toBeGreaterThan(0);
     expect(await report.locator('[data-test=curve] .el-table__body tr').count()).toBeGreaterThan(0);
+    const { gate } = (await api('get', `/api/v1/routing/models/${model.version}`).expect(200)).body as { gate: { leftToDutyLists: boolean; unitsBelowMinimum: { unitCode: string; examples: number }[] } };
+    expect({ leftToDutyLists: gate.leftToDutyLists, units: gate.unitsBelowMinimum.length > 0 }).toEqual({ leftToDutyLists: true, units: true });
+    const leftOut = await Promise.all(gate.unitsBelowMinimum.map(async (u) => `${(await api('get', `/api/v1/units/${u.unitCode}`).expect(200)).body.name}（${u.examples}）`));
+    expect(await report.locator('[data-test=gate]').textContent()).toContain(`样本不足、暂按职责清单分派的单位：${leftOut.join('、')}`);
     await page.screenshot({ path: path.join(OUT, 'workspace-admin-model.png'), fullPage: true });
     await page.locator('.el-drawer__close-btn').click();
 
@@ -152,7 +157,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     const page = await signInAsAdmin();
     await page.getByRole('menuitem', { name: '智能分派' }).click();
     await page.waitForURL(/\/app\/admin\/routing$/);
-    await page.getByRole('tab', { name: '训练样本' }).click();
+    await chooseTab(page, '训练样本');
     await page.locator('[data-test=batches]', { hasText: '尚未导入样本' }).waitFor();
     expect(await page.locator('[data-test=csv-format]').textContent()).toContain('text,unit_code');
 
@@ -164,7 +169,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     expect(await note.textContent()).toContain('历史工单.csv 未导入');
     await page.screenshot({ path: path.join(OUT, 'workspace-admin-examples-refused.png'), fullPage: true });
     await file.setInputFiles({ name: '历史工单.csv', mimeType: 'text/csv', buffer: Buffer.from('text,unit_code\n公司拖欠工资,CQ-RS\n网店卖假货,CQ-NOPE\n') });
-    await note.filter({ hasText: '单位目录中没有这些单位代码：CQ-NOPE' }).waitFor();
+    await note.filter({ hasText: '单位不存在：CQ-NOPE' }).waitFor();
     expect((await api('get', '/api/v1/routing/examples').expect(200)).body).toEqual([]);
 
     await file.setInputFiles({ name: '历史工单.csv', mimeType: 'text/csv', buffer: Buffer.from(history()) });
@@ -206,16 +211,18 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     expect(await page.locator('[data-test=models] .el-table__body tr').count()).toBe(1);
     await page.screenshot({ path: path.join(OUT, 'workspace-admin-training-unchanged.png'), fullPage: true });
 
-    // 训练记录 on a phone: the time, the state and the outcome, nothing wider than the phone.
+    // 训练记录 on a phone: the time, the state, the outcome and under it the model, nothing wider than the phone.
     const phone = await signInAsAdmin(390);
     await phone.goto(`${session.base}/app/admin/routing`);
-    await phone.getByRole('tab', { name: '学习模型' }).click();
-    await phone.locator('[data-test=training-runs] .el-table__body tr', { hasText: '未改变' }).waitFor();
+    await chooseTab(phone, '学习模型');
+    const phoneRuns = phone.locator('[data-test=training-runs] .el-table__body tr');
+    await phoneRuns.filter({ hasText: '未改变' }).waitFor();
+    expect(await phoneRuns.locator('[data-test=run-model]').allTextContents()).toEqual([model.version, model.version]);
     expect(await phone.evaluate('document.documentElement.scrollWidth')).toBe(390);
     await phone.screenshot({ path: path.join(OUT, 'workspace-admin-training-phone.png'), fullPage: true });
     await phone.close();
 
-    await page.getByRole('tab', { name: '训练样本' }).click();
+    await chooseTab(page, '训练样本');
     await batchRow.locator('[data-test=remove-batch]').click();
     await page.locator('.el-message-box', { hasText: `删除批次 ${batch.batch} 的 166 条样本` }).getByRole('button', { name: '删除' }).click();
     await page.locator('[data-test=batches]', { hasText: '尚未导入样本' }).waitFor();
@@ -247,7 +254,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     await page.locator('.el-drawer__close-btn').click();
 
     // A new partner agency, added on the partner tab, is listed there.
-    await page.getByRole('tab', { name: /协作单位/ }).click();
+    await chooseTab(page, /协作单位/);
     await page.locator('[data-test=add-unit]').click();
     const added = page.locator('.el-dialog', { hasText: '新增单位' });
     await added.getByLabel(/单位代码/).fill('CQ-SW-TEST');
@@ -278,8 +285,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
   test('on a phone-sized window (390 px) every administrator page opens from the menu, nothing is wider than the phone and its buttons are on screen', async () => {
     const page = await signInAsAdmin(390);
     for (const [title, name, control] of PAGES) {
-      await page.getByRole('button', { name: '菜单' }).click();
-      await page.locator('.menu-drawer').getByRole('menuitem', { name: title }).click();
+      await openFromPhoneMenu(page, title);
       await page.waitForURL(new RegExp(`/app/admin/${name}$`));
       await page.locator('.page-title', { hasText: title }).waitFor();
       await page.locator(control).first().waitFor();
@@ -288,7 +294,7 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
       await page.screenshot({ path: path.join(OUT, `workspace-admin-${name}-phone.png`), fullPage: true });
     }
     // The last page is 智能分派: its training examples, with the file format, fit the phone too.
-    await page.getByRole('tab', { name: '训练样本' }).click();
+    await chooseTab(page, '训练样本');
     const upload = page.locator('[data-test=import]');
     await upload.waitFor();
     const box = await upload.boundingBox();

@@ -17,7 +17,10 @@ export class ApiError extends Error {
   }
 }
 
-/** Chinese for the problem codes a person can meet; anything else shows the status and detail. */
+/**
+ * Chinese for the problem codes a person can meet, a refusal's or a failed training run's: the one
+ * place each code is worded. Anything else shows the status and detail.
+ */
 const MESSAGES: Record<string, string> = {
   'invalid-credentials': '用户名或密码错误',
   'account-locked': '登录失败次数过多，账号已暂时锁定，请稍后再试',
@@ -57,7 +60,12 @@ const MESSAGES: Record<string, string> = {
   body_too_large: '提交的内容过大，未被接受',
   unsupported_media_type: '提交的内容格式不受支持',
   too_few_examples: '至少需要两个单位的已标注样本才能训练：请先导入历史工单，或待有工单办结、改派后再训练',
+  interrupted: '训练未在 30 分钟内完成（后台进程可能已停止），请重新训练',
+  training_failed: '训练出错',
 };
+
+/** The Chinese for a problem code, or undefined for a code no person is expected to meet. */
+export const problemText = (code: string): string | undefined => MESSAGES[code];
 
 export function bearer(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
