@@ -128,8 +128,8 @@ describeWithBrowser(`the administrator's pages in a browser (${storage})`, () =>
     expect(await report.locator('[data-test=curve] .el-table__body tr').count()).toBeGreaterThan(0);
     const { gate } = (await api('get', `/api/v1/routing/models/${model.version}`).expect(200)).body as { gate: { leftToDutyLists: boolean; unitsBelowMinimum: { unitCode: string; examples: number }[] } };
     expect({ leftToDutyLists: gate.leftToDutyLists, units: gate.unitsBelowMinimum.length > 0 }).toEqual({ leftToDutyLists: true, units: true });
-    const leftOut = await Promise.all(gate.unitsBelowMinimum.map(async (u) => `${(await api('get', `/api/v1/units/${u.unitCode}`).expect(200)).body.name}（${u.examples}）`));
-    expect(await report.locator('[data-test=gate]').textContent()).toContain(`样本不足、暂按职责清单分派的单位：${leftOut.join('、')}`);
+    const leftOut = await Promise.all(gate.unitsBelowMinimum.map(async (u) => `${(await api('get', `/api/v1/units/${u.unitCode}`).expect(200)).body.name} ${u.examples} 条`));
+    expect(await report.locator('[data-test=gate]').textContent()).toContain(`暂不由模型学习，仍按职责清单分派：${leftOut.join('、')}`);
     await page.screenshot({ path: path.join(OUT, 'workspace-admin-model.png'), fullPage: true });
     await page.locator('.el-drawer__close-btn').click();
 
