@@ -163,7 +163,7 @@ describe(`a model earns activation (${storage})`, () => {
     // A tourism matter that also says "价格" and "退款" (market-regulation words the model knows well) stays with tourism.
     const decision = await preview('景区门票价格乱涨，旅行社强制购物不给退款');
     expect(decision).toMatchObject({ modelVersion: model.version, leadUnitCode: 'CQ-WL' });
-    expect(decision.reasons).toContain('文化和旅游局的样本还不够学习模型学习：按职责清单分派');
+    expect(decision.reasons).toContain('文化和旅游局的样本太少，学习模型尚未学习：按职责清单分派');
     // The model still decides among the units it learned.
     expect(await preview('工地拖欠工资不发')).toMatchObject({ leadUnitCode: 'CQ-RS', evidence: { model: { unitCode: 'CQ-RS' } } });
   });

@@ -566,7 +566,7 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   let confidence = ranked[0]?.[1] ?? 0;
   const leadTerms = lead ? byUnit(lead) : [];
   if (lead && leadTerms.length) reasons.unshift(`命中${police ? '警务' : '职责'}词：${leadTerms.join('、')}（${name(lead)}）`);
-  if (lead && modelEvidence && leftOut.includes(lead)) reasons.push(`${name(lead)}的样本还不够学习模型学习：按职责清单分派`);
+  if (lead && modelEvidence && leftOut.includes(lead)) reasons.push(`${name(lead)}的样本太少，学习模型尚未学习：按职责清单分派`);
   // Evidence matters as much as the spread: one weak term is not enough to be sure.
   const evidence = lead ? (candidates.get(lead) ?? 0) : 0;
   if (!modelEvidence) confidence *= Math.min(1, evidence / 4);
