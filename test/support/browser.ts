@@ -56,6 +56,15 @@ export async function chooseTab(page: Page, name: string | RegExp): Promise<void
 }
 
 /**
+ * Waits until nothing on the page is moving (an opening dialog, a fading overlay), so that a
+ * screenshot shows where things come to rest; endless animations (a spinner) do not count.
+ */
+export async function untilStill(page: Page): Promise<void> {
+  // A string, evaluated in the page: tests compile without the DOM's types.
+  await page.waitForFunction(`document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity)`);
+}
+
+/**
  * Opens a page from the phone's menu drawer (☰) and waits until the drawer has closed: it slides out
  * and its dark overlay fades after the page is already there, and a screenshot taken meanwhile has a
  * dark strip across it.

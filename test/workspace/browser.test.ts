@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { workspaceRoot } from '../../src/plugins/workspace';
 import { bearer, intakeBody, storage, useTestApp } from '../support/app';
-import { describeWithBrowser, haveBrowser, OUT, useBrowser } from '../support/browser';
+import { chooseTab, describeWithBrowser, haveBrowser, OUT, untilStill, useBrowser } from '../support/browser';
 
 /**
  * The staff workspace (web/, served at /app/) in a real headless browser: Debian's chromium
@@ -113,9 +113,10 @@ describeWithBrowser(`the staff workspace in a browser (${storage})`, () => {
     await card.locator('[data-action=sign]').click();
     await page.locator('.el-message-box').getByRole('button', { name: '签收' }).click();
     await page.locator('.el-message--success', { hasText: '签收成功' }).waitFor();
-    await page.getByRole('tab', { name: /办理中/ }).click();
+    await chooseTab(page, /办理中/);
     await card.locator('[data-action=reply]').click();
     await page.locator('.el-dialog textarea').fill('已到现场核实，烧烤摊已劝离，夜间不再经营。');
+    await untilStill(page);
     await page.screenshot({ path: path.join(OUT, 'workspace-reply-phone.png') });
     await page.locator('.el-dialog [data-test=submit-action]').click();
     await page.locator('.el-message--success', { hasText: '回复成功' }).waitFor();
