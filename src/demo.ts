@@ -1,10 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config';
+import { AppError } from './errors';
 import type { Actor } from './modules/auth/actor';
 import { createServices, type Services } from './runtime';
 import reference from './modules/directory/data/reference-district.json';
 import type { UnitInput } from './modules/directory/directory.service';
 import type { Role } from './modules/auth/principal.entity';
+import type { Action } from './modules/work-orders/lifecycle';
+import type { ActionInput } from './modules/work-orders/work-order.schemas';
 
 /** The demo tokens listed in the README; created only in demo mode. */
 export const DEMO_TOKENS: { token: string; name: string; role: Role; unitCode?: string }[] = [
@@ -32,6 +35,31 @@ const SAMPLE_ORDERS = [
 ] as const;
 
 /** Loads the reference district, the demo tokens and a few orders; at a restart that finds them all, does nothing. */
+/**
+ * An action on a demo order, taken again as a person would when the workers (the router, a
+ * deadline check) changed the order in the same moment (409 version_conflict): on PostgreSQL
+ * with worker processes, they run beside the seeding.
+ */
+async function actAgain(services: Services, actor: Actor, id: string, action: Action, input: ActionInput) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await services.workOrders.act(actor, id, action, input);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'version_conflict') || attempt === 5) throw err;
+    }
+  }
+}
+
+/** Dispatches a new demo order to `lead`, unless the router's job has dispatched it already: then it stays where the router sent it. */
+async function dispatch(services: Services, operator: Actor, id: string, lead: string) {
+  try {
+    return await actAgain(services, operator, id, 'dispatch', { leadUnitCode: lead });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'action_not_allowed') return services.workOrders.get(operator, id);
+    throw err;
+  }
+}
+
 export async function seedDemo(services: Services, log: FastifyBaseLogger): Promise<void> {
   const existing = new Set((await services.principals.list()).map((p) => p.name));
   const lastSample = `DEMO-${String(SAMPLE_ORDERS.length).padStart(4, '0')}`;
@@ -55,7 +83,7 @@ export async function seedDemo(services: Services, log: FastifyBaseLogger): Prom
       content: sample.content,
       address: sample.address,
     });
-    if (created && sample.lead) await services.workOrders.act(operator, order.id, 'dispatch', { leadUnitCode: sample.lead });
+    if (created && sample.lead) await dispatch(services, operator, order.id, sample.lead);
   }
   log.info({ units: reference.units.length, tokens: DEMO_TOKENS.length, accounts: DEMO_ACCOUNTS.length }, 'demo data ready');
 }
@@ -103,14 +131,15 @@ export async function seedDemoHistory(config: Config, base: Services, log: Fasti
         category: matter.category,
       });
       if (!created) return;
-      await services.workOrders.act(operator, order.id, 'dispatch', { leadUnitCode: station });
+      // The router's job may have sent it elsewhere first: such an order is left where it went.
+      if ((await dispatch(services, operator, order.id, station)).leadUnit?.code !== station) continue;
       clock = new Date(clock.getTime() + 3600_000);
-      await services.workOrders.act(staff, order.id, 'sign', {});
+      await actAgain(services, staff, order.id, 'sign', {});
       // Most replies the same day; every fifth a week late.
       clock = new Date(clock.getTime() + (n % 5 === 0 ? 9 : 0.2) * 86400_000);
-      await services.workOrders.act(staff, order.id, 'reply', { result: 'resolved', text: '已到现场处理,已告知诉求人' });
+      await actAgain(services, staff, order.id, 'reply', { result: 'resolved', text: '已到现场处理,已告知诉求人' });
       clock = new Date(clock.getTime() + 3600_000);
-      await services.workOrders.act(operator, order.id, 'close', {});
+      await actAgain(services, operator, order.id, 'close', {});
       clock = new Date(clock.getTime() + 86400_000);
       const [callback] = (await services.callbacks.list({ state: 'pending' })).filter((c) => c.workOrder.id === order.id);
       const result = HISTORY_RESULTS[(n + s) % HISTORY_RESULTS.length];

@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   await app.services.deadlines.seed();
   mark('seeded');
   if (config.DEMO) {
-    await seedDemo(app.services, app.log);
+    // Several API processes may start at once on PostgreSQL: one loads the demo, the others find it loaded.
+    await adapters.db.exclusively('demo', () => seedDemo(app.services, app.log));
     mark('demo');
   }
   let closing = false;
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
     // Last month's history (52 orders through their whole life, on the first start only) takes
     // longer than all the rest of start-up: the service serves meanwhile, and the commanders'
     // ranking fills in when the log says 'demo history of last month ready'.
-    seedDemoHistory(config, app.services, app.log).catch((err: unknown) => {
+    adapters.db.exclusively('demo', () => seedDemoHistory(config, app.services, app.log)).catch((err: unknown) => {
       if (closing) app.log.info('demo history interrupted by the shutdown');
       else app.log.error({ err }, 'demo history failed');
     });

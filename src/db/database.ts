@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, type DataSourceOptions, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import type { Config } from '../config';
@@ -17,8 +18,10 @@ import { copyTemplate } from './pglite-template';
  * other's statements. On PGlite every unit of work therefore takes a turn on a
  * queue; on PostgreSQL each takes its own pooled connection.
  */
-/** Advisory lock key held while migrating ("12345" on a phone keypad, as a number). */
-const MIGRATION_LOCK = 12345_0001;
+/** Advisory lock keys ("12345" on a phone keypad, then a number): held while migrating, while loading the demo. */
+const LOCKS = { migrations: 12345_0001, demo: 12345_0002 } as const;
+/** How often a process waiting for another's lock asks for it again. */
+const LOCK_RETRY_MS = 200;
 
 export class Database {
   private turn: Promise<unknown> = Promise.resolve();
@@ -53,21 +56,30 @@ export class Database {
     await this.statement('SELECT 1');
   }
 
-  /**
-   * Applies pending migrations. On PostgreSQL several API and worker processes may
-   * start at once: a session advisory lock lets one migrate while the others wait.
-   */
+  /** Applies pending migrations, one process at a time (see `exclusively`). */
   async migrate(): Promise<void> {
-    if (this.embedded) {
-      await this.serialised(() => this.dataSource.runMigrations({ transaction: 'each' }));
-      return;
-    }
+    await this.exclusively('migrations', () => this.serialised(() => this.dataSource.runMigrations({ transaction: 'each' })));
+  }
+
+  /**
+   * Runs `work` while no other process runs work under the same name: on PostgreSQL several API
+   * and worker processes may start at once, and a session advisory lock lets one migrate (or
+   * load the demo) while the others wait. The embedded database belongs to one process.
+   *
+   * They wait by asking again, not in `pg_advisory_lock`: a statement blocked there holds a
+   * snapshot, and a migration that builds an index CONCURRENTLY waits for every older snapshot
+   * to go, so the one migrating would wait for the ones waiting for it, for ever.
+   */
+  async exclusively<T>(name: keyof typeof LOCKS, work: () => Promise<T>): Promise<T> {
+    if (this.embedded) return work();
     const lock = this.dataSource.createQueryRunner();
     try {
-      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      await this.dataSource.runMigrations({ transaction: 'each' });
+      while (!((await lock.query('SELECT pg_try_advisory_lock($1) AS locked', [LOCKS[name]])) as { locked: boolean }[])[0].locked) {
+        await sleep(LOCK_RETRY_MS);
+      }
+      return await work();
     } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+      await lock.query('SELECT pg_advisory_unlock($1)', [LOCKS[name]]).catch(() => undefined);
       await lock.release();
     }
   }
