@@ -204,6 +204,7 @@ describe(`a model earns activation (${storage})`, () => {
     expect((await trainNow()).active).toBe(true);
     const held = await preview('楼下广场舞音响太吵', '长清区文昌街道');
     expect(held).toMatchObject({ hold: 'side_disagreement', evidence: { side: { decidedBy: 'rules_and_model', agree: false } } });
+    expect(held.reasons.join('')).toContain('只作提示，不单独定性');
     // Where the duty lists say nothing, its vote is not enough to decide: an operator does.
     const silent = await preview('两伙人在门口又来了');
     expect(silent).toMatchObject({ hold: 'side_unknown', evidence: { side: { decidedBy: 'default' } } });

@@ -511,7 +511,7 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   // Unclear orders go to a person, never silently to a guess (domain.md §5).
   if (decidedBy === 'default') hold = 'side_unknown';
   if (learnedPolice !== null) {
-    reasons.push(`学习模型（${model!.version}）判断涉警的概率为 ${percent(learnedPolice)}`);
+    reasons.push(`学习模型（${model!.version}）判断涉警的概率为 ${percent(learnedPolice)}${sideVoteDecides ? '' : '（学过的样本尚少，只作提示，不单独定性）'}`);
   }
   if (hold === 'side_disagreement') {
     reasons.push(`职责词判断为${rulesSide ? '涉警' : '非警务'}，学习模型判断为${rulesSide ? '非警务' : '涉警'}：两者不一致，转人工分拣`);
