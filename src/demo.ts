@@ -34,7 +34,6 @@ const SAMPLE_ORDERS = [
   { content: '咨询新生儿落户需要准备哪些材料。', address: '长清区平安街道', requestType: 'consultation', lead: null },
 ] as const;
 
-/** Loads the reference district, the demo tokens and a few orders; at a restart that finds them all, does nothing. */
 /**
  * An action on a demo order, taken again as a person would when the workers (the router, a
  * deadline check) changed the order in the same moment (409 version_conflict): on PostgreSQL
@@ -60,6 +59,7 @@ async function dispatch(services: Services, operator: Actor, id: string, lead: s
   }
 }
 
+/** Loads the reference district, the demo tokens and a few orders; at a restart that finds them all, does nothing. */
 export async function seedDemo(services: Services, log: FastifyBaseLogger): Promise<void> {
   const existing = new Set((await services.principals.list()).map((p) => p.name));
   const lastSample = `DEMO-${String(SAMPLE_ORDERS.length).padStart(4, '0')}`;
