@@ -101,7 +101,11 @@ export const SETTING: Record<string, { group: string; title: string; meaning: st
   'routing.autoDispatchThreshold': { group: '智能分派', title: '自动派单置信度', meaning: '分派置信度（0–1）达到此值即自动派单，低于此值进入分派队列；大于 1 则全部人工分派' },
   'routing.targetAccuracy': { group: '智能分派', title: '自动派单目标准确率', meaning: '希望自动派单达到的准确率（0.5–1，如 0.97）：启用已评估模型时，按其留出样本曲线推算门槛；不设置则按“自动派单置信度”' },
   'routing.minExamplesPerSide': { group: '智能分派', title: '模型参与涉警判断的最少样本（每侧）', meaning: '模型须学过涉警、非警务各至少这么多样本，其“是否涉警”的判断才能单独定性；达到四分之一时，只用于与职责词不一致时转人工、或降低置信度' },
-  'routing.minExamplesPerUnit': { group: '智能分派', title: '模型自动启用的最少样本（每单位）', meaning: '新训练的模型须对每个单位都学过至少这么多样本才会自动启用，否则留待管理员决定' },
+  'routing.minExamplesPerUnit': {
+    group: '智能分派',
+    title: '模型学习一个单位的最少样本',
+    meaning: '某单位的样本少于此数时，模型暂不学习该单位，仍按职责清单分派；不足两个单位达到此数时，新模型学习全部单位，但不自动启用，留待管理员决定',
+  },
   'repeats.windowDays': { group: '重复件', title: '重复件回溯天数', meaning: '新工单向前查找同一地点或同一来电人的早先工单的天数（1–365）' },
   'repeats.minSimilarity': { group: '重复件', title: '重复件文本相似度', meaning: '文本相似度（0–1）达到此值，同地点或同来电人的早先工单视为同一事项' },
   'callbacks.delayHours': { group: '回访', title: '回访时间（小时）', meaning: '单位回复后多少小时到期回访（0–720）' },
