@@ -221,8 +221,6 @@ export interface EvaluationInput {
   reference: readonly SidedExample[];
   /** Examples of each unit in what the candidate was trained on (the held-back fifth excluded). */
   examplesPerUnit: Record<string, number>;
-  /** The candidate left the units with fewer than the minimum to the duty lists, rather than learning them. */
-  belowMinimumLeftToDutyLists: boolean;
   policy: DispatchPolicy & { minExamplesPerSide: number; minExamplesPerUnit: number };
   names?: ReadonlyMap<string, string>;
 }
@@ -270,7 +268,8 @@ export function evaluate(input: EvaluationInput): { report: EvaluationReport; ca
   reasons.push(`错派到另一侧的自动派单每千件 ${candidateMetrics.wrongSidePerThousand}，${against} ${baselineMetrics.wrongSidePerThousand}：${wrongSideOk ? '不多于' : '多于'}现状`);
   if (lost.length) reasons.push(`核心警情参考样例有 ${lost.length} 件被判为非警务`);
   const belowMinimum = unitsBelowMinimum.map((u) => `${name(u.unitCode)} ${u.examples} 条`).join('、');
-  const leftToDutyLists = input.belowMinimumLeftToDutyLists && unitsBelowMinimum.length > 0;
+  // The candidate left those units to the duty lists, rather than learning them (it does when at least two units have enough).
+  const leftToDutyLists = (candidate.data.leftToDutyLists?.length ?? 0) > 0;
   if (leftToDutyLists) reasons.push(`样本不足 ${policy.minExamplesPerUnit} 条的单位暂不由模型学习，仍按职责清单分派：${belowMinimum}`);
   else if (unitsBelowMinimum.length) reasons.push(`样本不足（每个单位至少 ${policy.minExamplesPerUnit} 条）：${belowMinimum}`);
   const activated = recallOk && wrongSideOk && !lost.length && (!unitsBelowMinimum.length || leftToDutyLists);

@@ -1,6 +1,6 @@
 import referenceExamples from './data/reference-examples.json';
 import { evaluate, splitHeldBack, type EvaluationInput, type EvaluationReport } from './evaluation';
-import { train, type TextModel, type TrainingExample } from './model';
+import { countLabels, train, type TextModel, type TrainingExample } from './model';
 import { routingFeatures, type CompiledKnowledge } from './router';
 
 /** The reference examples every training run is also judged on (domain.md §5). */
@@ -27,14 +27,12 @@ export function learn({ examples, compiled, active, policy, names }: LearningInp
   // A unit with too few examples is left to the duty lists, not learned from a handful (its
   // examples still teach police or not); when fewer than two units have enough, the model learns
   // them all, and the gate keeps it for an administrator.
-  const examplesPerUnit: Record<string, number> = {};
-  for (const e of training) examplesPerUnit[e.unitCode] = (examplesPerUnit[e.unitCode] ?? 0) + 1;
+  const examplesPerUnit = countLabels(training);
   const enough = new Set(Object.keys(examplesPerUnit).filter((unit) => examplesPerUnit[unit] >= policy.minExamplesPerUnit));
-  const leftToDutyLists = enough.size >= 2;
   const candidate = train(training, {
     features: (text) => routingFeatures(text, compiled),
     isPolice,
-    learnsUnit: leftToDutyLists ? (unit) => enough.has(unit) : undefined,
+    learnsUnit: enough.size >= 2 ? (unit) => enough.has(unit) : undefined,
   });
   const { report, calibration } = evaluate({
     compiled,
@@ -43,7 +41,6 @@ export function learn({ examples, compiled, active, policy, names }: LearningInp
     heldBack,
     reference: REFERENCE_EXAMPLES.map((e) => ({ ...e, police: isPolice(e.unitCode) })),
     examplesPerUnit,
-    belowMinimumLeftToDutyLists: leftToDutyLists,
     policy,
     names,
   });

@@ -404,7 +404,8 @@ export function train(examples: TrainingExample[], options: TrainingOptions = {}
   return new TextModel({ version, ...data });
 }
 
-function countLabels(examples: readonly Tokenized[]): Record<string, number> {
+/** How many examples each label has. */
+export function countLabels(examples: readonly { unitCode: string }[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const e of examples) counts[e.unitCode] = (counts[e.unitCode] ?? 0) + 1;
   return counts;
