@@ -6,6 +6,7 @@ import reference from '../../src/modules/directory/data/reference-district.json'
 
 const compiled = compileKnowledge(knowledge as Knowledge);
 const at = (content: string, address = '') => route({ content, address }, compiled, null);
+const highestOf = (p: ReadonlyMap<string, number>) => [...p].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
 
 describe('police or not, and which unit (domain.md §5)', () => {
   test.each([
@@ -198,6 +199,21 @@ describe('the learned model', () => {
     const old = new TextModel({ version: 'nb-old', labels: ['A', 'B'], logPriors: [Math.log(0.5), Math.log(0.5)], words: { 路灯: [Math.log(0.9), Math.log(0.1)] }, unseen: [0, 0], trainedOn: 2 });
     // Two words: tempered by 1 + 2/6, so the odds are 9^(2 / (4/3)) = 27 to 1.
     expect(old.predictTokens(['路灯', '路灯']).get('A')).toBeCloseTo(27 / 28, 6);
+  });
+
+  test('words every unit\'s history uses alike lean to no unit, however many more orders one of them was sent', () => {
+    // Complaints went to the property bureau 400 times and to tourism 24 times; each letter says 投诉 and 情况说明.
+    const history = [
+      ...Array.from({ length: 400 }, () => ({ text: '投诉 情况说明 物业 电梯', unitCode: 'A' })),
+      ...Array.from({ length: 24 }, () => ({ text: '投诉 情况说明 景区 门票', unitCode: 'B' })),
+      ...Array.from({ length: 400 }, () => ({ text: '投诉 情况说明 学校 补课', unitCode: 'C' })),
+    ];
+    const model = train(history);
+    const p = model.predict('投诉 情况说明');
+    for (const unit of ['A', 'B', 'C']) expect(p.get(unit)).toBeCloseTo(1 / 3, 2);
+    // Its own words still decide, for the unit sent few orders as for the others.
+    expect(highestOf(model.predict('投诉 景区'))).toBe('B');
+    expect(highestOf(model.predict('投诉 物业'))).toBe('A');
   });
 
   test('confidence means what it says: where a third of the history went elsewhere, the model is about two thirds sure', () => {

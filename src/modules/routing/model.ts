@@ -3,9 +3,15 @@ import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict';
 
 /**
- * A multinomial naive Bayes text model over jieba words, trained from labelled orders
- * (the deployment's closed orders, operator corrections, imported history). Small, fast,
- * serialisable as JSON with a version id.
+ * A naive Bayes text model over jieba words, trained from labelled orders (the deployment's
+ * closed orders, operator corrections, imported history). Small, fast, serialisable as JSON
+ * with a version id.
+ *
+ * The units are learned as complement naive Bayes (Rennie et al. 2003, §3.1): each unit's
+ * weights come from the examples of every other unit, which are many even for a unit with few,
+ * so a unit the history rarely names is not judged on a handful of letters, and no unit's
+ * weights lean on how many examples it happened to get. Police or not is plain naive Bayes with
+ * equal priors (for two labels the two are the same model).
  *
  * Texts are length-normalised (Rennie et al. 2003, "Tackling the poor assumptions of naive
  * Bayes text classifiers"): a text's word counts are scaled to the same Euclidean length, so a
@@ -47,10 +53,15 @@ export interface TextModelData {
   version: string;
   labels: string[];
   logPriors: number[];
-  /** log P(word | label) for each known word. */
+  /**
+   * Each known word's weight for each label: log P(word | label), or, in a complement model,
+   * -log P(word | any other label).
+   */
   words: Record<string, number[]>;
-  /** log P(unseen word | label). */
+  /** The same for a word it does not know (not read: a decision weighs only the words it knows). */
   unseen: number[];
+  /** 'complement': `words` holds complement weights, and `logPriors` are zeros (absent in models trained before). */
+  estimator?: 'complement';
   trainedOn: number;
   /** The Euclidean length every text's word counts were scaled to; absent in models trained on raw counts. */
   textLength?: number;
@@ -94,9 +105,11 @@ const TEXT_LENGTH = 10;
 /**
  * The temperature of a model trained on too few examples to fit one: the one fitted on the
  * 7,457 labelled messages of the routing benchmark. Length-normalised naive Bayes is far too sure
- * of itself at 1 (98 % of texts above 0.8 confidence, 90 % of those right).
+ * of itself at 1 (98 % of texts above 0.8 confidence, 90 % of those right); complement weights,
+ * each learned from the other units together, are flatter and need less.
  */
 const DEFAULT_TEMPERATURE = 8;
+const DEFAULT_COMPLEMENT_TEMPERATURE = 4;
 /** Fitting a temperature needs this many examples: a tenth of them is held back to fit it on. */
 const CALIBRATION_MIN_EXAMPLES = 200;
 const TEMPERATURES = [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32];
@@ -393,9 +406,9 @@ export function train(examples: TrainingExample[], options: TrainingOptions = {}
   const learnsUnit = options.learnsUnit;
   const units = learnsUnit ? tokenized.filter((e) => learnsUnit(e.unitCode)) : tokenized;
   const data: Omit<TextModelData, 'version'> = {
-    ...estimate(units, options),
+    ...estimate(units, options, true),
     trainedOn: tokenized.length,
-    temperature: calibrate(units, options),
+    temperature: calibrate(units, options, false, true),
     examples: countLabels(units),
   };
   if (learnsUnit) data.leftToDutyLists = [...new Set(tokenized.map((e) => e.unitCode))].filter((unit) => !learnsUnit(unit)).sort();
@@ -429,9 +442,10 @@ function trainSide(examples: readonly Tokenized[], isPolice: (label: string) => 
  * The temperature that makes the model's probabilities fit held-back examples best (least log
  * loss): trained on nine tenths, tried on every tenth example (temperature scaling, Guo et al. 2017).
  */
-function calibrate(examples: readonly Tokenized[], options: TrainingOptions, balanced = false): number {
-  if (examples.length < CALIBRATION_MIN_EXAMPLES) return DEFAULT_TEMPERATURE;
-  const estimated = estimate(examples.filter((_, i) => i % 10 !== 0), options);
+function calibrate(examples: readonly Tokenized[], options: TrainingOptions, balanced: boolean, complement = false): number {
+  const fallback = complement ? DEFAULT_COMPLEMENT_TEMPERATURE : DEFAULT_TEMPERATURE;
+  if (examples.length < CALIBRATION_MIN_EXAMPLES) return fallback;
+  const estimated = estimate(examples.filter((_, i) => i % 10 !== 0), options, complement);
   if (balanced) estimated.logPriors = estimated.logPriors.map(() => Math.log(1 / estimated.labels.length));
   const model = new TextModel({ version: 'calibration', ...estimated });
   const heldBack = examples
@@ -441,14 +455,17 @@ function calibrate(examples: readonly Tokenized[], options: TrainingOptions, bal
   // A balanced loss weighs each label's examples as a whole equally: the rare side is not drowned.
   const perLabel = new Map<number, number>();
   for (const e of heldBack) perLabel.set(e.label, (perLabel.get(e.label) ?? 0) + 1);
-  if (balanced && perLabel.size < 2) return DEFAULT_TEMPERATURE;
+  if (balanced && perLabel.size < 2) return fallback;
   const weight = (label: number) => (balanced ? 1 / perLabel.get(label)! : 1);
   const logLoss = (temperature: number) => heldBack.reduce((sum, e) => sum - weight(e.label) * Math.log(Math.max(1e-12, softmax(e.scores, temperature)[e.label])), 0);
   return TEMPERATURES.reduce((best, t) => (logLoss(t) < logLoss(best) ? t : best));
 }
 
-/** Word probabilities per label from length-normalised counts. */
-function estimate(examples: readonly Tokenized[], options: TrainingOptions): Omit<TextModelData, 'version' | 'temperature'> {
+/**
+ * Word weights per label from length-normalised counts: log P(word | label), or with `complement`
+ * -log P(word | the other labels), counted over the other labels' examples together.
+ */
+function estimate(examples: readonly Tokenized[], options: TrainingOptions, complement = false): Omit<TextModelData, 'version' | 'temperature'> {
   const minCount = options.minCount ?? 2;
   const alpha = options.alpha ?? 0.5;
   const labels = [...new Set(examples.map((e) => e.unitCode))].sort();
@@ -471,6 +488,25 @@ function estimate(examples: readonly Tokenized[], options: TrainingOptions): Omi
   const totals = labels.map((_, i) => [...counts.values()].reduce((sum, row) => sum + row[i], 0));
   const vocabulary = counts.size;
   const words: Record<string, number[]> = {};
+  if (complement) {
+    // Each label's weights from everyone else's counts: a word common among the other units
+    // counts against the label. The priors are left out (Rennie et al.); they would bring back
+    // the lean towards the units the history names most.
+    const all = totals.reduce((a, b) => a + b, 0);
+    for (const [token, row] of counts) {
+      const sum = row.reduce((a, b) => a + b, 0);
+      words[token] = row.map((c, i) => -Math.log((sum - c + alpha) / (all - totals[i] + alpha * vocabulary)));
+    }
+    return {
+      labels,
+      logPriors: labels.map(() => 0),
+      words,
+      unseen: totals.map((t) => -Math.log(alpha / (all - t + alpha * vocabulary))),
+      trainedOn: examples.length,
+      textLength: TEXT_LENGTH,
+      estimator: 'complement',
+    };
+  }
   for (const [token, row] of counts) words[token] = row.map((c, i) => Math.log((c + alpha) / (totals[i] + alpha * vocabulary)));
   return {
     labels,
