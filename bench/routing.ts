@@ -344,12 +344,15 @@ function main(): void {
   });
   const spokenCold = spoken(null);
   const spokenTrained = spoken(partnerOnly.model);
+  const spokenStations = spoken(withStations.model);
   out.push(
     'matters as citizens say them on the phone (bench/spoken.ts; "later" was written before the terms that serve it)',
     spokenLine('cold start, first set', spokenCold.first),
     spokenLine('cold start, later set', spokenCold.later),
     spokenLine('partner history, first set', spokenTrained.first),
     spokenLine('partner history, later set', spokenTrained.later),
+    spokenLine('+ demo station orders, first set', spokenStations.first),
+    spokenLine('+ demo station orders, later set', spokenStations.later),
   );
   out.push(`training on ${partner.length} messages: ${trainSeconds.toFixed(1)} s with its evaluation`);
   out.push(
@@ -359,7 +362,7 @@ function main(): void {
   if (compared) out.push(compared);
   process.stdout.write(out.join('\n') + '\n');
   process.stdout.write(
-    `BENCH_RESULT ${JSON.stringify({ threshold: THRESHOLD, target: TARGET, gate: GATE, cold, coldSeen, coldUnseen, scenarios: [partnerOnly, withStations, withHandled].map(({ name, inForce, forced, gate }) => ({ name, inForce, forced, gate })), spoken: { cold: spokenCold, partnerHistory: spokenTrained }, ...speed })}\n`,
+    `BENCH_RESULT ${JSON.stringify({ threshold: THRESHOLD, target: TARGET, gate: GATE, cold, coldSeen, coldUnseen, scenarios: [partnerOnly, withStations, withHandled].map(({ name, inForce, forced, gate }) => ({ name, inForce, forced, gate })), spoken: { cold: spokenCold, partnerHistory: spokenTrained, withStations: spokenStations }, ...speed })}\n`,
   );
 }
 

@@ -92,27 +92,37 @@ export interface SpokenFigures {
   decidedPolice: number;
   /** Police matters the router would dispatch by itself to a partner agency. */
   autoToPartner: number;
+  /** Police matters it would dispatch by itself to a police unit; the others wait for an operator. */
+  autoToPolice: number;
+  /** Police matters held for an operator because the learned side vote disagreed with the duty lists. */
+  heldOnDisagreement: number;
   partner: number;
   decidedPartner: number;
+  /** Partner matters it would dispatch by itself. */
+  partnerAuto: number;
 }
 
 /** How the router decides the spoken matters of one set with this model (or the duty lists alone). */
 export function spokenFigures(rows: [string, boolean][], compiled: CompiledKnowledge, model: TextModel | null, policy: RouterPolicy, threshold: number): SpokenFigures {
-  const f: SpokenFigures = { police: 0, decidedPolice: 0, autoToPartner: 0, partner: 0, decidedPartner: 0 };
+  const f: SpokenFigures = { police: 0, decidedPolice: 0, autoToPartner: 0, autoToPolice: 0, heldOnDisagreement: 0, partner: 0, decidedPartner: 0, partnerAuto: 0 };
   for (const [content, police] of rows) {
     const d = route({ content }, compiled, model, { policy });
+    const auto = dispatchesItself(d, threshold);
     if (police) {
       f.police++;
       if (d.police) f.decidedPolice++;
-      else if (dispatchesItself(d, threshold)) f.autoToPartner++;
+      if (auto && d.police) f.autoToPolice++;
+      else if (auto) f.autoToPartner++;
+      if (d.hold === 'side_disagreement') f.heldOnDisagreement++;
     } else {
       f.partner++;
       if (!d.police) f.decidedPartner++;
+      if (auto) f.partnerAuto++;
     }
   }
   return f;
 }
 
 export const spokenLine = (name: string, f: SpokenFigures): string =>
-  `  ${name}: police matters decided police ${f.decidedPolice} of ${f.police}, dispatched by itself to a partner agency ${f.autoToPartner}` +
-  (f.partner ? `; partner matters decided partner ${f.decidedPartner} of ${f.partner}` : '');
+  `  ${name}: police matters decided police ${f.decidedPolice} of ${f.police}, dispatched by itself to a police unit ${f.autoToPolice}, to a partner agency ${f.autoToPartner}, held on a side disagreement ${f.heldOnDisagreement}` +
+  (f.partner ? `; partner matters decided partner ${f.decidedPartner} of ${f.partner}, dispatched by itself ${f.partnerAuto}` : '');

@@ -193,7 +193,7 @@ describe(`a model earns activation (${storage})`, () => {
     expect((await models()).find((m) => m.active)!.version).toBe(first.version);
   });
 
-  test('a model that has seen a few dozen police orders, under routing.minExamplesPerSide, may hold an order it disagrees on but never decides the side alone', async () => {
+  test('a model that has seen a few dozen police orders, under routing.minExamplesPerSide, may hold an order it disagrees on but never decides the side alone, and says nothing of matters its police orders share no word with', async () => {
     await setting('routing.minExamplesPerUnit', 1);
     await setting('routing.autoDispatchThreshold', 0);
     // 50 police orders (40 after the held-back fifth): a quarter of the minimum of 100 or more, not all of it.
@@ -205,8 +205,12 @@ describe(`a model earns activation (${storage})`, () => {
     const held = await preview('楼下广场舞音响太吵', '长清区文昌街道');
     expect(held).toMatchObject({ hold: 'side_disagreement', evidence: { side: { decidedBy: 'rules_and_model', agree: false } } });
     expect(held.reasons.join('')).toContain('只作提示，不单独定性');
+    // It speaks only about what it has seen: its fights share no word with a swindle that plays
+    // music to draw the elderly in, so it says nothing there, and the duty lists send the swindle to the police.
+    const swindle = await preview('放音乐招揽老人听课，其实是电信诈骗，让转账两万元');
+    expect(swindle).toMatchObject({ police: true, hold: null, leadUnitCode: 'CQ-JZ', evidence: { side: { decidedBy: 'rules', model: null } } });
     // Where the duty lists say nothing, its vote is not enough to decide: an operator does.
-    const silent = await preview('两伙人在门口又来了');
+    const silent = await preview('两伙人在广场又来了');
     expect(silent).toMatchObject({ hold: 'side_unknown', evidence: { side: { decidedBy: 'default' } } });
     expect(silent.evidence.side.model).not.toBeNull();
   });

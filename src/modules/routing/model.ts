@@ -300,6 +300,15 @@ export class TextModel {
     return tokens.rowsIn(this.vocabulary).some((row) => row >= 0);
   }
 
+  /** Whether any of these tokens occurred in the examples of this label (a word's weight above that of an unseen word). */
+  sawAnyWithLabel(tokens: WeighedTokens, label: string): boolean {
+    const i = this.data.labels.indexOf(label);
+    if (i < 0) return false;
+    const width = this.data.labels.length;
+    const unseen = this.data.unseen[i];
+    return tokens.rowsIn(this.vocabulary).some((row) => row >= 0 && this.table[row * width + i] > unseen);
+  }
+
   predictTokens(tokens: readonly string[] | WeighedTokens): Map<string, number> {
     const { labels, temperature } = this.data;
     const weighed = this.weigh(tokens);
