@@ -100,7 +100,7 @@ export const SETTING: Record<string, { group: string; title: string; meaning: st
   'reports.documentPrefix': { group: '通报', title: '通报文号字头', meaning: '通报文号的字头：如“长公热”得“长公热月通〔2026〕7号”“长公热季通〔2026〕3号”' },
   'routing.autoDispatchThreshold': { group: '智能分派', title: '自动派单置信度', meaning: '分派置信度（0–1）达到此值即自动派单，低于此值进入分派队列；大于 1 则全部人工分派' },
   'routing.targetAccuracy': { group: '智能分派', title: '自动派单目标准确率', meaning: '希望自动派单达到的准确率（0.5–1，如 0.97）：启用已评估模型时，按其留出样本曲线推算门槛；不设置则按“自动派单置信度”' },
-  'routing.minExamplesPerSide': { group: '智能分派', title: '模型参与涉警判断的最少样本（每侧）', meaning: '模型须学过涉警、非警务各至少这么多样本，其“是否涉警”的判断才能单独定性；达到四分之一时，只用于与职责词不一致时转人工、或降低置信度' },
+  'routing.minExamplesPerSide': { group: '智能分派', title: '模型参与涉警判断的最少样本（每侧）', meaning: '模型须学过涉警、非警务各至少这么多样本，其“是否涉警”的判断才能单独定性；达到四分之一时，只用于与职责词不一致时转人工、或降低置信度，且只在被否定的一侧学过的样本与来件有相同词语时才算数' },
   'routing.minExamplesPerUnit': {
     group: '智能分派',
     title: '模型学习一个单位的最少样本',

@@ -34,7 +34,7 @@ export const SETTINGS = {
     schema: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     default: 100,
     description:
-      'Examples of police matters and of partner matters a model must have learned before its vote on police or not may decide the side where the duty lists say nothing (and before it votes on the units of that side); from a quarter of this, the vote may only hold an order it disagrees on for an operator, or lower a confidence',
+      'Examples of police matters and of partner matters a model must have learned before its vote on police or not may decide the side where the duty lists say nothing (and before it votes on the units of that side); from a quarter of this, the vote may only hold an order it disagrees on for an operator, or lower a confidence, and only when the side it votes against shares a word with the text',
   },
   /** A model learns a unit only from this many examples; a unit with fewer stays with the duty lists. */
   'routing.minExamplesPerUnit': {
