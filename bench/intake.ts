@@ -4,7 +4,7 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { createThrowawayDatabase, createToken, PG, percentile, post, psql, startService } from './support';
+import { createThrowawayDatabase, createToken, machineCpuTicks, PG, percentile, post, processCpuMicros, psql, startService } from './support';
 
 /** Removes the jobs the run queued. */
 async function dropRedisKeys(prefix: string): Promise<void> {
@@ -77,6 +77,23 @@ async function load(baseUrls: string[], route: string, token: string, run: strin
   return { latencies, failures };
 }
 
+/**
+ * From `measureFrom` until the returned function is called: the CPU time these processes used,
+ * and the share of the machine's CPU that was busy (the load generator, PostgreSQL and Redis share it).
+ */
+function cpuWindow(pids: number[], measureFrom: number): () => { micros: number; machineBusy: number } {
+  const sample = () => ({ micros: pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0), machine: machineCpuTicks() });
+  let start: ReturnType<typeof sample> | undefined;
+  const timer = setTimeout(() => (start = sample()), Math.max(0, measureFrom - Date.now()));
+  return () => {
+    clearTimeout(timer);
+    const end = sample();
+    start ??= end;
+    const total = end.machine.total - start.machine.total;
+    return { micros: end.micros - start.micros, machineBusy: total ? (end.machine.busy - start.machine.busy) / total : 0 };
+  };
+}
+
 /** A table shaped like work_orders, with its indexes, for the baselines. */
 function createPlainTable(database: string): void {
   psql(
@@ -140,15 +157,19 @@ async function main(): Promise<void> {
     const token = await createToken(services[0], 'operator');
     const run = Date.now().toString(36);
     let measureFrom = Date.now() + WARMUP_SECONDS * 1000;
+    const serviceCpu = cpuWindow(services.map((s) => s.pid), measureFrom);
     const service = await load(services.map((s) => s.baseUrl), '/api/v1/work-orders', token, run, measureFrom, measureFrom + SECONDS * 1000);
     const serviceSeconds = (Date.now() - measureFrom) / 1000;
+    const serviceUsed = serviceCpu();
     await Promise.all(services.splice(0).map((s) => s.stop()));
 
     const bare = await startService({ DATABASE_URL: db.url }, 'none', './bare-route.js');
     services.push(bare);
     measureFrom = Date.now() + WARMUP_SECONDS * 1000;
+    const bareCpu = cpuWindow([bare.pid], measureFrom);
     const floor = await load([bare.baseUrl], '/orders', 'none', `${run}b`, measureFrom, measureFrom + SECONDS * 1000);
     const bareSeconds = (Date.now() - measureFrom) / 1000;
+    const bareUsed = bareCpu();
     await Promise.all(services.splice(0).map((s) => s.stop()));
 
     const baseline = pgbench(db.name);
@@ -165,7 +186,10 @@ async function main(): Promise<void> {
       p99Ms: s.p99Ms,
       maxMs: s.maxMs,
       failures: Object.fromEntries(service.failures),
-      bareRoute: { ...b, failures: Object.fromEntries(floor.failures) },
+      // CPU time of the API process(es) per order answered, and how busy the whole machine was meanwhile.
+      cpuMicrosPerOrder: Math.round(serviceUsed.micros / Math.max(1, service.latencies.length)),
+      machineBusy: Number(serviceUsed.machineBusy.toFixed(2)),
+      bareRoute: { ...b, failures: Object.fromEntries(floor.failures), cpuMicrosPerRequest: Math.round(bareUsed.micros / Math.max(1, floor.latencies.length)), machineBusy: Number(bareUsed.machineBusy.toFixed(2)) },
       pgbenchTps: Math.round(baseline),
       ratio: Number((s.perSecond / baseline).toFixed(2)),
       ratioToBareRoute: Number((s.perSecond / b.perSecond).toFixed(2)),
@@ -178,8 +202,10 @@ async function main(): Promise<void> {
         `  orders/s        ${result.ordersPerSecond}`,
         `  latency ms      p50 ${s.p50Ms}   p90 ${s.p90Ms}   p99 ${s.p99Ms}   max ${s.maxMs}`,
         `  failures        ${service.failures.size ? JSON.stringify(result.failures) : 'none'}`,
+        `  API CPU         ${result.cpuMicrosPerOrder} µs an order; the machine's two cores ${Math.round(100 * result.machineBusy)} % busy`,
         `baseline 1: a bare fastify route, one INSERT through pg per request (no auth, no schema, no event, no queue)`,
         `  orders/s        ${b.perSecond}   p50 ${b.p50Ms}   p99 ${b.p99Ms}`,
+        `  its CPU         ${result.bareRoute.cpuMicrosPerRequest} µs a request; the machine ${Math.round(100 * result.bareRoute.machineBusy)} % busy`,
         `baseline 2: pgbench, same database, ${CONNECTIONS} clients, one prepared single-row INSERT per transaction`,
         `  into a table with work_orders' columns and indexes (no event row, no HTTP)`,
         `  tps             ${result.pgbenchTps}`,

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -38,7 +39,28 @@ export async function freePort(): Promise<number> {
 export interface RunningService {
   baseUrl: string;
   adminToken: string;
+  /** The service process's id, to read its CPU time (`processCpuMicros`). */
+  pid: number;
   stop(): Promise<void>;
+}
+
+/** The kernel's clock ticks per second for /proc's CPU times (USER_HZ: 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** CPU time (user + system) a process has used so far, in microseconds, from /proc (Linux). */
+export function processCpuMicros(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing parenthesis.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS);
+}
+
+/** The machine's busy and total CPU time so far, in clock ticks, from /proc/stat. */
+export function machineCpuTicks(): { busy: number; total: number } {
+  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const ticks = values.map(Number);
+  const idle = ticks[3] + ticks[4];
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
 }
 
 /**
@@ -67,6 +89,7 @@ export async function startService(env: Record<string, string>, adminToken = `be
   return {
     baseUrl,
     adminToken,
+    pid: child.pid!,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());
