@@ -58,7 +58,7 @@ export interface TextModelData {
    * -log P(word | any other label).
    */
   words: Record<string, number[]>;
-  /** The same for a word it does not know (not read: a decision weighs only the words it knows). */
+  /** The same for a word it does not know: a decision weighs only the words it knows, and a known word above this was seen with the label. */
   unseen: number[];
   /** 'complement': `words` holds complement weights, and `logPriors` are zeros (absent in models trained before). */
   estimator?: 'complement';
