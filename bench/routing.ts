@@ -179,11 +179,13 @@ interface Scenario {
   examples: number;
 }
 
-function scenario(name: string, rows: Row[], examples: TrainingExample[]): Scenario & { model: TextModel } {
+function scenario(name: string, rows: Row[], examples: TrainingExample[]): Scenario & { model: TextModel; inForceModel: TextModel | null; inForceThreshold: number } {
   const { inForce, model, report } = trainAsService(examples);
   const threshold = (m: TextModel | null) => effectiveThreshold(dispatch, m ? report.curve : null);
   return {
     name,
+    inForceModel: inForce,
+    inForceThreshold: threshold(inForce),
     inForce: figures(decide(rows, inForce, threshold(inForce)), threshold(inForce)),
     forced: inForce ? null : figures(decide(rows, model, threshold(model)), threshold(model)),
     gate: `${report.gate.activated ? 'activated' : 'kept'}: ${report.gate.reasons.join('；')}`,
@@ -324,6 +326,10 @@ function main(): void {
   const withHandled = folded('4. partner history + handled-dev police messages as the centre\'s own dispatches (5 folds)', rows, partner, handledRaw);
   const compared = sameDecisions(rows, partnerOnly.model);
   const speed = throughput(partnerOnly.model);
+  // The trained router on the half the duty lists were written without: the model in force after scenario 2.
+  const unseenRows = rows.filter((r) => unseen(r.id));
+  const partnerThreshold = partnerOnly.inForceThreshold;
+  const trainedUnseen = figures(decide(unseenRows, partnerOnly.inForceModel, partnerThreshold), partnerThreshold);
 
   const out: string[] = [
     `threshold ${THRESHOLD}${TARGET ? `, target accuracy ${TARGET}` : ''}; gate: ${GATE.minExamplesPerSide} examples per side, ${GATE.minExamplesPerUnit} per unit`,
@@ -337,6 +343,7 @@ function main(): void {
     out.push(`${s.name} (${s.examples} examples; model ${s.gate})`);
     out.push(line('in force afterwards', s.inForce));
     if (s.forced) out.push(line('the new model forced active', s.forced));
+    if (s === partnerOnly) out.push(line(`in force afterwards, on the half not seen while writing the duty lists (${unseenRows.length})`, trainedUnseen));
   }
   const spoken = (model: TextModel | null) => ({
     first: spokenFigures(SPOKEN.first.map((t) => [t, true]), compiled, model, routerPolicy, THRESHOLD),
@@ -362,7 +369,7 @@ function main(): void {
   if (compared) out.push(compared);
   process.stdout.write(out.join('\n') + '\n');
   process.stdout.write(
-    `BENCH_RESULT ${JSON.stringify({ threshold: THRESHOLD, target: TARGET, gate: GATE, cold, coldSeen, coldUnseen, scenarios: [partnerOnly, withStations, withHandled].map(({ name, inForce, forced, gate }) => ({ name, inForce, forced, gate })), spoken: { cold: spokenCold, partnerHistory: spokenTrained, withStations: spokenStations }, ...speed })}\n`,
+    `BENCH_RESULT ${JSON.stringify({ threshold: THRESHOLD, target: TARGET, gate: GATE, cold, coldSeen, coldUnseen, trainedUnseen, scenarios: [partnerOnly, withStations, withHandled].map(({ name, inForce, forced, gate }) => ({ name, inForce, forced, gate })), spoken: { cold: spokenCold, partnerHistory: spokenTrained, withStations: spokenStations }, ...speed })}\n`,
   );
 }
 
