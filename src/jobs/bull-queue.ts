@@ -3,6 +3,15 @@ import type { FastifyBaseLogger } from 'fastify';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { OUTAGE_RETRY, JOB_NAMES, type EnqueueOptions, type JobData, type JobHandlers, type JobName, type JobQueue } from './catalogue';
 
+/**
+ * How long jobs being queued wait for Redis before their callers are told it is away. The work
+ * they stand for is already committed, and the sweep queues it again from the database; a
+ * request that queues a job after its commit (intake's routing job) answers no later than this.
+ */
+const ENQUEUE_TIMEOUT_MS = 5_000;
+/** ioredis's states once a connection is lost: a command would wait in its offline queue until Redis is back, minutes perhaps. */
+const REDIS_AWAY = new Set(['reconnecting', 'close', 'end']);
+
 /** Jobs on Redis through bull; any number of API processes enqueue and worker processes consume. */
 export class BullQueue implements JobQueue {
   readonly kind = 'bull' as const;
@@ -34,7 +43,14 @@ export class BullQueue implements JobQueue {
   private addPending(): void {
     const jobs = this.pending;
     this.pending = [];
-    this.queue
+    const fail = (err: unknown) => jobs.forEach((j) => j.reject(err));
+    const status = this.queue.client.status;
+    if (REDIS_AWAY.has(status)) return fail(new Error(`Redis is away (${status}): the sweep queues these jobs again`));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not take the jobs in ${ENQUEUE_TIMEOUT_MS} ms: the sweep queues them again`)), ENQUEUE_TIMEOUT_MS);
+    });
+    const added = this.queue
       .addBulk(
         jobs.map((j) => ({
           name: j.name,
@@ -52,10 +68,14 @@ export class BullQueue implements JobQueue {
             backoff: { type: 'exponential', delay: OUTAGE_RETRY.firstDelayMs },
           },
         })),
-      )
+      );
+    // Should Redis take them after all, the sweep's copies are the same jobs under the same ids.
+    added.catch(() => undefined);
+    Promise.race([added, timeout])
+      .finally(() => clearTimeout(timer))
       .then(
         () => jobs.forEach((j) => j.resolve()),
-        (err: unknown) => jobs.forEach((j) => j.reject(err)),
+        fail,
       );
   }
 
