@@ -1,6 +1,7 @@
 import Bull from 'bull';
 import type { FastifyBaseLogger } from 'fastify';
 import { isDatabaseUnavailable } from '../db/unavailable';
+import { withTimeout } from '../timeout';
 import { OUTAGE_RETRY, JOB_NAMES, type EnqueueOptions, type JobData, type JobHandlers, type JobName, type JobQueue } from './catalogue';
 
 /**
@@ -46,12 +47,9 @@ export class BullQueue implements JobQueue {
     const fail = (err: unknown) => jobs.forEach((j) => j.reject(err));
     const status = this.queue.client.status;
     if (REDIS_AWAY.has(status)) return fail(new Error(`Redis is away (${status}): the sweep queues these jobs again`));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not take the jobs in ${ENQUEUE_TIMEOUT_MS} ms: the sweep queues them again`)), ENQUEUE_TIMEOUT_MS);
-    });
-    const added = this.queue
-      .addBulk(
+    // Should Redis take them after the timeout after all, the sweep's copies are the same jobs under the same ids.
+    void withTimeout(
+      this.queue.addBulk(
         jobs.map((j) => ({
           name: j.name,
           data: j.data,
@@ -68,15 +66,10 @@ export class BullQueue implements JobQueue {
             backoff: { type: 'exponential', delay: OUTAGE_RETRY.firstDelayMs },
           },
         })),
-      );
-    // Should Redis take them after all, the sweep's copies are the same jobs under the same ids.
-    added.catch(() => undefined);
-    Promise.race([added, timeout])
-      .finally(() => clearTimeout(timer))
-      .then(
-        () => jobs.forEach((j) => j.resolve()),
-        fail,
-      );
+      ),
+      ENQUEUE_TIMEOUT_MS,
+      `Redis did not take the jobs in ${ENQUEUE_TIMEOUT_MS} ms: the sweep queues them again`,
+    ).then(() => jobs.forEach((j) => j.resolve()), fail);
   }
 
   consume(handlers: JobHandlers): void {

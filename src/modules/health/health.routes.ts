@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../../db/database';
 import type { JobQueue } from '../../jobs/catalogue';
+import { withTimeout } from '../../timeout';
 
 const Status = Type.Object({
   status: Type.String(),
@@ -42,13 +43,3 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Database; jobs: JobQu
     },
   });
 };
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]);
-}
