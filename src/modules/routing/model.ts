@@ -417,7 +417,7 @@ export function train(examples: TrainingExample[], options: TrainingOptions = {}
   const data: Omit<TextModelData, 'version'> = {
     ...estimate(units, options, true),
     trainedOn: tokenized.length,
-    temperature: calibrate(units, options, false, true),
+    temperature: calibrate(units, options, { complement: true }),
     examples: countLabels(units),
   };
   if (learnsUnit) data.leftToDutyLists = [...new Set(tokenized.map((e) => e.unitCode))].filter((unit) => !learnsUnit(unit)).sort();
@@ -444,14 +444,14 @@ function trainSide(examples: readonly Tokenized[], isPolice: (label: string) => 
   const sided = examples.map((e) => ({ tokens: e.tokens, unitCode: isPolice(e.unitCode) ? POLICE_SIDE : PARTNER_SIDE }));
   const estimated = estimate(sided, options);
   const balanced = { ...estimated, logPriors: estimated.labels.map(() => Math.log(1 / estimated.labels.length)) };
-  return { version: 'side', ...balanced, temperature: calibrate(sided, options, true), examples: countLabels(sided) };
+  return { version: 'side', ...balanced, temperature: calibrate(sided, options, { balanced: true }), examples: countLabels(sided) };
 }
 
 /**
  * The temperature that makes the model's probabilities fit held-back examples best (least log
  * loss): trained on nine tenths, tried on every tenth example (temperature scaling, Guo et al. 2017).
  */
-function calibrate(examples: readonly Tokenized[], options: TrainingOptions, balanced: boolean, complement = false): number {
+function calibrate(examples: readonly Tokenized[], options: TrainingOptions, { balanced = false, complement = false } = {}): number {
   const fallback = complement ? DEFAULT_COMPLEMENT_TEMPERATURE : DEFAULT_TEMPERATURE;
   if (examples.length < CALIBRATION_MIN_EXAMPLES) return fallback;
   const estimated = estimate(examples.filter((_, i) => i % 10 !== 0), options, complement);
@@ -496,33 +496,26 @@ function estimate(examples: readonly Tokenized[], options: TrainingOptions, comp
   for (const token of counts.keys()) if (seen.get(token)! < minCount) counts.delete(token);
   const totals = labels.map((_, i) => [...counts.values()].reduce((sum, row) => sum + row[i], 0));
   const vocabulary = counts.size;
+  // Each label's weights are read from its own counts, or with `complement` from everyone else's
+  // (a word common among the other units then counts against the label). Complement models
+  // leave the priors out (Rennie et al.): they would bring back the lean towards the units the
+  // history names most.
+  const all = totals.reduce((a, b) => a + b, 0);
+  const countOf = (c: number, sum: number) => (complement ? sum - c : c);
+  const totalOf = (i: number) => (complement ? all - totals[i] : totals[i]);
+  const sign = complement ? -1 : 1;
   const words: Record<string, number[]> = {};
-  if (complement) {
-    // Each label's weights from everyone else's counts: a word common among the other units
-    // counts against the label. The priors are left out (Rennie et al.); they would bring back
-    // the lean towards the units the history names most.
-    const all = totals.reduce((a, b) => a + b, 0);
-    for (const [token, row] of counts) {
-      const sum = row.reduce((a, b) => a + b, 0);
-      words[token] = row.map((c, i) => -Math.log((sum - c + alpha) / (all - totals[i] + alpha * vocabulary)));
-    }
-    return {
-      labels,
-      logPriors: labels.map(() => 0),
-      words,
-      unseen: totals.map((t) => -Math.log(alpha / (all - t + alpha * vocabulary))),
-      trainedOn: examples.length,
-      textLength: TEXT_LENGTH,
-      estimator: 'complement',
-    };
+  for (const [token, row] of counts) {
+    const sum = row.reduce((a, b) => a + b, 0);
+    words[token] = row.map((c, i) => sign * Math.log((countOf(c, sum) + alpha) / (totalOf(i) + alpha * vocabulary)));
   }
-  for (const [token, row] of counts) words[token] = row.map((c, i) => Math.log((c + alpha) / (totals[i] + alpha * vocabulary)));
   return {
     labels,
-    logPriors: docCounts.map((c) => Math.log((c + 1) / (examples.length + labels.length))),
+    logPriors: complement ? labels.map(() => 0) : docCounts.map((c) => Math.log((c + 1) / (examples.length + labels.length))),
     words,
-    unseen: totals.map((t) => Math.log(alpha / (t + alpha * vocabulary))),
+    unseen: labels.map((_, i) => sign * Math.log(alpha / (totalOf(i) + alpha * vocabulary))),
     trainedOn: examples.length,
     textLength: TEXT_LENGTH,
+    ...(complement && { estimator: 'complement' as const }),
   };
 }
