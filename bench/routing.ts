@@ -113,6 +113,12 @@ interface Figures {
   policeF1: number;
   autoShare: number;
   autoAccuracy: number;
+  /**
+   * The accuracy of the half of all decisions the router is surest of, among those it would
+   * dispatch at any threshold (no hold): whether a threshold that sends half out by itself at
+   * 0.95 exists, whatever threshold the service derived.
+   */
+  surestHalfAccuracy: number;
   wrongSidePerThousand: number;
   threshold: number;
 }
@@ -147,6 +153,7 @@ function figures(scored: Scored[], threshold: number): Figures {
     policeF1: round((2 * precision * recall) / Math.max(1e-9, precision + recall)),
     autoShare: round(auto.length / scored.length),
     autoAccuracy: round(judged.filter(right).length / Math.max(1, judged.length)),
+    surestHalfAccuracy: round(surestHalf(scored)),
     wrongSidePerThousand: round((1000 * wrongSide) / scored.length, 1),
     threshold,
   };
@@ -156,6 +163,15 @@ const compiled = compileKnowledge(knowledge as Knowledge);
 const names = new Map(reference.units.map((u) => [u.code, u.name]));
 const routerPolicy: RouterPolicy = { minExamplesPerSide: GATE.minExamplesPerSide };
 const dispatch: DispatchPolicy = { threshold: THRESHOLD, targetAccuracy: TARGET };
+
+function surestHalf(scored: Scored[]): number {
+  const surest = scored
+    .filter((s) => s.d.hold === null && s.d.leadUnitCode !== null)
+    .sort((a, b) => b.d.confidence - a.d.confidence)
+    .slice(0, Math.ceil(scored.length / 2))
+    .filter((s) => s.row.accepted.length);
+  return surest.filter(right).length / Math.max(1, surest.length);
+}
 
 function decide(rows: Row[], model: TextModel | null, threshold: number): Scored[] {
   return rows.map((row) => {
@@ -297,7 +313,7 @@ function line(label: string, f: Figures): string {
     `  ${label}`,
     `    agency-group accuracy ${f.agencyGroupAccuracy}   macro-F1 ${f.macroF1}`,
     `    police precision ${f.policePrecision}   recall ${f.policeRecall}   F1 ${f.policeF1}`,
-    `    dispatched automatically ${f.autoShare} (threshold ${f.threshold}), their accuracy ${f.autoAccuracy}`,
+    `    dispatched automatically ${f.autoShare} (threshold ${f.threshold}), their accuracy ${f.autoAccuracy}; the surest half's accuracy ${f.surestHalfAccuracy}`,
     `    wrong-side automatic dispatches ${f.wrongSidePerThousand} per 1,000`,
   ].join('\n');
 }

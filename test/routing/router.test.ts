@@ -1,6 +1,6 @@
 import knowledge from '../../src/modules/routing/data/knowledge.json';
 import referenceExamples from '../../src/modules/routing/data/reference-examples.json';
-import { TextModel, tokenize, train, WeighedTokens } from '../../src/modules/routing/model';
+import { TextModel, tokenize, train, WeighedTokens, wordPairs } from '../../src/modules/routing/model';
 import { compileKnowledge, findPlace, matchTerms, route, routingFeatures, type Knowledge } from '../../src/modules/routing/router';
 import reference from '../../src/modules/directory/data/reference-district.json';
 
@@ -216,6 +216,21 @@ describe('the learned model', () => {
     expect(highestOf(model.predict('投诉 物业'))).toBe('A');
   });
 
+  test('a longer word the history never used whole is read by its parts, which are never given as a reason', () => {
+    const history = [
+      ...['乱 停车 堵路', '停车 收费 太贵', '停车场 收费 不合理'].map((text) => ({ text, unitCode: 'A' })),
+      ...['路灯 不亮', '井盖 丢失', '道路 破损 积水'].map((text) => ({ text, unitCode: 'B' })),
+    ];
+    const model = train(history, { minCount: 1 });
+    const text = '小区停车位不够'; // 小区 and 停车位: neither in the history, 停车 is
+    expect(tokenize(text)).toContain('停车位');
+    expect(model.predict(text).get('A')).toBeGreaterThan(0.75);
+    expect(model.explain(text, 'A')).toEqual([]);
+    // A model stored before it learned pairs reads whole words, as when it was trained: here none it knows.
+    const wordsOnly = new TextModel({ ...model.data, wordPairs: undefined });
+    expect(wordsOnly.predict(text).get('A')).toBeCloseTo(0.5, 6);
+  });
+
   test('confidence means what it says: where a third of the history went elsewhere, the model is about two thirds sure', () => {
     // Street lights went to unit A two times in three, manholes to unit B two times in three.
     const history = Array.from({ length: 200 }, (_, k) => [
@@ -234,7 +249,7 @@ describe('the learned model', () => {
       ...['公司 拖欠工资 不发', '拖欠 农民工 工资', '单位 不交 社保', '工资 拖欠 三个月'].map((text) => ({ text, unitCode: 'CQ-RS' })),
       ...['物业 乱收费', '物业费 上涨', '开发商 延期 交房', '小区 物业 不作为'].map((text) => ({ text, unitCode: 'CQ-ZJ' })),
     ];
-    const text = '超市卖过期食品'; // words the centre's history never used, but the market regulator's duty terms
+    const text = '超市卖过期的面包'; // words the centre's history never used, whole or in part, but the market regulator's duty terms
     expect(at(text).leadUnitCode).toBe('CQ-SCJG');
     const withEvidence = train(centre, { minCount: 1, features: (t) => routingFeatures(t, compiled) });
     expect(route({ content: text }, compiled, withEvidence, { policy: { minExamplesPerSide: 1 } }).leadUnitCode).toBe('CQ-WJ');
@@ -322,11 +337,14 @@ describe('the fast paths decide as the plain ones (issue 10: same decisions, onl
     const copy = model.withCalibration({ from: [0, 0.5], to: [0.2, 0.9] });
     for (const text of texts.slice(0, 100)) {
       const tokens = routingFeatures(text, compiled);
-      const weighed = new WeighedTokens(tokens, model.data.textLength);
-      expect(model.scores(weighed)).toEqual(plainScores(model, tokens));
+      // The unit model reads the character pairs of the longer words beside the words themselves; the side model, the words.
+      const features = [...tokens, ...wordPairs(tokens)];
+      const weighed = new WeighedTokens(tokens, model.data.textLength, true);
+      expect(model.scores(weighed)).toEqual(plainScores(model, features));
       expect(model.side!.scores(weighed)).toEqual(plainScores(model.side!, tokens));
+      expect(model.scores(tokens)).toEqual(plainScores(model, features));
       expect(copy.predictTokens(tokens)).toEqual(model.predictTokens(weighed));
-      expect(model.knowsAny(weighed)).toBe(tokens.some((t) => t in model.data.words));
+      expect(model.knowsAny(weighed)).toBe(features.some((t) => t in model.data.words));
     }
     expect(copy.calibrated(0.6)).toBe(0.9);
   });

@@ -1,4 +1,4 @@
-import { PARTNER_SIDE, POLICE_SIDE, tokenize, WeighedTokens, type TextModel } from './model';
+import { PARTNER_SIDE, POLICE_SIDE, tokenize, type TextModel } from './model';
 
 /**
  * The router (domain.md §1, §5): from an order's text, address and platform category to
@@ -477,8 +477,9 @@ export function route(input: RoutingInput, compiled: CompiledKnowledge, model?: 
   // 1. Police or not, before any unit: the duty lists, and a learned vote once the model has seen
   // enough of each side. The vote is the balanced police-or-not model's, never the unit model's
   // share of police labels, which only says how many police orders the centre has taught it.
-  // Segmented once, counted and scaled once, for both models.
-  const tokens = model ? new WeighedTokens(routingFeatures(text, compiled, matches), model.data.textLength) : null;
+  // Segmented once, counted and scaled once, for both models (the side model, which learns whole
+  // words only, reads the same tokens without their pairs).
+  const tokens = model ? model.weigh(routingFeatures(text, compiled, matches)) : null;
   const sideModel = model?.side ?? null;
   const fewestOfASide = sideModel ? Math.min(sideModel.examplesOf('police'), sideModel.examplesOf('partner')) : 0;
   const sideVoteHeard = sideModel !== null && fewestOfASide >= policy.minExamplesPerSide * CAUTIOUS_SHARE && sideModel.knowsAny(tokens!);
