@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { loggerOptions } from '../src/app';
 import { startTestApp, bearer, intakeBody, type TestApp } from './support/app';
 import { postgresBinDir, ThrowawayPostgres } from './support/throwaway-postgres';
 
@@ -37,12 +39,15 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
 describeWithCluster(`PostgreSQL stopping and starting again under intake${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let pg: ThrowawayPostgres;
   let t: TestApp;
+  /** What the service logged, as it would reach the operators' log collector. */
+  const logged: string[] = [];
 
   beforeAll(async () => {
     pg = await ThrowawayPostgres.create(bin!);
     await pg.start();
     // The sweep runs often, so that the test sees it live through the outage.
-    t = await startTestApp({ DATABASE_URL: pg.url, SWEEP_INTERVAL_MS: '250', AUTH_CACHE_MS: '0' });
+    const stream = new Writable({ write: (chunk, _encoding, done) => (logged.push(String(chunk)), done()) });
+    t = await startTestApp({ DATABASE_URL: pg.url, SWEEP_INTERVAL_MS: '250', AUTH_CACHE_MS: '0' }, { ...(loggerOptions('warn') as object), stream });
     await t.reset();
   }, 120_000);
 
@@ -73,6 +78,9 @@ describeWithCluster(`PostgreSQL stopping and starting again under intake${skipRe
       }
     };
     const count = (p: Phase, status?: number) => answers.filter((a) => a.phase === p && (status === undefined || a.status === status)).length;
+    // The change feed LISTENs, as it does once a browser streams (GET /api/v1/events).
+    await t.app.eventFeed.start();
+    expect(t.app.eventFeed.listening).toBe(true);
     const clients = Array.from({ length: 6 }, () => client());
 
     await until('orders taken in before the outage', () => count('before', 201) >= 30);
@@ -80,6 +88,8 @@ describeWithCluster(`PostgreSQL stopping and starting again under intake${skipRe
     await pg.stop();
     phase = 'down';
     await until('answers while the database is down', () => count('down') >= 30);
+    // Down for longer than the change feed's first try to LISTEN again.
+    await until('the change feed failing to LISTEN while the database is down', () => logged.some((line) => line.includes('event feed could not LISTEN')));
     phase = 'starting';
     await pg.start();
     phase = 'after';
@@ -120,6 +130,10 @@ describeWithCluster(`PostgreSQL stopping and starting again under intake${skipRe
     const [order] = await t.db.statement<{ id: string }>(`SELECT id FROM work_orders WHERE external_no = $1`, [acknowledged[acknowledged.length - 1]]);
     await t.db.statement(`DELETE FROM routing_decisions WHERE work_order_id = $1`, [order.id]);
     await until('the sweep routing an order again after the outage', async () => (await t.db.statement(`SELECT 1 FROM routing_decisions WHERE work_order_id = $1`, [order.id])).length === 1);
+
+    // The change feed LISTENs again by itself, however many tries the restart took: otherwise
+    // browsers would see changes only at the feed's five-second poll.
+    await until('the change feed LISTENing again', () => t.app.eventFeed.listening);
 
     // And the service answers as before.
     await t.http.post('/api/v1/work-orders').set(bearer(operator)).send(intakeBody()).expect(201);

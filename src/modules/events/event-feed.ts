@@ -73,6 +73,9 @@ const EVENTS_SQL = `
 const PAGE = 1000;
 /** How often the feed reads the table even without a notification (a lost LISTEN connection), in ms. */
 const POLL_MS = 5_000;
+/** How soon a lost LISTEN connection is tried again, and the longest wait between later tries, in ms. */
+const RELISTEN_FIRST_MS = 1_000;
+const RELISTEN_MAX_MS = 30_000;
 /** How soon a gap in the ids is looked at again, in ms. */
 const GAP_RETRY_MS = 200;
 /**
@@ -231,26 +234,53 @@ export class EventFeed {
     }
   }
 
+  /** Whether the LISTEN connection is up (PostgreSQL); while it is not, the poll delivers events every few seconds. */
+  get listening(): boolean {
+    return this.listener !== null;
+  }
+
   private async listenPostgres(): Promise<void> {
-    const connect = async () => {
-      const { Client: PgClient } = await import('pg'); // on PostgreSQL only: the embedded default never loads pg
-      const client = new PgClient({ connectionString: this.databaseUrl });
-      client.on('notification', () => void this.wake());
-      client.on('error', (err) => {
-        this.log.warn({ err }, 'event feed lost its LISTEN connection; reconnecting');
-        this.listener = null;
-        client.end().catch(() => undefined);
-        if (!this.stopped) {
-          const t = setTimeout(() => connect().catch((e: unknown) => this.log.warn({ err: e }, 'event feed could not LISTEN')), 1000);
-          t.unref();
-        }
-      });
+    const { Client: PgClient } = await import('pg'); // on PostgreSQL only: the embedded default never loads pg
+    const client = new PgClient({ connectionString: this.databaseUrl });
+    client.on('notification', () => void this.wake());
+    client.on('error', (err) => {
+      // A connection not yet listening fails its connect or LISTEN instead, handled below.
+      if (this.listener !== client) return;
+      this.log.warn({ err }, 'event feed lost its LISTEN connection; reconnecting');
+      this.listener = null;
+      client.end().catch(() => undefined);
+      this.relisten(RELISTEN_FIRST_MS);
+    });
+    try {
       await client.connect();
       await client.query(`LISTEN ${EVENTS_CHANNEL}`);
-      this.listener = client;
-      // Whatever committed while not listening.
-      void this.wake();
-    };
-    await connect();
+    } catch (err) {
+      client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.listener = client;
+    // Whatever committed while not listening.
+    void this.wake();
+  }
+
+  /**
+   * LISTENs again after `delayMs`, and after each failure twice as long again, up to
+   * RELISTEN_MAX_MS, until it succeeds or the feed stops: a database down for longer than one
+   * attempt (a restart) leaves no process on the poll alone.
+   */
+  private relisten(delayMs: number): void {
+    if (this.stopped) return;
+    const retry = setTimeout(() => {
+      this.listenPostgres().catch((err: unknown) => {
+        const next = Math.min(2 * delayMs, RELISTEN_MAX_MS);
+        this.log.warn({ err, retryInMs: next }, 'event feed could not LISTEN; trying again');
+        this.relisten(next);
+      });
+    }, delayMs);
+    retry.unref();
   }
 }
