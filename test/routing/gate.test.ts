@@ -120,6 +120,15 @@ describe(`police or not cannot be learned away (${storage})`, () => {
 });
 
 describe(`a model earns activation (${storage})`, () => {
+  test('a word the history never used whole is read by its parts: after 劳动合同 under 人社, an operator triaging 合同工 is shown 人社', async () => {
+    await importCsv(PARTNER_HISTORY);
+    expect((await trainNow()).active).toBe(true);
+    // No duty term of either side: police or not waits for an operator, who sees the model's unit.
+    // Its pairs (合同) are evidence, never a reason: the model names no word of the text.
+    const decision = await preview('我是合同工');
+    expect(decision).toMatchObject({ hold: 'side_unknown', leadUnitCode: 'CQ-RS', evidence: { model: { unitCode: 'CQ-RS', words: [] } } });
+  });
+
   test('a model trained on too few examples of a unit does not activate by itself; an administrator may activate it with a reason, and each decision is recorded', async () => {
     await importCsv([
       ['孔雀园区表演太少', 'CQ-WL'],
