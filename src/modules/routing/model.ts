@@ -498,9 +498,13 @@ interface TrainingOptions {
  */
 export function train(examples: TrainingExample[], options: TrainingOptions = {}): TextModel {
   const features = options.features ?? tokenize;
+  // Every example's tokens are held until training ends, and the segmenter returns a new string
+  // for each occurrence: one string per distinct token keeps a year of history in memory once.
+  const strings = new Map<string, string>();
+  const intern = (tokens: string[]) => tokens.map((t) => strings.get(t) ?? (strings.set(t, t), t));
   const tokenized = examples.map((e) => {
-    const whole = features(e.text);
-    return { tokens: [...whole, ...wordPairs(whole)], whole, unitCode: e.unitCode };
+    const whole = intern(features(e.text));
+    return { tokens: [...whole, ...intern(wordPairs(whole))], whole, unitCode: e.unitCode };
   });
   const learnsUnit = options.learnsUnit;
   const units = learnsUnit ? tokenized.filter((e) => learnsUnit(e.unitCode)) : tokenized;
