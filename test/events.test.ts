@@ -97,6 +97,17 @@ describe(`live events (${storage})`, () => {
     }
   });
 
+  test('the metrics count the open streams and say whether the database wakes the feed, for an alert on streams left to the poll', async () => {
+    const stream = await Stream.open(base, bearer(tokens.operator));
+    try {
+      const text = (await t.http.get('/metrics').expect(200)).text;
+      expect(text).toMatch(/^hotline_event_feed_listening 1$/m);
+      expect(Number(/^hotline_event_streams (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+    } finally {
+      stream.close();
+    }
+  });
+
   test('a browser that reconnects with Last-Event-ID first gets the events it missed, in order, from the database', async () => {
     const stream = await Stream.open(base, bearer(tokens.operator));
     const first = await intake();

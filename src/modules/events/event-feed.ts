@@ -234,9 +234,18 @@ export class EventFeed {
     }
   }
 
-  /** Whether the LISTEN connection is up (PostgreSQL); while it is not, the poll delivers events every few seconds. */
+  /**
+   * Whether the database wakes the feed as events commit: PostgreSQL's LISTEN connection is up,
+   * or PGlite's listener is set. False before the first stream, and while a lost LISTEN
+   * connection is tried again: then the poll delivers events every few seconds.
+   */
   get listening(): boolean {
-    return this.listener !== null;
+    return this.listener !== null || this.unlisten !== null;
+  }
+
+  /** How many streams are open on this process. */
+  get streams(): number {
+    return this.closers.size;
   }
 
   private async listenPostgres(): Promise<void> {

@@ -19,6 +19,22 @@ const frame = (e: LiveEvent) =>
   `id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify({ orderId: e.orderId, externalNo: e.externalNo, kind: e.kind, at: e.at, unitCode: e.unitCode })}\n\n`;
 
 export const eventRoutes: FastifyPluginAsyncTypebox<{ feed: EventFeed }> = async (app, { feed }) => {
+  // For an alert: streams open on a process whose feed the database does not wake (a LISTEN
+  // connection lost and not yet back) show their changes only at the feed's poll.
+  new app.metrics.client.Gauge({
+    name: 'hotline_event_streams',
+    help: 'Live event streams (GET /api/v1/events) open on this process',
+    collect() {
+      this.set(feed.streams);
+    },
+  });
+  new app.metrics.client.Gauge({
+    name: 'hotline_event_feed_listening',
+    help: 'Whether the database wakes this process\'s change feed as events commit (1), or its streams get changes only at the 5-second poll (0: before the first stream, or while a lost LISTEN connection is tried again)',
+    collect() {
+      this.set(feed.listening ? 1 : 0);
+    },
+  });
   app.get('/api/v1/events', {
     config: { access: ROLES, rateLimit: false },
     schema: {
