@@ -43,11 +43,20 @@ export function wordPairs(features: readonly string[]): string[] {
   const pairs: string[] = [];
   for (const word of features) {
     if (word.length < 3) continue;
-    for (let i = 0; i + 1 < word.length; i++) {
-      if (isHan(word.charCodeAt(i)) || isHan(word.charCodeAt(i + 1))) pairs.push(word.slice(i, i + 2));
-    }
+    for (let i = 0; i + 1 < word.length; i++) if (pairAt(word, i) >= 0) pairs.push(word.slice(i, i + 2));
   }
   return pairs;
+}
+
+/**
+ * The pair of a word's characters at `i` and `i + 1` as one number (their two UTF-16 code
+ * units), or -1 when neither is a CJK character: the one rule of `wordPairs`, for training, and
+ * of `WeighedTokens`, which counts a decision's pairs without making strings of them.
+ */
+function pairAt(word: string, i: number): number {
+  const c = word.charCodeAt(i);
+  const d = word.charCodeAt(i + 1);
+  return isHan(c) || isHan(d) ? c * 0x10000 + d : -1;
 }
 
 /** Whether a UTF-16 code unit is a CJK unified ideograph (U+4E00 to U+9FFF). */
@@ -199,10 +208,8 @@ export class WeighedTokens {
     for (const token of tokens) {
       if (token.length < 3) continue;
       for (let i = 0; i + 1 < token.length; i++) {
-        const c = token.charCodeAt(i);
-        const d = token.charCodeAt(i + 1);
-        if (!isHan(c) && !isHan(d)) continue;
-        const key = c * 0x10000 + d;
+        const key = pairAt(token, i);
+        if (key < 0) continue;
         const at = byCodes.get(key);
         if (at === undefined) {
           byCodes.set(key, this.words.length);
@@ -475,9 +482,13 @@ function softmax(scores: readonly number[], temperature: number): number[] {
 
 interface Tokenized {
   tokens: string[];
-  /** The whole features, without the pairs of the longer words (`tokens` then has both). */
-  whole?: string[];
   unitCode: string;
+}
+
+/** An example as training holds it: `tokens` are its whole features, then the pairs of the longer words. */
+interface Paired extends Tokenized {
+  /** The whole features alone. */
+  whole: string[];
 }
 
 interface TrainingOptions {
@@ -502,7 +513,7 @@ export function train(examples: TrainingExample[], options: TrainingOptions = {}
   // for each occurrence: one string per distinct token keeps a year of history in memory once.
   const strings = new Map<string, string>();
   const intern = (tokens: string[]) => tokens.map((t) => strings.get(t) ?? (strings.set(t, t), t));
-  const tokenized = examples.map((e) => {
+  const tokenized = examples.map((e): Paired => {
     const whole = intern(features(e.text));
     return { tokens: [...whole, ...intern(wordPairs(whole))], whole, unitCode: e.unitCode };
   });
@@ -535,11 +546,11 @@ export function countLabels(examples: readonly { unitCode: string }[]): Record<s
  * The word likelihoods of each side are estimated from that side's examples alone, so the
  * imbalance does not reach them either; the temperature is fitted on a class-balanced loss.
  */
-function trainSide(examples: readonly Tokenized[], isPolice: (label: string) => boolean, options: TrainingOptions): SideModelData {
+function trainSide(examples: readonly Paired[], isPolice: (label: string) => boolean, options: TrainingOptions): SideModelData {
   // Whole words only: the police side may have learned from a few dozen examples, and against
   // thousands of partner ones every pair the partner side knows and it does not would count
   // against it (with pairs, 我报警三天了，派出所一直没人联系我 fell from 0.99 police to 0.002).
-  const sided = examples.map((e) => ({ tokens: e.whole ?? e.tokens, unitCode: isPolice(e.unitCode) ? POLICE_SIDE : PARTNER_SIDE }));
+  const sided = examples.map((e) => ({ tokens: e.whole, unitCode: isPolice(e.unitCode) ? POLICE_SIDE : PARTNER_SIDE }));
   const estimated = estimate(sided, options);
   const balanced = { ...estimated, logPriors: estimated.labels.map(() => Math.log(1 / estimated.labels.length)) };
   return { version: 'side', ...balanced, temperature: calibrate(sided, options, { balanced: true }), examples: countLabels(sided) };
