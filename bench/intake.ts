@@ -198,7 +198,7 @@ async function main(): Promise<void> {
       [
         '',
         `intake through the service (PostgreSQL + Redis), ${API_PROCESSES} API process(es), ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s warm-up${withoutSearch ? ', search indexes dropped' : ''}`,
-        `  each order: HTTP + token check + validation + segmentation, then with the orders that arrive with it: one INSERT of orders + events, one addBulk of routing jobs`,
+        `  each order: HTTP + token check + validation + segmentation, then with the orders that arrive with it: one INSERT of orders + events, one routing job for them all`,
         `  orders/s        ${result.ordersPerSecond}`,
         `  latency ms      p50 ${s.p50Ms}   p90 ${s.p90Ms}   p99 ${s.p99Ms}   max ${s.maxMs}`,
         `  failures        ${service.failures.size ? JSON.stringify(result.failures) : 'none'}`,

@@ -3,7 +3,7 @@ import type { Config } from './config';
 import { openDatabase, type Database } from './db/database';
 import { entities } from './entities';
 import { isDatabaseUnavailable } from './db/unavailable';
-import { assertCompleteHandlers, type JobQueue } from './jobs/catalogue';
+import { assertCompleteHandlers, type JobData, type JobQueue } from './jobs/catalogue';
 import { InProcessQueue } from './jobs/in-process-queue';
 import { AccountService } from './modules/auth/account.service';
 import { PrincipalService } from './modules/auth/principal.service';
@@ -98,7 +98,7 @@ export function startJobs(services: Services, config: Config, log: FastifyBaseLo
   const handlers = {
     'webhook.deliver': (d: { deliveryId: string }) => services.webhooks.deliver(d.deliveryId),
     'deadline.check': (d: { milestoneId: string }) => services.deadlines.check(d.milestoneId),
-    'routing.route': (d: { workOrderId: string }) => services.routing.routeOrder(d.workOrderId),
+    'routing.route': (d: JobData['routing.route']) => services.routing.routeOrders('workOrderIds' in d ? d.workOrderIds : [d.workOrderId]),
     'routing.train': async (d: { requestedBy: string; runId?: string }) => {
       const model = await services.routing.runTraining(d.requestedBy, d.runId);
       log.info({ run: d.runId ?? null, model: model?.version ?? null, trainedOn: model?.trainedOn ?? 0 }, 'routing model trained');

@@ -92,8 +92,8 @@ describe(`group commit on ${storage}`, () => {
     expect(found.body.items.map((o: { externalNo: string }) => o.externalNo)).toEqual([fresh[1].externalNo]);
   });
 
-  test('each order of a batch gets its routing decision', async () => {
-    const bodies = [intakeBody({ content: '小区楼下广场舞噪音扰民' }), intakeBody({ content: '路口红绿灯坏了' })];
+  test('each order of a batch gets its routing decision (one routing job carries them all)', async () => {
+    const bodies = ['小区楼下广场舞噪音扰民', '路口红绿灯坏了', '我的身份证丢了怎么补办', '被人骗了5000元网络诈骗', '烧烤摊油烟太大'].map((content) => intakeBody({ content }));
     const responses = await Promise.all(bodies.map((b) => t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(b)));
     await t.jobs.settled();
     for (const r of responses) {

@@ -12,8 +12,8 @@ function recordingHandlers(calls: string[]): JobHandlers {
   let failures = 2;
   return {
     // Fails twice with the database away, then succeeds.
-    'routing.route': async ({ workOrderId }) => {
-      calls.push(`route:${workOrderId}`);
+    'routing.route': async (data) => {
+      calls.push(`route:${'workOrderIds' in data ? data.workOrderIds.join() : data.workOrderId}`);
       if (failures-- > 0) throw outage();
     },
     // A bug: failing again would not help.
@@ -34,7 +34,7 @@ describe('jobs meeting a database outage, in process', () => {
     const calls: string[] = [];
     const queue = new InProcessQueue(log);
     queue.consume(recordingHandlers(calls));
-    await queue.enqueue('routing.route', { workOrderId: 'a' });
+    await queue.enqueue('routing.route', { workOrderIds: ['a'] });
     await queue.enqueue('webhook.deliver', { deliveryId: 'd' });
     await jest.advanceTimersByTimeAsync(0);
     expect(calls).toEqual(['route:a', 'deliver:d']);
@@ -63,14 +63,14 @@ describeWithRedis('jobs meeting a database outage, on bull', () => {
     queue = new BullQueue(process.env.REDIS_URL!, `test-${randomUUID().slice(0, 8)}`, log);
     (queue as JobQueue).consume(recordingHandlers(calls));
     await queue.enqueue('webhook.deliver', { deliveryId: 'd' }, { jobId: 'webhook:d' });
-    await queue.enqueue('routing.route', { workOrderId: 'a' }, { jobId: 'route:a' });
+    await queue.enqueue('routing.route', { workOrderIds: ['a'] }, { jobId: 'route:a' });
     const giveUp = Date.now() + 30_000;
     while (calls.filter((c) => c === 'route:a').length < 3 && Date.now() < giveUp) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(calls.filter((c) => c === 'route:a')).toHaveLength(3);
     expect(calls.filter((c) => c === 'deliver:d')).toHaveLength(1);
     // Done, and nothing kept: the same id can be queued again.
     await queue.settled();
-    await queue.enqueue('routing.route', { workOrderId: 'a' }, { jobId: 'route:a' });
+    await queue.enqueue('routing.route', { workOrderIds: ['a'] }, { jobId: 'route:a' });
     while (calls.filter((c) => c === 'route:a').length < 4 && Date.now() < giveUp) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(calls.filter((c) => c === 'route:a')).toHaveLength(4);
   });

@@ -7,8 +7,12 @@ export interface JobData {
   'webhook.deliver': { deliveryId: string };
   /** Do whatever is due for one deadline milestone now: warn, mark overdue, urge, escalate. */
   'deadline.check': { milestoneId: string };
-  /** Route a new order: dispatch it when the router is sure, else put it in the triage queue. */
-  'routing.route': { workOrderId: string };
+  /**
+   * Route new orders, each in its own transaction: dispatch it when the router is sure, else put
+   * it in the triage queue. Intake queues one job for the orders of one group commit; the sweep one
+   * per order. `workOrderId` alone: a job queued by a version before these batches.
+   */
+  'routing.route': { workOrderIds: string[] } | { workOrderId: string };
   /**
    * Train a routing model from the labelled examples, closed orders and corrections, for the
    * training run `runId` (absent in jobs queued before runs existed); its evaluation decides whether it becomes active.

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { returnedRows, type Database } from '../../db/database';
+import { isDatabaseUnavailable } from '../../db/unavailable';
 import { badRequest, conflict, notFound, unprocessable } from '../../errors';
 import type { JobQueue } from '../../jobs/catalogue';
 import { SYSTEM_ACTOR, type Actor } from '../auth/actor';
@@ -103,13 +104,20 @@ export class RoutingService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Routing runs as a job just after intake, so that taking an order in stays one quick statement. */
+  /**
+   * Routing runs as a job just after intake, so that taking an order in stays one quick
+   * statement: one job for the orders of one group commit (one Redis command, not one each).
+   * A batch's id is its own; should the sweep queue one of its orders again meanwhile, the
+   * second routing of it finds the decision made and does nothing.
+   */
   readonly observer: OrderObserver = {
-    afterIntake: async (order) => {
+    afterIntake: async (orders) => {
+      if (orders.length === 0) return;
+      const jobId = orders.length === 1 ? `route:${orders[0].id}` : `route-batch:${orders[0].id}`;
       try {
-        await this.jobs.enqueue('routing.route', { workOrderId: order.id }, { jobId: `route:${order.id}` });
+        await this.jobs.enqueue('routing.route', { workOrderIds: orders.map((o) => o.id) }, { jobId });
       } catch {
-        // The sweep routes it: an order without a decision is found again.
+        // The sweep routes them: an order without a decision is found again.
       }
     },
     orderChanged: async (tx, { after, action, actor }) => {
@@ -601,6 +609,25 @@ export class RoutingService {
   }
 
   /** The job: route one new order once (the decision's primary key sees to that). */
+  /**
+   * Routes orders one after the other, each in its own unit of work. A database outage stops the
+   * job, to be tried again (the orders routed stay routed, and routing one twice does nothing);
+   * an order that fails otherwise does not hold up the others, and the sweep finds it again.
+   */
+  async routeOrders(workOrderIds: string[]): Promise<void> {
+    const failures: unknown[] = [];
+    for (const id of workOrderIds) {
+      try {
+        await this.routeOrder(id);
+      } catch (err) {
+        if (isDatabaseUnavailable(err)) throw err;
+        failures.push(err);
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} of ${workOrderIds.length} orders could not be routed`);
+  }
+
   async routeOrder(workOrderId: string): Promise<void> {
     await this.workOrders.unitOfWork(async (tx) => {
       const [row] = (await tx.m.query(`SELECT id FROM work_orders WHERE id = $1 AND state = 'received' FOR UPDATE`, [workOrderId])) as unknown[];
@@ -619,7 +646,7 @@ export class RoutingService {
        ORDER BY w.created_at LIMIT $1`,
       [limit],
     );
-    for (const { id } of rows) await this.jobs.enqueue('routing.route', { workOrderId: id }, { jobId: `route:${id}` });
+    for (const { id } of rows) await this.jobs.enqueue('routing.route', { workOrderIds: [id] }, { jobId: `route:${id}` });
     return rows.length;
   }
 

@@ -41,8 +41,11 @@ export interface OrderChange {
 export interface OrderObserver {
   /** May act on the new order (for example dispatch it) and return it as it is now. */
   orderCreated?(tx: OrderTx, order: WorkOrder, actor: Actor): Promise<WorkOrder | void>;
-  /** After a new order is committed, outside any transaction (for example: queue a job about it). */
-  afterIntake?(order: WorkOrder): Promise<void>;
+  /**
+   * After new orders are committed, outside any transaction (for example: queue a job about
+   * them): the orders one intake statement wrote together (a group commit), or one alone.
+   */
+  afterIntake?(orders: WorkOrder[]): Promise<void>;
   /** Columns this module sets on the order in the same write as the action (no second version). */
   amend?(tx: OrderTx, order: WorkOrder, action: Action): Promise<Changes>;
   orderChanged?(tx: OrderTx, change: OrderChange): Promise<void>;

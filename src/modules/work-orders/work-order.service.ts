@@ -39,14 +39,29 @@ export class WorkOrderService {
 
   private key?: Promise<Buffer>;
 
-  /** Group commit of new orders (intake-batch.ts): one multi-row statement for the orders that arrive together. */
-  private readonly intakeBatcher = new IntakeBatcher<unknown[], Record<string, unknown>>({
+  /**
+   * Group commit of new orders (intake-batch.ts): one multi-row statement for the orders that
+   * arrive together, then what follows their commit (their routing job) once for all of them.
+   */
+  private readonly intakeBatcher = new IntakeBatcher<unknown[], WorkOrder>({
     many: async (rows) => {
       const inserted = await this.db.statement(intakeBatchSql(this.db.dataSource.manager), batchParams(rows));
       const byKey = new Map(inserted.map((r) => [`${String(r.source)}\u0000${String(r.external_no)}`, r]));
-      return rows.map((p) => byKey.get(`${String(p[0])}\u0000${String(p[1])}`) ?? null);
+      const orders = rows.map((p) => {
+        const row = byKey.get(`${String(p[0])}\u0000${String(p[1])}`);
+        return row ? hydrate(this.db.dataSource.manager, WorkOrder, row) : null;
+      });
+      const created = orders.filter((o) => o !== null);
+      await this.afterCommit([() => this.afterIntake(created)]);
+      return orders;
     },
-    one: async (row) => (await this.db.statement(INTAKE_SQL, row))[0] ?? null,
+    one: async (params) => {
+      const [row] = await this.db.statement(INTAKE_SQL, params);
+      if (!row) return null;
+      const order = hydrate(this.db.dataSource.manager, WorkOrder, row);
+      await this.afterCommit([() => this.afterIntake([order])]);
+      return order;
+    },
   });
 
   /** The key of the phone hashes (search-index.ts), read once. */
@@ -85,11 +100,9 @@ export class WorkOrderService {
     // Intake is the hot path: the order and its creation event are one statement, its own
     // transaction unless an observer has more to write about the new order.
     if (!this.observers.some((o) => o.orderCreated)) {
-      const row = await this.intakeBatcher.submit(`${body.source}\u0000${body.externalNo}`, params);
-      if (row) {
+      const order = await this.intakeBatcher.submit(`${body.source}\u0000${body.externalNo}`, params);
+      if (order) {
         // A new order names no unit yet: its view needs no further query.
-        const order = hydrate(this.db.dataSource.manager, WorkOrder, row);
-        await this.afterCommit([() => this.afterIntake(order)]);
         return { order: toOrderView(order, new Map(), actor, actionsFor(order, actor, now), []), created: true };
       }
       return this.db.read(async (m) => this.existing(m, body, digest, actor));
@@ -100,7 +113,7 @@ export class WorkOrderService {
       let order = hydrate(tx.m, WorkOrder, row);
       for (const o of this.observers) order = (await o.orderCreated?.(tx, order, actor)) ?? order;
       const created = order;
-      tx.afterCommit(() => this.afterIntake(created));
+      tx.afterCommit(() => this.afterIntake([created]));
       return { order: await this.view(tx.m, order, actor), created: true };
     });
   }
@@ -372,8 +385,8 @@ export class WorkOrderService {
     return result;
   }
 
-  private async afterIntake(order: WorkOrder): Promise<void> {
-    for (const o of this.observers) await o.afterIntake?.(order);
+  private async afterIntake(orders: WorkOrder[]): Promise<void> {
+    for (const o of this.observers) await o.afterIntake?.(orders);
   }
 
   /** What a committed unit of work left to do; a failure is logged, the commit stands. */
