@@ -101,4 +101,16 @@ describe(`group commit on ${storage}`, () => {
       expect(routing.status).toBe(200);
     }
   });
+
+  test('a routing job queued by the version before the batches (one order id) still routes its order', async () => {
+    const created = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ content: '小区楼下广场舞噪音扰民' }));
+    await t.jobs.settled();
+    // Taken back to a new order without a decision, then routed by a job of the old shape.
+    await t.db.statement(`DELETE FROM routing_decisions WHERE work_order_id = $1`, [created.body.id]);
+    await t.db.statement(`UPDATE work_orders SET state = 'received', lead_unit_id = NULL, holder_unit_ids = '{}' WHERE id = $1`, [created.body.id]);
+    await t.jobs.enqueue('routing.route', { workOrderId: created.body.id });
+    await t.jobs.settled();
+    const routing = await t.http.get(`/api/v1/work-orders/${created.body.id}/routing`).set(bearer(tokens.operator));
+    expect(routing.status).toBe(200);
+  });
 });
