@@ -75,14 +75,20 @@ export class RepeatService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Links a new order to the order it repeats and to its noise source; the match, or null. */
+  /**
+   * Links a new order to the order it repeats and to its noise source; the match, or null.
+   * Candidates are the orders taken before it. Orders taken in the same millisecond (common
+   * under load, and in one group commit) share a created_at; the id breaks the tie, so that of
+   * two such twins exactly one is the other's repeat, never each other's or its own, and two
+   * routing jobs never wait on each other's order.
+   */
   async link(tx: OrderTx, order: WorkOrder): Promise<{ order: WorkOrder; match: RepeatMatch | null }> {
     const windowDays = await this.settings.get(tx.m, 'repeats.windowDays');
     const minSimilarity = await this.settings.get(tx.m, 'repeats.minSimilarity');
     const rows = (await tx.m.query(
       `SELECT id, content, place_key, ($2 <> '' AND citizen_phone = $2) AS same_caller, COALESCE(merged_into_id, repeat_of_id) AS root_id
        FROM work_orders
-       WHERE id <> $1 AND created_at <= $4 AND state <> 'cancelled'
+       WHERE (created_at, id) < ($4, $1) AND state <> 'cancelled'
          AND (received_at >= $3 OR state NOT IN ('closed', 'merged'))
          AND (($2 <> '' AND citizen_phone = $2) OR ($5 <> '' AND place_key = $5))
        ORDER BY received_at DESC LIMIT ${MAX_CANDIDATES}`,
