@@ -28,3 +28,21 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   const inner = [e.driverError, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
   return inner.some((i) => i !== error && isDatabaseUnavailable(i, depth + 1));
 }
+
+/** SQLSTATEs of a transaction that lost a race (deadlock, serialization failure, lock not available): tried again, the same work goes through. */
+const LOST_RACE = new Set(['40P01', '40001', '55P03']);
+
+export function isLostRace(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  const e = error as { code?: unknown; driverError?: unknown; cause?: unknown };
+  if (typeof e.code === 'string' && LOST_RACE.has(e.code)) return true;
+  return [e.driverError, e.cause].some((i) => i !== error && isLostRace(i, depth + 1));
+}
+
+/**
+ * Whether a job that failed so is worth trying again after a back-off: the database was away,
+ * or its transaction lost a race with another. Any other failure would fail again.
+ */
+export function isTransient(error: unknown): boolean {
+  return isDatabaseUnavailable(error) || isLostRace(error);
+}

@@ -1,6 +1,6 @@
 import Bull from 'bull';
 import type { FastifyBaseLogger } from 'fastify';
-import { isDatabaseUnavailable } from '../db/unavailable';
+import { isTransient } from '../db/unavailable';
 import { withTimeout } from '../timeout';
 import { OUTAGE_RETRY, JOB_NAMES, type EnqueueOptions, type JobData, type JobHandlers, type JobName, type JobQueue } from './catalogue';
 
@@ -61,7 +61,7 @@ export class BullQueue implements JobQueue {
             // a duplicate, and its work would wait forever; the failure is logged, and the sweep or
             // the next request queues the work again (handlers are safe to run twice).
             removeOnFail: true,
-            // Only a job that failed because the database was away is tried again (see consume).
+            // Only a job that failed because the database was away, or lost a race, is tried again (see consume).
             attempts: OUTAGE_RETRY.attempts,
             backoff: { type: 'exponential', delay: OUTAGE_RETRY.firstDelayMs },
           },
@@ -79,11 +79,11 @@ export class BullQueue implements JobQueue {
         try {
           await handler(job.data);
         } catch (err) {
-          // A database outage passes: bull tries the job again after a back-off, and the worker
+          // A database outage or a lost race passes: bull tries the job again after a back-off, and the worker
           // goes on with the next job meanwhile. Any other failure would fail again: it is logged
           // and dropped, and the sweep finds the work again in the database.
-          if (isDatabaseUnavailable(err) && job.attemptsMade + 1 < OUTAGE_RETRY.attempts) {
-            this.log.warn({ err, job: name, jobId: job.id, attempt: job.attemptsMade + 1 }, 'job waits for the database');
+          if (isTransient(err) && job.attemptsMade + 1 < OUTAGE_RETRY.attempts) {
+            this.log.warn({ err, job: name, jobId: job.id, attempt: job.attemptsMade + 1 }, 'job is tried again after a back-off');
           } else {
             await job.discard();
             this.log.error({ err, job: name, jobId: job.id }, 'job failed');

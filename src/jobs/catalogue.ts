@@ -44,7 +44,8 @@ export interface JobQueue {
 }
 
 /**
- * A job that failed because the database was away is tried again, the first time after
+ * A job that failed because the database was away, or because its transaction lost a race with
+ * another (a deadlock, a serialization failure), is tried again, the first time after
  * `firstDelayMs`, then after twice as long each time: 1, 2, 4 … 64 s, about two minutes in all.
  * After that, or after any other failure, the sweep re-derives the work from the database.
  */

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { isDatabaseUnavailable } from '../db/unavailable';
+import { isTransient } from '../db/unavailable';
 import { OUTAGE_RETRY, type EnqueueOptions, type JobData, type JobHandlers, type JobName, type JobQueue } from './catalogue';
 
 /** Jobs run in this process on timers; used on the embedded default (no REDIS_URL). */
@@ -60,10 +60,10 @@ export class InProcessQueue implements JobQueue {
     if (!handler) return;
     const job = handler(data)
       .catch((err: unknown) => {
-        // As on bull: a database outage passes, so the job is tried again after a back-off;
+        // As on bull: a database outage or a lost race passes, so the job is tried again after a back-off;
         // any other failure is logged, and the sweep finds the work again.
-        if (isDatabaseUnavailable(err) && attempt < OUTAGE_RETRY.attempts) {
-          this.log.warn({ err, job: name, jobId, attempt }, 'job waits for the database');
+        if (isTransient(err) && attempt < OUTAGE_RETRY.attempts) {
+          this.log.warn({ err, job: name, jobId, attempt }, 'job is tried again after a back-off');
           this.schedule(name, data, jobId, OUTAGE_RETRY.firstDelayMs * 2 ** (attempt - 1), attempt + 1);
         } else {
           this.log.error({ err, job: name, jobId }, 'job failed');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { returnedRows, type Database } from '../../db/database';
-import { isDatabaseUnavailable } from '../../db/unavailable';
+import { isTransient } from '../../db/unavailable';
 import { badRequest, conflict, notFound, unprocessable } from '../../errors';
 import type { JobQueue } from '../../jobs/catalogue';
 import { SYSTEM_ACTOR, type Actor } from '../auth/actor';
@@ -608,11 +608,11 @@ export class RoutingService {
     };
   }
 
-  /** The job: route one new order once (the decision's primary key sees to that). */
   /**
-   * Routes orders one after the other, each in its own unit of work. A database outage stops the
-   * job, to be tried again (the orders routed stay routed, and routing one twice does nothing);
-   * an order that fails otherwise does not hold up the others, and the sweep finds it again.
+   * The job: routes orders one after the other, each in its own unit of work. A database outage
+   * or a lost race stops the job, to be tried again (the orders routed stay routed, and routing
+   * one twice does nothing); an order that fails otherwise does not hold up the others, and the
+   * sweep finds it again.
    */
   async routeOrders(workOrderIds: string[]): Promise<void> {
     const failures: unknown[] = [];
@@ -620,7 +620,7 @@ export class RoutingService {
       try {
         await this.routeOrder(id);
       } catch (err) {
-        if (isDatabaseUnavailable(err)) throw err;
+        if (isTransient(err)) throw err;
         failures.push(err);
       }
     }
@@ -628,6 +628,7 @@ export class RoutingService {
     if (failures.length > 1) throw new AggregateError(failures, `${failures.length} of ${workOrderIds.length} orders could not be routed`);
   }
 
+  /** Routes one new order once (the decision's primary key sees to that). */
   async routeOrder(workOrderId: string): Promise<void> {
     await this.workOrders.unitOfWork(async (tx) => {
       const [row] = (await tx.m.query(`SELECT id FROM work_orders WHERE id = $1 AND state = 'received' FOR UPDATE`, [workOrderId])) as unknown[];
