@@ -19,6 +19,25 @@ describe(`routing on intake (${storage})`, () => {
     expect(events[1].reason).toContain('广场舞');
   });
 
+  test('/metrics shows new orders waiting for their routing decision and how long the oldest has waited, for an alert on stopped workers', async () => {
+    const backlog = async () => {
+      const text = (await t.http.get('/metrics').expect(200)).text;
+      return { orders: Number(/^hotline_routing_backlog_orders (\d+)$/m.exec(text)?.[1]), oldestSeconds: Number(/^hotline_routing_backlog_oldest_seconds (\d+)$/m.exec(text)?.[1]) };
+    };
+    const taken = new Date();
+    t.clock.set(taken);
+    const order = await intake('你好,我想反映一个情况,请尽快联系我', '长清区');
+    expect(await backlog()).toEqual({ orders: 0, oldestSeconds: 0 });
+    // Its routing job lost (a worker killed), a minute and a half ago.
+    await t.db.statement(`DELETE FROM routing_decisions WHERE work_order_id = $1`, [order.id]);
+    t.clock.set(new Date(taken.getTime() + 90_000));
+    expect(await backlog()).toEqual({ orders: 1, oldestSeconds: 90 });
+    // The sweep queues it again, and it is routed.
+    await t.app.services.routing.sweep();
+    await t.jobs.settled();
+    expect(await backlog()).toEqual({ orders: 0, oldestSeconds: 0 });
+  });
+
   test('a matter in two duty lists is dispatched to the lead with the other agency assisting', async () => {
     const order = await intake('物业公司拖欠工资,农民工讨薪,物业费照收', '长清区平安街道');
     expect(order).toMatchObject({ state: 'dispatched', leadUnit: { code: 'CQ-RS' }, assistingUnits: [{ code: 'CQ-ZJ' }] });

@@ -8,6 +8,7 @@ import type { RoutingService } from './routing.service';
 const CSV_BODY_LIMIT = 50 * 1024 * 1024;
 
 export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService }> = async (app, { routing }) => {
+  registerBacklogMetrics(app.metrics.client, () => routing.backlog());
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_BODY_LIMIT }, (_request, body, done) => done(null, body));
 
   app.post('/api/v1/routing/preview', {
@@ -239,3 +240,29 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
     },
   });
 };
+
+/** New orders waiting for their routing decision, for Prometheus: an alert when the workers stop or fall behind. */
+function registerBacklogMetrics(client: typeof import('prom-client'), backlog: () => ReturnType<RoutingService['backlog']>): void {
+  // A scrape collects the gauges at once: one query in flight serves both.
+  let inFlight: Promise<Awaited<ReturnType<RoutingService['backlog']>> | null> | null = null;
+  const read = () =>
+    (inFlight ??= backlog()
+      .catch(() => null)
+      .finally(() => (inFlight = null)));
+  new client.Gauge({
+    name: 'hotline_routing_backlog_orders',
+    help: 'New orders waiting for their routing decision (the routing job has not run yet)',
+    async collect() {
+      const b = await read();
+      if (b) this.set(b.orders);
+    },
+  });
+  new client.Gauge({
+    name: 'hotline_routing_backlog_oldest_seconds',
+    help: 'How long the oldest new order waiting for its routing decision has waited, in seconds (0: none waits)',
+    async collect() {
+      const b = await read();
+      if (b) this.set(b.oldestSeconds);
+    },
+  });
+}

@@ -638,6 +638,20 @@ export class RoutingService {
     });
   }
 
+  /**
+   * New orders still waiting for their routing decision, and how long the oldest has waited: a
+   * backlog that grows, or an oldest order older than a sweep or two, means the workers stopped
+   * or cannot keep up (/metrics, for an alert).
+   */
+  async backlog(): Promise<{ orders: number; oldestSeconds: number }> {
+    const [row] = await this.db.statement<{ orders: number; oldest: Date | string | null }>(
+      `SELECT count(*)::int AS orders, min(w.created_at) AS oldest FROM work_orders w
+       WHERE w.state = 'received' AND NOT EXISTS (SELECT 1 FROM routing_decisions r WHERE r.work_order_id = w.id)`,
+    );
+    const waited = row.oldest === null ? 0 : (this.now().getTime() - new Date(row.oldest).getTime()) / 1000;
+    return { orders: row.orders, oldestSeconds: Math.max(0, Math.round(waited)) };
+  }
+
   /** New orders that have no decision yet (a lost job), oldest first, queued again; and training runs left behind (sweepTraining). */
   async sweep(limit = 500): Promise<number> {
     await this.sweepTraining();
