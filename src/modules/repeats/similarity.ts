@@ -59,8 +59,10 @@ function bigrams(text: string): Set<string> {
 
 /** Dice's coefficient over character bigrams: 1 for the same words, 0 for nothing in common. */
 export function textSimilarity(a: string, b: string): number {
-  const x = bigrams(a);
-  const y = bigrams(b);
+  return dice(bigrams(a), bigrams(b));
+}
+
+function dice(x: ReadonlySet<string>, y: ReadonlySet<string>): number {
   if (!x.size || !y.size) return 0;
   let common = 0;
   for (const g of x) if (y.has(g)) common++;
@@ -92,10 +94,12 @@ export interface RepeatMatch {
  */
 export function findRepeat(order: { content: string; placeKey: string }, candidates: RepeatCandidate[], minSimilarity: number): RepeatMatch | null {
   let best: (RepeatMatch & { score: number }) | null = null;
+  // The new order's bigrams once, not once per candidate (a busy place has up to 200).
+  const mine = bigrams(order.content);
   for (const c of candidates) {
     const samePlace = order.placeKey !== '' && c.placeKey === order.placeKey;
     if (!samePlace && !c.sameCaller) continue;
-    const similarity = textSimilarity(order.content, c.content);
+    const similarity = dice(mine, bigrams(c.content));
     if (similarity < minSimilarity) continue;
     const score = similarity + (samePlace ? 0.25 : 0) + (c.sameCaller ? 0.25 : 0);
     if (!best || score > best.score) best = { originalId: c.rootId ?? c.id, matchedId: c.id, similarity: Number(similarity.toFixed(3)), sameCaller: c.sameCaller, samePlace, score };
