@@ -249,20 +249,18 @@ function registerBacklogMetrics(client: typeof import('prom-client'), backlog: (
     (inFlight ??= backlog()
       .catch(() => null)
       .finally(() => (inFlight = null)));
-  new client.Gauge({
-    name: 'hotline_routing_backlog_orders',
-    help: 'New orders waiting for their routing decision (the routing job has not run yet)',
-    async collect() {
-      const b = await read();
-      if (b) this.set(b.orders);
-    },
-  });
-  new client.Gauge({
-    name: 'hotline_routing_backlog_oldest_seconds',
-    help: 'How long the oldest new order waiting for its routing decision has waited, in seconds (0: none waits)',
-    async collect() {
-      const b = await read();
-      if (b) this.set(b.oldestSeconds);
-    },
-  });
+  const gauges = [
+    ['hotline_routing_backlog_orders', 'New orders waiting for their routing decision (the routing job has not run yet)', 'orders'],
+    ['hotline_routing_backlog_oldest_seconds', 'How long the oldest new order waiting for its routing decision has waited, in seconds (0: none waits)', 'oldestSeconds'],
+  ] as const;
+  for (const [name, help, field] of gauges) {
+    new client.Gauge({
+      name,
+      help,
+      async collect() {
+        const b = await read();
+        if (b) this.set(b[field]);
+      },
+    });
+  }
 }
