@@ -18,25 +18,23 @@ const MESSAGES = /^(Connection terminated|timeout exceeded when trying to connec
 /** How long a client should wait before trying again, in seconds (PostgreSQL restarts in seconds). */
 export const RETRY_AFTER_SECONDS = 5;
 
-export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
-  if (!error || typeof error !== 'object' || depth > 4) return false;
-  const e = error as { name?: unknown; code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof e.code === 'string' && (e.code.startsWith('08') || SQLSTATES.has(e.code) || SOCKET_CODES.has(e.code))) return true;
-  if (typeof e.name === 'string' && ERROR_NAMES.has(e.name)) return true;
-  if (error instanceof Error && error.constructor?.name && ERROR_NAMES.has(error.constructor.name)) return true;
-  if (typeof e.message === 'string' && MESSAGES.test(e.message)) return true;
-  const inner = [e.driverError, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
-  return inner.some((i) => i !== error && isDatabaseUnavailable(i, depth + 1));
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return anyCause(error, (e) => {
+    if (typeof e.code === 'string' && (e.code.startsWith('08') || SQLSTATES.has(e.code) || SOCKET_CODES.has(e.code))) return true;
+    if (typeof e.name === 'string' && ERROR_NAMES.has(e.name)) return true;
+    if (e instanceof Error && e.constructor?.name && ERROR_NAMES.has(e.constructor.name)) return true;
+    return typeof e.message === 'string' && MESSAGES.test(e.message);
+  });
 }
 
-/** SQLSTATEs of a transaction that lost a race (deadlock, serialization failure, lock not available): tried again, the same work goes through. */
-const LOST_RACE = new Set(['40P01', '40001', '55P03']);
+/**
+ * SQLSTATEs of a transaction that lost a race (deadlock, serialization failure, lock not
+ * available): tried again, the same work goes through. The API answers them 409 concurrent_update.
+ */
+export const LOST_RACE_SQLSTATES: readonly string[] = ['40P01', '40001', '55P03'];
 
-export function isLostRace(error: unknown, depth = 0): boolean {
-  if (!error || typeof error !== 'object' || depth > 4) return false;
-  const e = error as { code?: unknown; driverError?: unknown; cause?: unknown };
-  if (typeof e.code === 'string' && LOST_RACE.has(e.code)) return true;
-  return [e.driverError, e.cause].some((i) => i !== error && isLostRace(i, depth + 1));
+export function isLostRace(error: unknown): boolean {
+  return anyCause(error, (e) => typeof e.code === 'string' && LOST_RACE_SQLSTATES.includes(e.code));
 }
 
 /**
@@ -45,4 +43,22 @@ export function isLostRace(error: unknown, depth = 0): boolean {
  */
 export function isTransient(error: unknown): boolean {
   return isDatabaseUnavailable(error) || isLostRace(error);
+}
+
+interface ErrorLike {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  driverError?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+}
+
+/** Whether the error, or one it wraps (TypeORM's driverError, a cause, an AggregateError's errors), passes `test`. */
+function anyCause(error: unknown, test: (e: ErrorLike) => boolean, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  const e = error as ErrorLike;
+  if (test(e)) return true;
+  const inner = [e.driverError, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
+  return inner.some((i) => i !== error && anyCause(i, test, depth + 1));
 }

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { AppError } from '../errors';
-import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable';
+import { isDatabaseUnavailable, LOST_RACE_SQLSTATES, RETRY_AFTER_SECONDS } from '../db/unavailable';
 
 /** RFC 9457 problem details, with our stable `code`. */
 export const Problem = Type.Object(
@@ -58,7 +58,7 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
 };
 
 /** PostgreSQL errors that mean two requests raced: a deadlock, a serialization failure, a unique key taken meanwhile. */
-const RACES: Record<string, string> = { '40P01': 'concurrent_update', '40001': 'concurrent_update', '55P03': 'concurrent_update', '23505': 'already_exists' };
+const RACES: Record<string, string> = { ...Object.fromEntries(LOST_RACE_SQLSTATES.map((code) => [code, 'concurrent_update'])), '23505': 'already_exists' };
 
 function postgresCode(error: unknown): string | undefined {
   const e = error as { code?: unknown; driverError?: { code?: unknown } };
