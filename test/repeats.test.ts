@@ -40,6 +40,29 @@ describe(`repeat complaints on intake (${storage})`, () => {
     for (const o of orders) if (o.repeatOfId !== null) expect(originals.has(o.repeatOfId)).toBe(true);
   });
 
+  test('an order routed late (its job lost and swept) that repeats an earlier one takes the repeats already linked to it along to the original', async () => {
+    const caller = { name: '孙女士', phone: '13700000078' };
+    const body = (content: string) => ({ citizen: caller, content, address: '长清区大学路康桥小区' });
+    const first = await intake(body('康桥小区门口烧烤摊油烟很大,晚上吵到十二点'));
+    const late = await intake(body('康桥小区门口烧烤摊油烟大,晚上十二点还很吵'));
+    expect(late.repeatOfId).toBe(first.id);
+    // Its routing job lost: as if it had never been routed.
+    await t.db.statement(`DELETE FROM routing_decisions WHERE work_order_id = $1`, [late.id]);
+    await t.db.statement(`UPDATE work_orders SET repeat_of_id = NULL WHERE id = $1`, [late.id]);
+    const next = await intake(body('康桥小区门口烧烤摊油烟大,晚上十二点还很吵,再次反映'));
+    expect(next.repeatOfId).toBe(late.id);
+    await t.app.services.routing.sweep();
+    await t.jobs.settled();
+    const get = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}`).set(bearer(tokens.operator))).body;
+    expect((await get(late.id)).repeatOfId).toBe(first.id);
+    expect((await get(next.id)).repeatOfId).toBe(first.id);
+    const moved = (await events(next.id)).filter((e) => e.action === 'link-repeat');
+    expect(moved.map((e) => e.details.originalId)).toEqual([late.id, first.id]);
+    expect(moved[1].reason).toContain(late.externalNo);
+    const group = (await t.http.get(`/api/v1/work-orders/${first.id}/repeats`).set(bearer(tokens.operator))).body;
+    expect(group.repeats.map((r: { id: string }) => r.id).sort()).toEqual([late.id, next.id].sort());
+  });
+
   test('another caller about the same place and matter is linked too; another matter, or a closed order older than the window, is not', async () => {
     const old = await intake({ content: DANCE, address: '长清区文昌街道幸福小区1号楼', receivedAt: new Date(Date.now() - 40 * 86400_000).toISOString() });
     const station = await t.token('unit', 'CQ-PS-WENCHANG');

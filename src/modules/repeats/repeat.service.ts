@@ -13,6 +13,8 @@ import { NoiseSource, NoiseSourceCheck, type NoiseKind } from './noise-source.en
 import type { CheckView, NoiseSourceView } from './repeat.schemas';
 import { areaPlaces, findRepeat, inArea, isNoiseMatter, placeKey, type RepeatCandidate, type RepeatMatch } from './similarity';
 
+/** Links are the router's notes on an order. */
+const ROUTER: Actor = { ...SYSTEM_ACTOR, name: 'router' };
 /** Earlier orders a new one is compared with, at most: the newest about its place or from its caller. */
 const MAX_CANDIDATES = 200;
 /** Open orders a newly registered noise source takes in at most. */
@@ -95,7 +97,10 @@ export class RepeatService {
       [order.id, order.citizenPhone, subDays(order.receivedAt, windowDays), order.createdAt, order.placeKey],
     )) as CandidateRow[];
     const candidates: RepeatCandidate[] = rows.map((r) => ({ id: r.id, content: r.content, placeKey: r.place_key, sameCaller: r.same_caller, rootId: r.root_id }));
-    const match = findRepeat(order, candidates, minSimilarity);
+    const found = findRepeat(order, candidates, minSimilarity);
+    const originalId = found && (await this.settledRoot(tx, found.originalId));
+    // An earlier order an operator merged into this one makes this one its original, not a repeat.
+    const match = found && originalId !== order.id ? { ...found, originalId: originalId! } : null;
 
     let noiseSourceId: string | null = null;
     if (match) {
@@ -121,18 +126,52 @@ export class RepeatService {
       tx.now,
     ]);
     const after = hydrate(tx.m, WorkOrder, returnedRows(updated)[0]);
-    const router: Actor = { ...SYSTEM_ACTOR, name: 'router' };
     if (match) {
       const original = await tx.m.findOneByOrFail(WorkOrder, { id: match.originalId });
-      await this.workOrders.recordEvent(tx, after, router, 'link-repeat', after.state, {
+      await this.workOrders.recordEvent(tx, after, ROUTER, 'link-repeat', after.state, {
         reason: `重复件: 与工单 ${original.externalNo} 同一${match.samePlace ? '地点' : '来电人'}同一事项 (相似度 ${match.similarity})`,
         details: { originalId: original.id, originalExternalNo: original.externalNo, matchedId: match.matchedId, similarity: match.similarity, sameCaller: match.sameCaller, samePlace: match.samePlace },
       });
     }
+    if (match) await this.repointRepeats(tx, after, match.originalId);
     if (noiseSourceId && after.noiseSourceId === noiseSourceId && order.noiseSourceId !== noiseSourceId) {
-      await this.workOrders.recordEvent(tx, after, router, 'link-noise-source', after.state, { reason: '噪音源登记', details: { noiseSourceId } });
+      await this.workOrders.recordEvent(tx, after, ROUTER, 'link-noise-source', after.state, { reason: '噪音源登记', details: { noiseSourceId } });
     }
     return { order: after, match };
+  }
+
+  /**
+   * The original a repeat is linked to, read again under a share lock: the candidate's root was
+   * read without one, and the candidate may be in the middle of being linked itself (its routing
+   * holds its row), or have become a repeat since. Waiting goes only to earlier orders, so two
+   * routings never wait on each other.
+   */
+  private async settledRoot(tx: OrderTx, id: string): Promise<string> {
+    for (let hops = 0; hops < 3; hops++) {
+      const [row] = (await tx.m.query(`SELECT COALESCE(merged_into_id, repeat_of_id) AS root_id FROM work_orders WHERE id = $1 FOR KEY SHARE`, [id])) as { root_id: string | null }[];
+      if (!row?.root_id) return id;
+      id = row.root_id;
+    }
+    return id;
+  }
+
+  /**
+   * Routing runs out of taking order (a lost job swept later, or several workers): a later order
+   * may already be linked to this one, which now turns out to repeat an earlier one. Its repeats
+   * follow it to the original, so that a repeat always points at an original, never at a repeat.
+   */
+  private async repointRepeats(tx: OrderTx, order: WorkOrder, originalId: string): Promise<void> {
+    const moved = await tx.m.query(
+      `UPDATE work_orders SET repeat_of_id = $2, updated_at = $3 WHERE repeat_of_id = $1 AND merged_into_id IS NULL RETURNING *`,
+      [order.id, originalId, tx.now],
+    );
+    for (const row of returnedRows(moved)) {
+      const repeat = hydrate(tx.m, WorkOrder, row);
+      await this.workOrders.recordEvent(tx, repeat, ROUTER, 'link-repeat', repeat.state, {
+        reason: `重复件: 工单 ${order.externalNo} 本身是重复件, 改为指向其原件`,
+        details: { originalId, previousOriginalId: order.id, previousOriginalExternalNo: order.externalNo },
+      });
+    }
   }
 
   /** The order's repeat group: its original and every order linked or merged into it. */
