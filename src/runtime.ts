@@ -60,10 +60,11 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
   //   milestones the change opens or meets are written before anything that reacts to it;
   // - supervision next: a slip raised by a rule (difficult, failed redo, repeats) records its
   //   escalate event and owes it to the unit right after the action;
-  // - routing and callbacks: their own tables (the router's verdict, the callback task);
+  // - routing, repeats and callbacks: their own tables and columns (the router's verdict, the
+  //   repeat links an order merged away leaves behind, the callback task);
   // - webhooks last: it owes the action's event to the units concerned, once all that the
   //   change caused is written.
-  workOrders.observe([deadlines.observer, supervision.observer, routing.observer, callbacks.observer, webhooks.observer]);
+  workOrders.observe([deadlines.observer, supervision.observer, routing.observer, repeats.observer, callbacks.observer, webhooks.observer]);
   workOrders.showDeadlines((m, ids, now) => deadlines.milestonesOf(m, ids, now));
   workOrders.showSlips((m, ids, now, actor) => supervision.slipsOf(m, ids, now, actor));
   return {

@@ -101,6 +101,37 @@ describe(`repeat complaints on intake (${storage})`, () => {
     const top = (await t.http.get(`/api/v1/repeat-sources?from=${from}&to=${to}`).set(bearer(tokens.operator)).expect(200)).body;
     expect(top).toEqual([expect.objectContaining({ original: expect.objectContaining({ id: first.id }), count: 2 })]);
   });
+
+  test('an original merged away takes its linked repeats to the order it went into; merged into its own repeat, that repeat becomes the original', async () => {
+    const at = (place: string) => ({ content: '小区地下车库电动车乱停乱放,堵住消防通道', address: `长清区文昌街道${place}` });
+    const original = await intake(at('康桥小区'));
+    const repeat = await intake(at('康桥小区'));
+    expect(repeat.repeatOfId).toBe(original.id);
+    // The same matter taken in under another place key: an original of its own, until an operator sees they are one.
+    const other = await intake(at('康桥花园小区'));
+    expect(other.repeatOfId).toBeNull();
+    await t.http.post(`/api/v1/work-orders/${original.id}/merge`).set(bearer(tokens.operator)).send({ originalId: other.id }).expect(200);
+    const group = (await t.http.get(`/api/v1/work-orders/${repeat.id}/repeats`).set(bearer(tokens.operator)).expect(200)).body;
+    expect(group.original.id).toBe(other.id);
+    expect(group.repeats.map((r: { id: string; relation: string }) => [r.id, r.relation])).toEqual([
+      [original.id, 'merged'],
+      [repeat.id, 'linked'],
+    ]);
+    const moved = (await events(repeat.id)).filter((e) => e.action === 'link-repeat').at(-1)!;
+    expect(moved).toMatchObject({ details: { originalId: other.id, previousOriginalId: original.id } });
+
+    const first = await intake(at('幸福小区'));
+    const second = await intake(at('幸福小区'));
+    const third = await intake(at('幸福小区'));
+    expect([second.repeatOfId, third.repeatOfId]).toEqual([first.id, first.id]);
+    await t.http.post(`/api/v1/work-orders/${first.id}/merge`).set(bearer(tokens.operator)).send({ originalId: second.id }).expect(200);
+    const regrouped = (await t.http.get(`/api/v1/work-orders/${third.id}/repeats`).set(bearer(tokens.operator)).expect(200)).body;
+    expect(regrouped.original.id).toBe(second.id);
+    expect(regrouped.repeats.map((r: { id: string; relation: string }) => [r.id, r.relation])).toEqual([
+      [first.id, 'merged'],
+      [third.id, 'linked'],
+    ]);
+  });
 });
 
 describe(`the noise-source register (${storage})`, () => {

@@ -7,7 +7,7 @@ import { SYSTEM_ACTOR, type Actor } from '../auth/actor';
 import type { SettingsService } from '../settings/settings.service';
 import { WorkOrder } from '../work-orders/work-order.entity';
 import type { WorkOrderService } from '../work-orders/work-order.service';
-import type { OrderTx } from '../work-orders/order-change';
+import type { OrderObserver, OrderTx } from '../work-orders/order-change';
 import { Unit } from '../directory/unit.entity';
 import { NoiseSource, NoiseSourceCheck, type NoiseKind } from './noise-source.entity';
 import type { CheckView, NoiseSourceView } from './repeat.schemas';
@@ -133,7 +133,7 @@ export class RepeatService {
         details: { originalId: original.id, originalExternalNo: original.externalNo, matchedId: match.matchedId, similarity: match.similarity, sameCaller: match.sameCaller, samePlace: match.samePlace },
       });
     }
-    if (match) await this.repointRepeats(tx, after, match.originalId);
+    if (match) await this.repointRepeats(tx, after, match.originalId, ROUTER, `重复件: 工单 ${after.externalNo} 本身是重复件, 改为指向其原件`);
     if (noiseSourceId && after.noiseSourceId === noiseSourceId && order.noiseSourceId !== noiseSourceId) {
       await this.workOrders.recordEvent(tx, after, ROUTER, 'link-noise-source', after.state, { reason: '噪音源登记', details: { noiseSourceId } });
     }
@@ -160,19 +160,42 @@ export class RepeatService {
    * may already be linked to this one, which now turns out to repeat an earlier one. Its repeats
    * follow it to the original, so that a repeat always points at an original, never at a repeat.
    */
-  private async repointRepeats(tx: OrderTx, order: WorkOrder, originalId: string): Promise<void> {
+  private async repointRepeats(tx: OrderTx, order: WorkOrder, originalId: string, actor: Actor, reason: string): Promise<void> {
     const moved = await tx.m.query(
       `UPDATE work_orders SET repeat_of_id = $2, updated_at = $3 WHERE repeat_of_id = $1 AND merged_into_id IS NULL RETURNING *`,
       [order.id, originalId, tx.now],
     );
     for (const row of returnedRows(moved)) {
       const repeat = hydrate(tx.m, WorkOrder, row);
-      await this.workOrders.recordEvent(tx, repeat, ROUTER, 'link-repeat', repeat.state, {
-        reason: `重复件: 工单 ${order.externalNo} 本身是重复件, 改为指向其原件`,
+      await this.workOrders.recordEvent(tx, repeat, actor, 'link-repeat', repeat.state, {
+        reason,
         details: { originalId, previousOriginalId: order.id, previousOriginalExternalNo: order.externalNo },
       });
     }
   }
+
+  /**
+   * An operator merges an order with repeats linked to it into another: the repeats follow to
+   * the original of the order it was merged into. Merged into one of its own repeats, that
+   * repeat becomes the original.
+   */
+  readonly observer: OrderObserver = {
+    orderChanged: async (tx, { after, action, actor, input }) => {
+      if (action !== 'merge' || !input.originalId) return;
+      const [target] = (await tx.m.query(`SELECT * FROM work_orders WHERE id = $1 FOR UPDATE`, [input.originalId])) as Record<string, unknown>[];
+      const into = hydrate(tx.m, WorkOrder, target);
+      let originalId = into.repeatOfId ?? into.id;
+      if (originalId === after.id) {
+        const freed = hydrate(tx.m, WorkOrder, returnedRows(await tx.m.query(`UPDATE work_orders SET repeat_of_id = NULL, updated_at = $2 WHERE id = $1 RETURNING *`, [into.id, tx.now]))[0]);
+        await this.workOrders.recordEvent(tx, freed, actor, 'link-repeat', freed.state, {
+          reason: `原件 ${after.externalNo} 已并入本工单, 本工单成为原件`,
+          details: { originalId: null, previousOriginalId: after.id, previousOriginalExternalNo: after.externalNo },
+        });
+        originalId = into.id;
+      }
+      await this.repointRepeats(tx, after, originalId, actor, `重复件: 原件 ${after.externalNo} 已并入工单 ${into.externalNo}, 改为指向其原件`);
+    },
+  };
 
   /** The order's repeat group: its original and every order linked or merged into it. */
   group(id: string): Promise<RepeatGroup> {
