@@ -38,4 +38,10 @@ describe('repeat complaints as rules (domain.md §11)', () => {
       sameCaller: false,
     });
   });
+
+  test('of equally alike earlier orders (given newest first) the earliest is the match: the original, not a later repeat not yet linked', () => {
+    const order = { content: '小区门口烧烤摊油烟很大', placeKey: '文昌街道幸福小区' };
+    const at = (id: string) => ({ id, content: order.content, placeKey: order.placeKey, sameCaller: false, rootId: null });
+    expect(findRepeat(order, [at('newest'), at('middle'), at('earliest')], 0.35)).toMatchObject({ originalId: 'earliest', matchedId: 'earliest' });
+  });
 });

@@ -90,7 +90,9 @@ export interface RepeatMatch {
 /**
  * The earlier order a new one repeats: about the same place or from the same caller, and
  * saying much the same. Among several, the most alike wins; a shared place and a shared
- * caller each count for a quarter.
+ * caller each count for a quarter. Candidates come newest first, and of equally alike ones the
+ * earliest wins: most often the original itself, routed already, rather than a later order whose
+ * own routing may yet link it elsewhere (and move its repeats along).
  */
 export function findRepeat(order: { content: string; placeKey: string }, candidates: RepeatCandidate[], minSimilarity: number): RepeatMatch | null {
   let best: (RepeatMatch & { score: number }) | null = null;
@@ -102,7 +104,7 @@ export function findRepeat(order: { content: string; placeKey: string }, candida
     const similarity = dice(mine, bigrams(c.content));
     if (similarity < minSimilarity) continue;
     const score = similarity + (samePlace ? 0.25 : 0) + (c.sameCaller ? 0.25 : 0);
-    if (!best || score > best.score) best = { originalId: c.rootId ?? c.id, matchedId: c.id, similarity: Number(similarity.toFixed(3)), sameCaller: c.sameCaller, samePlace, score };
+    if (!best || score >= best.score) best = { originalId: c.rootId ?? c.id, matchedId: c.id, similarity: Number(similarity.toFixed(3)), sameCaller: c.sameCaller, samePlace, score };
   }
   if (!best) return null;
   const { score: _score, ...match } = best;
