@@ -132,8 +132,8 @@ export class RepeatService {
         reason: `重复件: 与工单 ${original.externalNo} 同一${match.samePlace ? '地点' : '来电人'}同一事项 (相似度 ${match.similarity})`,
         details: { originalId: original.id, originalExternalNo: original.externalNo, matchedId: match.matchedId, similarity: match.similarity, sameCaller: match.sameCaller, samePlace: match.samePlace },
       });
+      await this.repointRepeats(tx, after, match.originalId, ROUTER, `重复件: 工单 ${after.externalNo} 本身是重复件, 改为指向其原件`);
     }
-    if (match) await this.repointRepeats(tx, after, match.originalId, ROUTER, `重复件: 工单 ${after.externalNo} 本身是重复件, 改为指向其原件`);
     if (noiseSourceId && after.noiseSourceId === noiseSourceId && order.noiseSourceId !== noiseSourceId) {
       await this.workOrders.recordEvent(tx, after, ROUTER, 'link-noise-source', after.state, { reason: '噪音源登记', details: { noiseSourceId } });
     }
@@ -141,10 +141,11 @@ export class RepeatService {
   }
 
   /**
-   * The original a repeat is linked to, read again under a share lock: the candidate's root was
-   * read without one, and the candidate may be in the middle of being linked itself (its routing
-   * holds its row), or have become a repeat since. Waiting goes only to earlier orders, so two
-   * routings never wait on each other.
+   * The original a repeat is linked to, read again under a key-share lock: the candidate's root
+   * was read without one, and the candidate may be in the middle of being routed itself (its
+   * routing holds its row FOR UPDATE: the lock waits for that to commit), or have become a repeat
+   * since. It waits only for the routing of an earlier order, not for the moving of repeats (a
+   * no-key update), so two routings never wait on each other.
    */
   private async settledRoot(tx: OrderTx, id: string): Promise<string> {
     for (let hops = 0; hops < 3; hops++) {
