@@ -40,7 +40,7 @@ describe(`repeat complaints on intake (${storage})`, () => {
     for (const o of orders) if (o.repeatOfId !== null) expect(originals.has(o.repeatOfId)).toBe(true);
   });
 
-  test('an order routed late (its job lost and swept) that repeats an earlier one takes the repeats already linked to it along to the original', async () => {
+  test('an order routed late (its job lost and swept) that repeats an earlier one takes the repeats already linked or merged into it along to the original', async () => {
     const caller = { name: '孙女士', phone: '13700000078' };
     const body = (content: string) => ({ citizen: caller, content, address: '长清区大学路康桥小区' });
     const first = await intake(body('康桥小区门口烧烤摊油烟很大,晚上吵到十二点'));
@@ -51,16 +51,20 @@ describe(`repeat complaints on intake (${storage})`, () => {
     await t.db.statement(`UPDATE work_orders SET repeat_of_id = NULL WHERE id = $1`, [late.id]);
     const next = await intake(body('康桥小区门口烧烤摊油烟大,晚上十二点还很吵,再次反映'));
     expect(next.repeatOfId).toBe(late.id);
+    // And one an operator has merged into it meanwhile.
+    const folded = await intake(body('康桥小区门口烧烤摊油烟大,晚上十二点还很吵,第三次反映'));
+    await t.http.post(`/api/v1/work-orders/${folded.id}/merge`).set(bearer(tokens.operator)).send({ originalId: late.id }).expect(200);
     await t.app.services.routing.sweep();
     await t.jobs.settled();
     const get = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}`).set(bearer(tokens.operator))).body;
     expect((await get(late.id)).repeatOfId).toBe(first.id);
     expect((await get(next.id)).repeatOfId).toBe(first.id);
+    expect((await get(folded.id)).mergedIntoId).toBe(first.id);
     const moved = (await events(next.id)).filter((e) => e.action === 'link-repeat');
     expect(moved.map((e) => e.details.originalId)).toEqual([late.id, first.id]);
     expect(moved[1].reason).toContain(late.externalNo);
     const group = (await t.http.get(`/api/v1/work-orders/${first.id}/repeats`).set(bearer(tokens.operator))).body;
-    expect(group.repeats.map((r: { id: string }) => r.id).sort()).toEqual([late.id, next.id].sort());
+    expect(group.repeats.map((r: { id: string }) => r.id).sort()).toEqual([late.id, next.id, folded.id].sort());
   });
 
   test('another caller about the same place and matter is linked too; another matter, or a closed order older than the window, is not', async () => {
@@ -102,7 +106,7 @@ describe(`repeat complaints on intake (${storage})`, () => {
     expect(top).toEqual([expect.objectContaining({ original: expect.objectContaining({ id: first.id }), count: 2 })]);
   });
 
-  test('an original merged away takes its linked repeats to the order it went into; merged into its own repeat, that repeat becomes the original', async () => {
+  test('an original merged away takes its linked repeats to the order it went into; an order merged into a repeat goes to its original; merged into its own repeat, that repeat becomes the original', async () => {
     const at = (place: string) => ({ content: '小区地下车库电动车乱停乱放,堵住消防通道', address: `长清区文昌街道${place}` });
     const original = await intake(at('康桥小区'));
     const repeat = await intake(at('康桥小区'));
@@ -119,6 +123,13 @@ describe(`repeat complaints on intake (${storage})`, () => {
     ]);
     const moved = (await events(repeat.id)).filter((e) => e.action === 'link-repeat').at(-1)!;
     expect(moved).toMatchObject({ details: { originalId: other.id, previousOriginalId: original.id } });
+
+    // Merged into a repeat, an order goes to that repeat's original.
+    const other2 = await intake(at('康桥东苑'));
+    await t.http.post(`/api/v1/work-orders/${other2.id}/merge`).set(bearer(tokens.operator)).send({ originalId: repeat.id }).expect(200);
+    const mergedAway = (await t.http.get(`/api/v1/work-orders/${other2.id}`).set(bearer(tokens.operator))).body;
+    expect(mergedAway.mergedIntoId).toBe(other.id);
+    expect((await events(other2.id)).find((e) => e.action === 'merge')!.details).toMatchObject({ originalId: other.id, chosenId: repeat.id });
 
     const first = await intake(at('幸福小区'));
     const second = await intake(at('幸福小区'));

@@ -11,6 +11,7 @@ import type { OrderObserver, OrderTx } from '../work-orders/order-change';
 import { Unit } from '../directory/unit.entity';
 import { NoiseSource, NoiseSourceCheck, type NoiseKind } from './noise-source.entity';
 import type { CheckView, NoiseSourceView } from './repeat.schemas';
+import { originalOf } from './original';
 import { areaPlaces, findRepeat, inArea, isNoiseMatter, placeKey, type RepeatCandidate, type RepeatMatch } from './similarity';
 
 /** Links are the router's notes on an order. */
@@ -98,7 +99,7 @@ export class RepeatService {
     )) as CandidateRow[];
     const candidates: RepeatCandidate[] = rows.map((r) => ({ id: r.id, content: r.content, placeKey: r.place_key, sameCaller: r.same_caller, rootId: r.root_id }));
     const found = findRepeat(order, candidates, minSimilarity);
-    const originalId = found && (await this.settledRoot(tx, found.originalId));
+    const originalId = found && (await originalOf(tx.m, found.originalId));
     // An earlier order an operator merged into this one makes this one its original, not a repeat.
     const match = found && originalId !== order.id ? { ...found, originalId: originalId! } : null;
 
@@ -141,50 +142,37 @@ export class RepeatService {
   }
 
   /**
-   * The original a repeat is linked to, read again under a key-share lock: the candidate's root
-   * was read without one, and the candidate may be in the middle of being routed itself (its
-   * routing holds its row FOR UPDATE: the lock waits for that to commit), or have become a repeat
-   * since. It waits only for the routing of an earlier order, not for the moving of repeats (a
-   * no-key update), so two routings never wait on each other.
-   */
-  private async settledRoot(tx: OrderTx, id: string): Promise<string> {
-    for (let hops = 0; hops < 3; hops++) {
-      const [row] = (await tx.m.query(`SELECT COALESCE(merged_into_id, repeat_of_id) AS root_id FROM work_orders WHERE id = $1 FOR KEY SHARE`, [id])) as { root_id: string | null }[];
-      if (!row?.root_id) return id;
-      id = row.root_id;
-    }
-    return id;
-  }
-
-  /**
    * Routing runs out of taking order (a lost job swept later, or several workers): a later order
-   * may already be linked to this one, which now turns out to repeat an earlier one. Its repeats
-   * follow it to the original, so that a repeat always points at an original, never at a repeat.
+   * may already be linked to this one, or merged into it by an operator, when this one turns out
+   * to repeat an earlier one. Its repeats, linked or merged, follow it to the original, so that
+   * a repeat always points at an original, never at a repeat.
    */
   private async repointRepeats(tx: OrderTx, order: WorkOrder, originalId: string, actor: Actor, reason: string): Promise<void> {
     const moved = await tx.m.query(
-      `UPDATE work_orders SET repeat_of_id = $2, updated_at = $3 WHERE repeat_of_id = $1 AND merged_into_id IS NULL RETURNING *`,
+      `UPDATE work_orders SET updated_at = $3,
+         repeat_of_id = CASE WHEN repeat_of_id = $1 THEN $2 ELSE repeat_of_id END,
+         merged_into_id = CASE WHEN merged_into_id = $1 THEN $2 ELSE merged_into_id END
+       WHERE repeat_of_id = $1 OR merged_into_id = $1 RETURNING *`,
       [order.id, originalId, tx.now],
     );
     for (const row of returnedRows(moved)) {
       const repeat = hydrate(tx.m, WorkOrder, row);
       await this.workOrders.recordEvent(tx, repeat, actor, 'link-repeat', repeat.state, {
         reason,
-        details: { originalId, previousOriginalId: order.id, previousOriginalExternalNo: order.externalNo },
+        details: { originalId, previousOriginalId: order.id, previousOriginalExternalNo: order.externalNo, merged: repeat.mergedIntoId === originalId },
       });
     }
   }
 
   /**
-   * An operator merges an order with repeats linked to it into another: the repeats follow to
-   * the original of the order it was merged into. Merged into one of its own repeats, that
-   * repeat becomes the original.
+   * An operator merges an order with repeats into another (the merge itself goes to that order's
+   * original: WorkOrderService): its repeats, linked or merged, follow. Merged into one of its
+   * own repeats, that repeat becomes the original.
    */
   readonly observer: OrderObserver = {
-    orderChanged: async (tx, { after, action, actor, input }) => {
-      if (action !== 'merge' || !input.originalId) return;
-      const [target] = (await tx.m.query(`SELECT * FROM work_orders WHERE id = $1 FOR UPDATE`, [input.originalId])) as Record<string, unknown>[];
-      const into = hydrate(tx.m, WorkOrder, target);
+    orderChanged: async (tx, { after, action, actor }) => {
+      if (action !== 'merge' || !after.mergedIntoId) return;
+      const into = await tx.m.findOneByOrFail(WorkOrder, { id: after.mergedIntoId });
       let originalId = into.repeatOfId ?? into.id;
       if (originalId === after.id) {
         const freed = hydrate(tx.m, WorkOrder, returnedRows(await tx.m.query(`UPDATE work_orders SET repeat_of_id = NULL, updated_at = $2 WHERE id = $1 RETURNING *`, [into.id, tx.now]))[0]);

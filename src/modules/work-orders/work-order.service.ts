@@ -7,6 +7,7 @@ import { AppError, badRequest, conflict, notFound, unprocessable } from '../../e
 import type { Actor } from '../auth/actor';
 import { resolveActiveUnits, unitRefs } from '../directory/directory.service';
 import { Unit } from '../directory/unit.entity';
+import { originalOf } from '../repeats/original';
 import { placeKey } from '../repeats/similarity';
 import { allowedActions, check, isDesignated, TRANSITIONS, type Action, type OrderFacts, type Side, type State } from './lifecycle';
 import type { ActionInput, EventView, IntakeBody, ListQuery, WorkOrderView } from './work-order.schemas';
@@ -468,7 +469,17 @@ export class WorkOrderService {
         if (original.state === 'merged' || original.state === 'cancelled') {
           throw unprocessable('original_not_open', `the original is ${original.state}; merge into the order it was merged into, or another`);
         }
-        return { changes: { ...clearPending, mergedIntoId: originalId }, details: { originalId, originalExternalNo: original.externalNo } };
+        // Into the original of the chosen order's group: a repeat points at an original, never at
+        // a repeat. Merged into one of its own repeats, that one (RepeatService makes it the original).
+        const groupOriginal = await originalOf(m, originalId);
+        const into = groupOriginal === originalId || groupOriginal === order.id ? original : await m.findOneByOrFail(WorkOrder, { id: groupOriginal });
+        if (into === original || into.state === 'cancelled') {
+          return { changes: { ...clearPending, mergedIntoId: originalId }, details: { originalId, originalExternalNo: original.externalNo } };
+        }
+        return {
+          changes: { ...clearPending, mergedIntoId: into.id },
+          details: { originalId: into.id, originalExternalNo: into.externalNo, chosenId: originalId, chosenExternalNo: original.externalNo },
+        };
       }
       case 'sign':
         return { changes: {}, details: {} };
