@@ -11,6 +11,12 @@ const intake = async (overrides: Record<string, unknown>) => {
   await t.jobs.settled();
   return (await t.http.get(`/api/v1/work-orders/${created.id}`).set(bearer(tokens.operator))).body;
 };
+const merge = (id: string, originalId: string) => t.http.post(`/api/v1/work-orders/${id}/merge`).set(bearer(tokens.operator)).send({ originalId }).expect(200);
+/** The order's repeat group: its original, and each repeat with its relation. */
+const groupOf = async (id: string) => {
+  const group = (await t.http.get(`/api/v1/work-orders/${id}/repeats`).set(bearer(tokens.operator)).expect(200)).body as { original: { id: string }; repeats: { id: string; relation: string }[] };
+  return { original: group.original.id, repeats: group.repeats.map((r) => [r.id, r.relation]) };
+};
 const events = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}/events`).set(bearer(tokens.operator))).body as { action: string; reason: string; details: Record<string, unknown> }[];
 
 describe(`repeat complaints on intake (${storage})`, () => {
@@ -53,7 +59,7 @@ describe(`repeat complaints on intake (${storage})`, () => {
     expect(next.repeatOfId).toBe(late.id);
     // And one an operator has merged into it meanwhile.
     const folded = await intake(body('康桥小区门口烧烤摊油烟大,晚上十二点还很吵,第三次反映'));
-    await t.http.post(`/api/v1/work-orders/${folded.id}/merge`).set(bearer(tokens.operator)).send({ originalId: late.id }).expect(200);
+    await merge(folded.id, late.id);
     await t.app.services.routing.sweep();
     await t.jobs.settled();
     const get = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}`).set(bearer(tokens.operator))).body;
@@ -63,8 +69,7 @@ describe(`repeat complaints on intake (${storage})`, () => {
     const moved = (await events(next.id)).filter((e) => e.action === 'link-repeat');
     expect(moved.map((e) => e.details.originalId)).toEqual([late.id, first.id]);
     expect(moved[1].reason).toContain(late.externalNo);
-    const group = (await t.http.get(`/api/v1/work-orders/${first.id}/repeats`).set(bearer(tokens.operator))).body;
-    expect(group.repeats.map((r: { id: string }) => r.id).sort()).toEqual([late.id, next.id, folded.id].sort());
+    expect((await groupOf(first.id)).repeats.map(([id]) => id).sort()).toEqual([late.id, next.id, folded.id].sort());
   });
 
   test('another caller about the same place and matter is linked too; another matter, or a closed order older than the window, is not', async () => {
@@ -114,19 +119,14 @@ describe(`repeat complaints on intake (${storage})`, () => {
     // The same matter taken in under another place key: an original of its own, until an operator sees they are one.
     const other = await intake(at('康桥花园小区'));
     expect(other.repeatOfId).toBeNull();
-    await t.http.post(`/api/v1/work-orders/${original.id}/merge`).set(bearer(tokens.operator)).send({ originalId: other.id }).expect(200);
-    const group = (await t.http.get(`/api/v1/work-orders/${repeat.id}/repeats`).set(bearer(tokens.operator)).expect(200)).body;
-    expect(group.original.id).toBe(other.id);
-    expect(group.repeats.map((r: { id: string; relation: string }) => [r.id, r.relation])).toEqual([
-      [original.id, 'merged'],
-      [repeat.id, 'linked'],
-    ]);
+    await merge(original.id, other.id);
+    expect(await groupOf(repeat.id)).toEqual({ original: other.id, repeats: [[original.id, 'merged'], [repeat.id, 'linked']] });
     const moved = (await events(repeat.id)).filter((e) => e.action === 'link-repeat').at(-1)!;
     expect(moved).toMatchObject({ details: { originalId: other.id, previousOriginalId: original.id } });
 
     // Merged into a repeat, an order goes to that repeat's original.
     const other2 = await intake(at('康桥东苑'));
-    await t.http.post(`/api/v1/work-orders/${other2.id}/merge`).set(bearer(tokens.operator)).send({ originalId: repeat.id }).expect(200);
+    await merge(other2.id, repeat.id);
     const mergedAway = (await t.http.get(`/api/v1/work-orders/${other2.id}`).set(bearer(tokens.operator))).body;
     expect(mergedAway.mergedIntoId).toBe(other.id);
     expect((await events(other2.id)).find((e) => e.action === 'merge')!.details).toMatchObject({ originalId: other.id, chosenId: repeat.id });
@@ -135,13 +135,8 @@ describe(`repeat complaints on intake (${storage})`, () => {
     const second = await intake(at('幸福小区'));
     const third = await intake(at('幸福小区'));
     expect([second.repeatOfId, third.repeatOfId]).toEqual([first.id, first.id]);
-    await t.http.post(`/api/v1/work-orders/${first.id}/merge`).set(bearer(tokens.operator)).send({ originalId: second.id }).expect(200);
-    const regrouped = (await t.http.get(`/api/v1/work-orders/${third.id}/repeats`).set(bearer(tokens.operator)).expect(200)).body;
-    expect(regrouped.original.id).toBe(second.id);
-    expect(regrouped.repeats.map((r: { id: string; relation: string }) => [r.id, r.relation])).toEqual([
-      [first.id, 'merged'],
-      [third.id, 'linked'],
-    ]);
+    await merge(first.id, second.id);
+    expect(await groupOf(third.id)).toEqual({ original: second.id, repeats: [[first.id, 'merged'], [third.id, 'linked']] });
   });
 });
 
