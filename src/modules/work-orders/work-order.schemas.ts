@@ -196,7 +196,10 @@ export const ACTION_BODIES = {
   close: body({ note: Note }),
   reopen: body({ reason: Reason }),
   cancel: body({ reason: Reason }),
-  merge: body({ originalId: Type.String({ format: 'uuid' }), note: Note }),
+  merge: body({
+    originalId: Type.String({ format: 'uuid', description: 'The order it repeats; when that is itself a repeat, the merge goes to its original (the order named here is kept in the event)' }),
+    note: Note,
+  }),
   'mark-difficult': body({ reason: Reason }),
 } as const;
 
@@ -224,6 +227,6 @@ export const ACTION_SUMMARIES: Record<keyof typeof ACTION_BODIES, string> = {
   close: 'Close the order (办结)',
   reopen: 'Reopen the order (重办) and send it back to its unit',
   cancel: 'Cancel an invalid order',
-  merge: 'Merge a repeat (重复件) into its original',
+  merge: 'Merge a repeat (重复件) into its original; the repeats linked or merged into it follow',
   'mark-difficult': 'Mark the order difficult (疑难): a director supervision slip is raised',
 };
