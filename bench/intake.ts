@@ -4,7 +4,7 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { createThrowawayDatabase, createToken, machineCpuTicks, PG, percentile, post, processCpuMicros, psql, startService } from './support';
+import { complaintBody, createThrowawayDatabase, createToken, machineCpuTicks, PG, percentile, post, processCpuMicros, psql, startService } from './support';
 
 /** Removes the jobs the run queued. */
 async function dropRedisKeys(prefix: string): Promise<void> {
@@ -41,18 +41,7 @@ const CONTENT =
   '市民来电反映：长清区文昌街道清河街某小区楼下烧烤摊每晚营业至凌晨两点,油烟和噪音严重扰民,影响老人和孩子休息,此前已多次向社区反映但未解决,请求相关部门尽快到现场核实处理,并回复处理结果。';
 
 function orderBody(run: string, n: number): string {
-  return JSON.stringify({
-    externalNo: `B${run}-${n}`,
-    source: 'phone',
-    receivedAt: new Date().toISOString(),
-    requestType: 'complaint',
-    urgency: 'normal',
-    citizen: { name: '张先生', phone: '13800000000' },
-    confidential: n % 10 === 0,
-    content: CONTENT,
-    address: '长清区文昌街道清河街某小区',
-    category: '噪音扰民',
-  });
+  return complaintBody({ externalNo: `B${run}-${n}`, phone: '13800000000', confidential: n % 10 === 0, content: CONTENT, address: '长清区文昌街道清河街某小区', category: '噪音扰民' });
 }
 
 /** Runs `clients` loops of intake until `until`; returns latencies of the requests started after `measureFrom`. */

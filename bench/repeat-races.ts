@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { Agent } from 'node:http';
 import path from 'node:path';
 import { Pool } from 'pg';
-import { createThrowawayDatabase, createToken, post, startService } from './support';
+import { complaintBody, createThrowawayDatabase, createToken, post, startService } from './support';
 
 /**
  * npm run bench:repeat-races — repeat complaints as a busy deployment makes them: two API
@@ -22,16 +22,8 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MATTERS = ['楼下烧烤摊油烟很大,晚上吵到十二点', '小区广场舞音响太吵,晚上十点还在跳', '饭店排烟管道油烟直排,窗户不敢开', '工地夜间施工噪音扰民,凌晨还在打桩'];
 
 function orderBody(run: string, n: number): string {
-  return JSON.stringify({
-    externalNo: `R${run}-${n}`,
-    source: 'phone',
-    receivedAt: new Date().toISOString(),
-    requestType: 'complaint',
-    urgency: 'normal',
-    citizen: { name: '张先生', phone: `1380000${String(n % 37).padStart(4, '0')}` },
-    content: MATTERS[n % MATTERS.length] + (n % 3 ? ',请尽快处理' : ''),
-    address: `长清区文昌街道清河街${n % 11}号小区`,
-  });
+  const phone = `1380000${String(n % 37).padStart(4, '0')}`;
+  return complaintBody({ externalNo: `R${run}-${n}`, phone, content: MATTERS[n % MATTERS.length] + (n % 3 ? ',请尽快处理' : ''), address: `长清区文昌街道清河街${n % 11}号小区` });
 }
 
 async function main(): Promise<void> {

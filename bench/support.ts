@@ -129,3 +129,19 @@ export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
+
+/** The body of an intake request: a citizen's phone complaint, received now. */
+export function complaintBody(order: { externalNo: string; phone: string; content: string; address: string; confidential?: boolean; category?: string }): string {
+  const { externalNo, phone, content, address, ...rest } = order;
+  return JSON.stringify({
+    externalNo,
+    source: 'phone',
+    receivedAt: new Date().toISOString(),
+    requestType: 'complaint',
+    urgency: 'normal',
+    citizen: { name: '张先生', phone },
+    content,
+    address,
+    ...rest,
+  });
+}
