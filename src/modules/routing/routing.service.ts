@@ -81,6 +81,9 @@ export interface DecisionRecord {
   resolvedAt: string | null;
 }
 
+/** New orders without their routing decision (w: work_orders): the sweep's and the backlog gauges' one condition, served by a partial index. */
+const AWAITING_DECISION = `w.state = 'received' AND NOT EXISTS (SELECT 1 FROM routing_decisions r WHERE r.work_order_id = w.id)`;
+
 /**
  * Routing in the flow (domain.md §1, §5): every order taken in is routed; a confident
  * decision dispatches it at once, any other waits in the triage queue for an operator,
@@ -646,7 +649,7 @@ export class RoutingService {
   async backlog(): Promise<{ orders: number; oldestSeconds: number }> {
     const [row] = await this.db.statement<{ orders: number; oldest: Date | string | null }>(
       `SELECT count(*)::int AS orders, min(w.created_at) AS oldest FROM work_orders w
-       WHERE w.state = 'received' AND NOT EXISTS (SELECT 1 FROM routing_decisions r WHERE r.work_order_id = w.id)`,
+       WHERE ${AWAITING_DECISION}`,
     );
     const waited = row.oldest === null ? 0 : (this.now().getTime() - new Date(row.oldest).getTime()) / 1000;
     return { orders: row.orders, oldestSeconds: Math.max(0, Math.round(waited)) };
@@ -657,7 +660,7 @@ export class RoutingService {
     await this.sweepTraining();
     const rows = await this.db.statement<{ id: string }>(
       `SELECT w.id FROM work_orders w
-       WHERE w.state = 'received' AND NOT EXISTS (SELECT 1 FROM routing_decisions r WHERE r.work_order_id = w.id)
+       WHERE ${AWAITING_DECISION}
        ORDER BY w.created_at LIMIT $1`,
       [limit],
     );
