@@ -165,24 +165,22 @@ export class RepeatService {
   }
 
   /**
-   * An operator merges an order with repeats into another (the merge itself goes to that order's
-   * original: WorkOrderService): its repeats, linked or merged, follow. Merged into one of its
-   * own repeats, that repeat becomes the original.
+   * An operator merges an order with repeats into another (WorkOrderService chose that order: the
+   * original of the group named): its repeats, linked or merged, follow it there. Merged into one
+   * of its own repeats, that repeat becomes the original.
    */
   readonly observer: OrderObserver = {
     orderChanged: async (tx, { after, action, actor }) => {
       if (action !== 'merge' || !after.mergedIntoId) return;
       const into = await tx.m.findOneByOrFail(WorkOrder, { id: after.mergedIntoId });
-      let originalId = into.repeatOfId ?? into.id;
-      if (originalId === after.id) {
+      if (into.repeatOfId === after.id) {
         const freed = hydrate(tx.m, WorkOrder, returnedRows(await tx.m.query(`UPDATE work_orders SET repeat_of_id = NULL, updated_at = $2 WHERE id = $1 RETURNING *`, [into.id, tx.now]))[0]);
         await this.workOrders.recordEvent(tx, freed, actor, 'link-repeat', freed.state, {
           reason: `原件 ${after.externalNo} 已并入本工单, 本工单成为原件`,
           details: { originalId: null, previousOriginalId: after.id, previousOriginalExternalNo: after.externalNo },
         });
-        originalId = into.id;
       }
-      await this.repointRepeats(tx, after, originalId, actor, `重复件: 原件 ${after.externalNo} 已并入工单 ${into.externalNo}, 改为指向其原件`);
+      await this.repointRepeats(tx, after, into.id, actor, `重复件: 原件 ${after.externalNo} 已并入工单 ${into.externalNo}, 改为指向其原件`);
     },
   };
 

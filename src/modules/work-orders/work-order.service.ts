@@ -472,8 +472,8 @@ export class WorkOrderService {
         // Into the original of the chosen order's group: a repeat points at an original, never at
         // a repeat. Merged into one of its own repeats, that one (RepeatService makes it the original).
         const groupOriginal = await originalOf(m, originalId);
-        const into = groupOriginal === originalId || groupOriginal === order.id ? original : await m.findOneByOrFail(WorkOrder, { id: groupOriginal });
-        if (into === original || into.state === 'cancelled') {
+        const into = groupOriginal === originalId || groupOriginal === order.id ? null : await m.findOneByOrFail(WorkOrder, { id: groupOriginal });
+        if (!into || into.state === 'cancelled') {
           return { changes: { ...clearPending, mergedIntoId: originalId }, details: { originalId, originalExternalNo: original.externalNo } };
         }
         return {
