@@ -50,7 +50,7 @@ export function createServices(config: Config, db: Database, jobs: JobQueue, log
   const settings = new SettingsService(db, now);
   const deadlines: DeadlineService = new DeadlineService(db, workOrders, jobs, webhooks, () => supervision, config, log, now);
   const supervision = new SupervisionService(db, workOrders, settings, deadlines, webhooks, config.TZ_BUREAU, now);
-  const repeats = new RepeatService(db, workOrders, settings, now);
+  const repeats = new RepeatService(db, workOrders, settings, supervision, now);
   const routing = new RoutingService(db, workOrders, settings, jobs, repeats, now);
   const callbacks = new CallbackService(db, workOrders, settings, supervision);
   // The modules that follow orders, in the order they run inside each change's transaction

@@ -1,6 +1,6 @@
 import { bearer, intakeBody, storage, useTestApp } from './support/app';
 
-const { t, tokens } = useTestApp({ roles: ['operator', 'admin'], settings: { 'routing.autoDispatchThreshold': 0.8 } });
+const { t, tokens } = useTestApp({ roles: ['operator', 'admin', 'commander'], settings: { 'routing.autoDispatchThreshold': 0.8 } });
 
 const CALLER = { name: '赵女士', phone: '13700000001' };
 const DANCE = '幸福小区楼下广场舞音响太吵,晚上十点还在跳';
@@ -137,6 +137,21 @@ describe(`repeat complaints on intake (${storage})`, () => {
     expect([second.repeatOfId, third.repeatOfId]).toEqual([first.id, first.id]);
     await merge(first.id, second.id);
     expect(await groupOf(third.id)).toEqual({ original: second.id, repeats: [[first.id, 'merged'], [third.id, 'linked']] });
+  });
+
+  test('orders merged into a linked repeat count towards the supervision slip of its original', async () => {
+    await t.http.put('/api/v1/settings/supervision.repeatThreshold').set(bearer(tokens.admin)).send({ value: 2 }).expect(200);
+    const first = await intake({ citizen: CALLER, content: DANCE, address: '长清区大学路幸福小区' });
+    const again = await intake({ citizen: CALLER, content: DANCE, address: '长清区大学路幸福小区' });
+    expect([first.state, again.repeatOfId]).toEqual(['dispatched', first.id]);
+    // Two more calls taken under other places; the operator merges each into the repeat on screen.
+    for (const place of ['康桥东苑', '康桥花园小区']) {
+      const other = await intake({ content: DANCE, address: `长清区文昌街道${place}` });
+      expect(other.repeatOfId).toBeNull();
+      await merge(other.id, again.id);
+    }
+    const slips = (await t.http.get('/api/v1/supervision-slips').set(bearer(tokens.commander)).expect(200)).body;
+    expect(slips.map((s: { trigger: string; orders: { id: string }[] }) => [s.trigger, s.orders.map((o) => o.id)])).toEqual([['repeats', [first.id]]]);
   });
 });
 

@@ -472,6 +472,22 @@ describe(`director supervision slips (${storage})`, () => {
     expect(slips.map((s: { trigger: string; orders: { id: string }[] }) => [s.trigger, s.orders[0].id])).toEqual([['repeats', original]]);
   });
 
+  test('repeats merged into an order follow it into the original and count towards its slip', async () => {
+    t.clock.set(bj('2026-11-24T10:00:00'));
+    await t.http.put('/api/v1/settings/supervision.repeatThreshold').set(bearer(tokens.admin)).send({ value: 2 }).expect(200);
+    const original = await dispatched(bj('2026-11-24T09:00:00'));
+    const take = async () => (await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody({ receivedAt: t.clock.now().toISOString() })).expect(201)).body.id as string;
+    const first = await take();
+    const second = await take();
+    // An operator gathers the second call under the first, then finds the dispatched original.
+    await t.http.post(`/api/v1/work-orders/${second}/merge`).set(bearer(tokens.operator)).send({ originalId: first }).expect(200);
+    expect((await t.http.get('/api/v1/supervision-slips').set(bearer(tokens.commander))).body).toEqual([]);
+    await t.http.post(`/api/v1/work-orders/${first}/merge`).set(bearer(tokens.operator)).send({ originalId: original }).expect(200);
+    expect((await t.http.get(`/api/v1/work-orders/${second}`).set(bearer(tokens.operator))).body.mergedIntoId).toBe(original);
+    const slips = (await t.http.get('/api/v1/supervision-slips').set(bearer(tokens.commander))).body;
+    expect(slips.map((s: { trigger: string; orders: { id: string }[] }) => [s.trigger, s.orders[0].id])).toEqual([['repeats', original]]);
+  });
+
   test('a slip over an order no unit holds is refused', async () => {
     const created = await t.http.post('/api/v1/work-orders').set(bearer(tokens.operator)).send(intakeBody()).expect(201);
     const res = await t.http.post('/api/v1/supervision-slips').set(bearer(tokens.commander)).send({ orderIds: [created.body.id], reason: '督办' });

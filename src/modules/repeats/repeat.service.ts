@@ -65,6 +65,11 @@ const VISIBLE_TO_UNIT = `(EXISTS (SELECT 1 FROM unnest($1::text[]) AS p(name) WH
 
 type CandidateRow = { id: string; content: string; place_key: string; same_caller: boolean; root_id: string | null };
 
+/** The supervision rule on repeats (SupervisionService.checkRepeats). */
+export interface RepeatRule {
+  checkRepeats(tx: OrderTx, originalId: string): Promise<void>;
+}
+
 /**
  * Repeat complaints and the noise-source register (domain.md §11). On intake (in the routing
  * job) a new order is linked to the earlier open or recent order it repeats and to the
@@ -75,6 +80,8 @@ export class RepeatService {
     private readonly db: Database,
     private readonly workOrders: WorkOrderService,
     private readonly settings: SettingsService,
+    /** The supervision rule on repeats merged into one original, checked again when merged repeats follow their order. */
+    private readonly repeatRule: RepeatRule,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -155,13 +162,17 @@ export class RepeatService {
        WHERE repeat_of_id = $1 OR merged_into_id = $1 RETURNING *`,
       [order.id, originalId, tx.now],
     );
+    let merged = 0;
     for (const row of returnedRows(moved)) {
       const repeat = hydrate(tx.m, WorkOrder, row);
+      if (repeat.mergedIntoId === originalId) merged++;
       await this.workOrders.recordEvent(tx, repeat, actor, 'link-repeat', repeat.state, {
         reason,
         details: { originalId, previousOriginalId: order.id, previousOriginalExternalNo: order.externalNo, merged: repeat.mergedIntoId === originalId },
       });
     }
+    // The original now counts the merged repeats that came along: they may reach the slip's threshold.
+    if (merged) await this.repeatRule.checkRepeats(tx, originalId);
   }
 
   /**

@@ -96,8 +96,9 @@ export class SupervisionService {
       } else if (action === 'reopen' && (await this.settings.get(tx.m, 'supervision.slipOnFailedRedo')) && (await this.redosBefore(tx.m, after.id)) >= 1) {
         // Reopened again: the first redo (重办) did not satisfy the citizen.
         await this.raiseByRule(tx, after, 'redo_failed', `重办后仍不满意: ${input.reason ?? ''}`.trim());
-      } else if (action === 'merge' && before.id !== input.originalId) {
-        await this.checkRepeats(tx, input.originalId!);
+      } else if (action === 'merge' && after.mergedIntoId && before.id !== after.mergedIntoId) {
+        // The order it went into, which is the group's original when the one named was a repeat.
+        await this.checkRepeats(tx, after.mergedIntoId);
       }
     },
   };
@@ -123,8 +124,12 @@ export class SupervisionService {
     return n - 1;
   }
 
-  /** Repeats (重复件) merged into one original beyond the setting: the source gets a slip, if a unit holds it. */
-  private async checkRepeats(tx: OrderTx, originalId: string): Promise<void> {
+  /**
+   * Repeats (重复件) merged into one original beyond the setting: the source gets a slip, if a unit
+   * holds it. Checked on each merge, and again when merged repeats follow their order to its
+   * original (RepeatService): one slip per original whichever path it reached the count by.
+   */
+  async checkRepeats(tx: OrderTx, originalId: string): Promise<void> {
     const threshold = await this.settings.get(tx.m, 'supervision.repeatThreshold');
     const [{ n }] = (await tx.m.query(`SELECT count(*)::int AS n FROM work_orders WHERE merged_into_id = $1`, [originalId])) as { n: number }[];
     if (n < threshold) return;
