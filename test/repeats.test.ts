@@ -57,9 +57,16 @@ describe(`repeat complaints on intake (${storage})`, () => {
     await t.db.statement(`UPDATE work_orders SET repeat_of_id = NULL WHERE id = $1`, [late.id]);
     const next = await intake(body('康桥小区门口烧烤摊油烟大,晚上十二点还很吵,再次反映'));
     expect(next.repeatOfId).toBe(late.id);
-    // And one an operator has merged into it meanwhile.
+    // And one an operator has merged into it meanwhile (one merge is enough for a slip here: a
+    // slip only on an order a unit holds, so none for the unrouted one).
+    await t.http.put('/api/v1/settings/supervision.repeatThreshold').set(bearer(tokens.admin)).send({ value: 1 }).expect(200);
     const folded = await intake(body('康桥小区门口烧烤摊油烟大,晚上十二点还很吵,第三次反映'));
     await merge(folded.id, late.id);
+    const slipsOn = async (id: string) =>
+      ((await t.http.get('/api/v1/supervision-slips').set(bearer(tokens.commander)).expect(200)).body as { trigger: string; orders: { id: string }[] }[])
+        .filter((s) => s.orders.some((o) => o.id === id))
+        .map((s) => s.trigger);
+    expect([first.state, await slipsOn(first.id)]).toEqual(['dispatched', []]);
     await t.app.services.routing.sweep();
     await t.jobs.settled();
     const get = async (id: string) => (await t.http.get(`/api/v1/work-orders/${id}`).set(bearer(tokens.operator))).body;
@@ -70,6 +77,9 @@ describe(`repeat complaints on intake (${storage})`, () => {
     expect(moved.map((e) => e.details.originalId)).toEqual([late.id, first.id]);
     expect(moved[1].reason).toContain(late.externalNo);
     expect((await groupOf(first.id)).repeats.map(([id]) => id).sort()).toEqual([late.id, next.id, folded.id].sort());
+    // The merged repeat now counts on the original: its slip comes with the move.
+    expect(await slipsOn(first.id)).toEqual(['repeats']);
+    await t.http.put('/api/v1/settings/supervision.repeatThreshold').set(bearer(tokens.admin)).send({ value: 3 }).expect(200);
   });
 
   test('another caller about the same place and matter is linked too; another matter, or a closed order older than the window, is not', async () => {
