@@ -162,17 +162,18 @@ export class RepeatService {
        WHERE repeat_of_id = $1 OR merged_into_id = $1 RETURNING *`,
       [order.id, originalId, tx.now],
     );
-    let merged = 0;
+    let anyMerged = false;
     for (const row of returnedRows(moved)) {
       const repeat = hydrate(tx.m, WorkOrder, row);
-      if (repeat.mergedIntoId === originalId) merged++;
+      const merged = repeat.mergedIntoId === originalId;
+      anyMerged ||= merged;
       await this.workOrders.recordEvent(tx, repeat, actor, 'link-repeat', repeat.state, {
         reason,
-        details: { originalId, previousOriginalId: order.id, previousOriginalExternalNo: order.externalNo, merged: repeat.mergedIntoId === originalId },
+        details: { originalId, previousOriginalId: order.id, previousOriginalExternalNo: order.externalNo, merged },
       });
     }
     // The original now counts the merged repeats that came along: they may reach the slip's threshold.
-    if (merged) await this.repeatRule.checkRepeats(tx, originalId);
+    if (anyMerged) await this.repeatRule.checkRepeats(tx, originalId);
   }
 
   /**

@@ -90,13 +90,13 @@ export class SupervisionService {
 
   /** The rules that raise slips as orders change: a difficult order, a failed redo, repeats about one source. */
   readonly observer: OrderObserver = {
-    orderChanged: async (tx, { before, after, action, input }) => {
+    orderChanged: async (tx, { after, action, input }) => {
       if (action === 'mark-difficult') {
         await this.raiseByRule(tx, after, 'difficult', input.reason ?? '疑难工单');
       } else if (action === 'reopen' && (await this.settings.get(tx.m, 'supervision.slipOnFailedRedo')) && (await this.redosBefore(tx.m, after.id)) >= 1) {
         // Reopened again: the first redo (重办) did not satisfy the citizen.
         await this.raiseByRule(tx, after, 'redo_failed', `重办后仍不满意: ${input.reason ?? ''}`.trim());
-      } else if (action === 'merge' && after.mergedIntoId && before.id !== after.mergedIntoId) {
+      } else if (action === 'merge' && after.mergedIntoId) {
         // The order it went into, which is the group's original when the one named was a repeat.
         await this.checkRepeats(tx, after.mergedIntoId);
       }
