@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
 import { DataSource, type DataSourceOptions, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import type { Config } from '../config';
@@ -131,7 +132,7 @@ export async function openDatabase(
       url: config.DATABASE_URL,
       poolSize: config.DB_POOL_SIZE,
       connectTimeoutMS: 10_000,
-      extra: { options: '-c jit=off' },
+      extra: { options: '-c jit=off', Client: ListenedClient },
     });
     await dataSource.initialize();
     pooled.add(dataSource);
@@ -152,6 +153,23 @@ export async function openDatabase(
   } catch (err) {
     release();
     throw err;
+  }
+}
+
+/**
+ * The pool's connections. pg reports a connection that dies (a restart's `-m fast` stop, an
+ * administrator's pg_terminate_backend, a network cut) as an 'error' event, and an 'error' event
+ * with no listener is thrown, which ends the process. The pool listens while a connection is
+ * idle and each statement while it runs, but nobody does while work holds a connection between
+ * two statements (a transaction waiting on the application): this listener does, for the
+ * connection's whole life. The loss is not hidden: the holder's next statement fails with
+ * "Client has encountered a connection error", an outage (503, or a job tried again), and
+ * gives the connection back as broken.
+ */
+class ListenedClient extends Client {
+  constructor(config?: ConstructorParameters<typeof Client>[0]) {
+    super(config);
+    this.on('error', () => undefined);
   }
 }
 
