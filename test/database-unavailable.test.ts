@@ -1,4 +1,4 @@
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from '../src/db/unavailable';
 
 /** Which failures are a database outage (503, retried jobs) and which are not (4xx, 500). */
@@ -17,6 +17,8 @@ describe('telling a database outage from other failures', () => {
     ['connection terminated', new Error('Connection terminated unexpectedly')],
     ['pool connect timeout', new Error('timeout exceeded when trying to connect')],
     ['query runner released under a transaction', new QueryRunnerAlreadyReleasedError()],
+    // The next statement of a transaction whose connection the server ended (seen under pg_terminate_backend).
+    ['transaction statement after its connection was lost', new QueryRunnerProviderAlreadyReleasedError()],
     ['an outage as the cause of another error', new Error('rollback failed', { cause: pg('57P01') })],
   ])('%s is an outage', (_, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);

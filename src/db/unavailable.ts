@@ -7,11 +7,12 @@
  * crash shutdown, cannot connect now) and 53300 (too many connections); node-postgres with a
  * socket error code or a "Connection terminated" message; TypeORM with
  * QueryRunnerAlreadyReleasedError when the connection under a transaction went away and the
- * rollback had nothing left to run on.
+ * rollback had nothing left to run on, and QueryRunnerProviderAlreadyReleasedError when the
+ * transaction's next statement finds it gone.
  */
 const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const ERROR_NAMES = new Set(['QueryRunnerAlreadyReleasedError', 'ConnectionIsNotSetError']);
+const ERROR_NAMES = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError', 'ConnectionIsNotSetError']);
 /** node-postgres and pg-pool messages for a connection lost or never made. */
 const MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)/;
 
