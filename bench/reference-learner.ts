@@ -94,9 +94,8 @@ export function trainReference(examples: readonly { text: string; label: string 
   return {
     predict(text) {
       const x = vector(features(text));
-      let best = 0;
-      for (let k = 1; k < labels.length; k++) if (score(k, x) > score(best, x)) best = k;
-      return labels[best];
+      const scores = labels.map((_, k) => score(k, x));
+      return labels[scores.indexOf(Math.max(...scores))];
     },
   };
 }

@@ -7,7 +7,7 @@ import { parseCsv } from '../src/modules/routing/csv';
 import { dispatchesItself, effectiveThreshold, splitHeldBack, type DispatchPolicy, type EvaluationReport } from '../src/modules/routing/evaluation';
 import { learn } from '../src/modules/routing/learning';
 import { tokenize, type TextModel, type TrainingExample } from '../src/modules/routing/model';
-import { compileKnowledge, route, type Knowledge, type RouterPolicy, type RoutingDecision } from '../src/modules/routing/router';
+import { compileKnowledge, highest, route, type Knowledge, type RouterPolicy, type RoutingDecision } from '../src/modules/routing/router';
 import { SETTINGS } from '../src/modules/settings/settings.catalogue';
 import { trainReference } from './reference-learner';
 import { ACCEPTED, half } from './routing-labels';
@@ -225,15 +225,8 @@ function ceiling(partner: TrainingExample[], rows: Row[], learned: TextModel): R
     heldBack: round(heldBack.filter((e) => predict(e.text) === e.unitCode).length / heldBack.length),
     topicDev: round(topics.filter((r) => r.accepted.includes(predict(r.text))).length / topics.length),
   });
-  const top = (text: string) => highest(learned.predict(text));
+  const top = (text: string) => highest(learned.predict(text))[0];
   return { learned: score(top), reference: score((text) => reference.predict(text)) };
-}
-
-/** The label of the highest probability. */
-function highest(probabilities: ReadonlyMap<string, number>): string {
-  let best: [string, number] = ['', -1];
-  for (const entry of probabilities) if (entry[1] > best[1]) best = entry;
-  return best[0];
 }
 
 /** Scenario 4: the police messages of handled-dev taught in five folds; every row scored by a model that did not learn it. */

@@ -439,7 +439,7 @@ function distinctTerms(matches: readonly Match[], passes: (m: Match) => boolean)
 }
 
 /** The entry with the highest value, the first among equals (what a stable sort would put first). */
-function highest(entries: ReadonlyMap<string, number>): [string, number] {
+export function highest(entries: ReadonlyMap<string, number>): [string, number] {
   let best: [string, number] | null = null;
   for (const entry of entries) if (!best || entry[1] > best[1]) best = entry;
   return best!;
