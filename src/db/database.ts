@@ -46,11 +46,13 @@ export class Database {
   /**
    * One statement, in its own transaction, straight on the driver's pool: for the hot
    * paths (intake, readiness) where TypeORM's query runner would double the cost.
+   * `prepared`: on PostgreSQL, a named statement that each pooled connection parses and plans
+   * once (the rules of `readRows` apply).
    */
-  async statement<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  async statement<T = Record<string, unknown>>(sql: string, params: unknown[] = [], options: { prepared?: boolean } = {}): Promise<T[]> {
     if (this.embedded) return this.read((m) => m.query(sql, params) as Promise<T[]>);
-    const pool = (this.dataSource.driver as unknown as { master: { query(sql: string, params: unknown[]): Promise<{ rows: T[] }> } }).master;
-    return (await pool.query(sql, params)).rows;
+    const pool = (this.dataSource.driver as unknown as { master: NamedQueryPool }).master;
+    return (await pool.query<T>(options.prepared ? { name: statementName(sql), text: sql, values: params } : { text: sql, values: params })).rows;
   }
 
   async ping(): Promise<void> {
@@ -179,7 +181,7 @@ const pooled = new WeakSet<DataSource>();
 const names = new Map<string, string>();
 
 interface NamedQueryPool {
-  query<T>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }>;
+  query<T>(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: T[] }>;
 }
 
 /**
@@ -195,13 +197,17 @@ interface NamedQueryPool {
  */
 export async function readRows<T = Record<string, unknown>>(m: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
   if (m.queryRunner || !pooled.has(m.connection)) return (await m.query(sql, params)) as T[];
+  const pool = (m.connection.driver as unknown as { master: NamedQueryPool }).master;
+  return (await pool.query<T>({ name: statementName(sql), text: sql, values: params })).rows;
+}
+
+function statementName(sql: string): string {
   let name = names.get(sql);
   if (!name) {
     name = `r_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
     names.set(sql, name);
   }
-  const pool = (m.connection.driver as unknown as { master: NamedQueryPool }).master;
-  return (await pool.query<T>({ name, text: sql, values: params })).rows;
+  return name;
 }
 
 /**

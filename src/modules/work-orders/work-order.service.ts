@@ -46,7 +46,7 @@ export class WorkOrderService {
    */
   private readonly intakeBatcher = new IntakeBatcher<unknown[], WorkOrder>({
     many: async (rows) => {
-      const inserted = await this.db.statement(intakeBatchSql(this.db.dataSource.manager), batchParams(rows));
+      const inserted = await this.db.statement(intakeBatchSql(this.db.dataSource.manager), batchParams(rows), { prepared: true });
       const byKey = new Map(inserted.map((r) => [`${String(r.source)}\u0000${String(r.external_no)}`, r]));
       const orders = rows.map((p) => {
         const row = byKey.get(`${String(p[0])}\u0000${String(p[1])}`);
