@@ -22,32 +22,55 @@ function fakeWriter(taken: Set<string> = new Set()) {
   return { writer, calls, release };
 }
 
+/** Until the event loop has read what arrived in this turn (when a batch may close). */
+const nextTurn = () => new Promise((r) => setImmediate(r));
+
 describe('group commit (the batcher alone)', () => {
   test('orders that arrive together are written in one statement, each answered only after it returns', async () => {
     const { writer, calls, release } = fakeWriter(new Set(['b']));
-    const batcher = new IntakeBatcher(writer, { maxSize: 10, delayMs: 1 });
+    const batcher = new IntakeBatcher(writer, { maxSize: 10, maxInFlight: 1 });
     let answered = 0;
     const results = ['c', 'a', 'b', 'a'].map((k) => batcher.submit(k, k).then((r) => (answered++, r)));
-    await new Promise((r) => setTimeout(r, 20));
+    await nextTurn();
     // Written once, in key order, the second "a" folded into the first; nobody answered before the commit.
     expect(calls).toEqual([['a', 'b', 'c']]);
+    await nextTurn();
     expect(answered).toBe(0);
     release();
     expect(await Promise.all(results)).toEqual(['id-c', 'id-a', null, null]);
   });
 
-  test('a full batch closes at once, without waiting for the timer', async () => {
+  test('while a batch is being written, the orders that arrive wait for it and then go together', async () => {
     const { writer, calls, release } = fakeWriter();
+    const batcher = new IntakeBatcher(writer, { maxSize: 10, maxInFlight: 1 });
+    const first = batcher.submit('a', 'a');
+    await nextTurn();
+    const later = [batcher.submit('c', 'c'), batcher.submit('b', 'b')];
+    await nextTurn();
+    const third = batcher.submit('d', 'd');
+    await nextTurn();
+    expect(calls).toEqual([['a']]);
     release();
-    const batcher = new IntakeBatcher(writer, { maxSize: 2, delayMs: 60_000 });
-    expect(await Promise.all([batcher.submit('x', 'x'), batcher.submit('y', 'y')])).toEqual(['id-x', 'id-y']);
-    expect(calls).toEqual([['x', 'y']]);
+    expect(await first).toBe('id-a');
+    expect(await Promise.all([...later, third])).toEqual(['id-c', 'id-b', 'id-d']);
+    expect(calls).toEqual([['a'], ['b', 'c', 'd']]);
+  });
+
+  test('a full batch goes at once, even while another is being written', async () => {
+    const { writer, calls, release } = fakeWriter();
+    const batcher = new IntakeBatcher(writer, { maxSize: 2, maxInFlight: 1 });
+    const first = batcher.submit('w', 'w');
+    await nextTurn();
+    const full = [batcher.submit('x', 'x'), batcher.submit('y', 'y')];
+    expect(calls).toEqual([['w'], ['x', 'y']]);
+    release();
+    expect(await Promise.all([first, ...full])).toEqual(['id-w', 'id-x', 'id-y']);
   });
 
   test('when a batch fails as a whole, each order is tried alone and only the bad one fails', async () => {
     const { writer, calls, release } = fakeWriter();
     release();
-    const batcher = new IntakeBatcher(writer, { maxSize: 10, delayMs: 1 });
+    const batcher = new IntakeBatcher(writer, { maxSize: 10, maxInFlight: 1 });
     const [good, bad, sameAsBad] = await Promise.allSettled([batcher.submit('ok', 'ok'), batcher.submit('bad', 'bad'), batcher.submit('bad', 'bad')]);
     expect(good).toEqual({ status: 'fulfilled', value: 'id-ok' });
     expect(bad.status).toBe('rejected');

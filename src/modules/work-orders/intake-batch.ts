@@ -2,11 +2,17 @@
  * Group commit of intake: orders that arrive together are written together, in one statement
  * (one round trip, one commit, one WAL flush) instead of one each.
  *
- * A batch closes when it holds `maxSize` orders or `delayMs` after its first one arrived,
- * whichever comes first. Each caller's promise settles only after the statement that carries
- * its order has returned, that is after its commit: an order is never acknowledged before it is
- * durable (a shutdown waits for them, as for any request in flight). Several batches may be in
- * flight at once, each on its own pooled connection.
+ * A batch closes as soon as a write may start: at most `maxInFlight` batches are written at
+ * once, and the orders that arrive meanwhile wait for the next one. So an order that arrives
+ * alone goes alone, at once (in the same turn of the event loop as the others that came with
+ * it), and under load a batch holds what arrived while the previous ones were being written:
+ * the busier the service, the larger its batches, without a timer that every order waits out.
+ * A batch that reaches `maxSize` goes at once whatever is in flight.
+ *
+ * Each caller's promise settles only after the statement that carries its order has returned,
+ * that is after its commit: an order is never acknowledged before it is durable (a shutdown
+ * waits for them, as for any request in flight). Batches in flight each hold their own pooled
+ * connection.
  *
  * Rows are validated before they get here; still, should a batch fail as a whole (a constraint
  * no validation foresaw), each of its rows is tried again alone, so that one bad order fails
@@ -29,11 +35,12 @@ interface Waiting<Row, Result> {
 
 export class IntakeBatcher<Row, Result> {
   private waiting: Waiting<Row, Result>[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private closing = false;
+  private inFlight = 0;
 
   constructor(
     private readonly writer: BatchWriter<Row, Result>,
-    private readonly options: { maxSize: number; delayMs: number } = { maxSize: 64, delayMs: 1 },
+    private readonly options: { maxSize: number; maxInFlight: number } = { maxSize: 64, maxInFlight: 1 },
   ) {}
 
   /** Resolves with the written row's result once committed, or null if `key` was already taken. */
@@ -41,17 +48,29 @@ export class IntakeBatcher<Row, Result> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ row, key, resolve, reject });
       if (this.waiting.length >= this.options.maxSize) this.close();
-      else this.timer ??= setTimeout(() => this.close(), this.options.delayMs);
+      else this.closeSoon();
+    });
+  }
+
+  /** Closes the batch once this turn of the event loop has read what arrived with it, if a write may start. */
+  private closeSoon(): void {
+    if (this.closing || this.inFlight >= this.options.maxInFlight) return;
+    this.closing = true;
+    setImmediate(() => {
+      this.closing = false;
+      if (this.inFlight < this.options.maxInFlight) this.close();
     });
   }
 
   private close(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     const batch = this.waiting;
     this.waiting = [];
     if (batch.length === 0) return;
-    void this.write(batch);
+    this.inFlight++;
+    void this.write(batch).finally(() => {
+      this.inFlight--;
+      if (this.waiting.length) this.closeSoon();
+    });
   }
 
   private async write(batch: Waiting<Row, Result>[]): Promise<void> {
