@@ -4,7 +4,7 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { complaintBody, createThrowawayDatabase, createToken, machineCpuTicks, PG, percentile, post, processCpuMicros, psql, startService } from './support';
+import { complaintBody, createThrowawayDatabase, createToken, mainThreadCpuMicros, machineCpuTicks, PG, percentile, post, processCpuMicros, programsCpuMicros, psql, startService } from './support';
 
 /** Removes the jobs the run queued. */
 async function dropRedisKeys(prefix: string): Promise<void> {
@@ -66,21 +66,56 @@ async function load(baseUrls: string[], route: string, token: string, run: strin
   return { latencies, failures };
 }
 
+/** What one window of a run used: its processes' CPU, and the machine's. */
+interface CpuUse {
+  /** The measured processes (the API or the bare route), and their main threads (their event loops). */
+  micros: number;
+  mainThreads: number;
+  /** PostgreSQL's processes, Redis, and this process (the load generator). */
+  postgres: number;
+  redis: number;
+  loadGenerator: number;
+  /** The share of the machine's CPU that was busy. */
+  machineBusy: number;
+}
+
 /**
  * From `measureFrom` until the returned function is called: the CPU time these processes used,
- * and the share of the machine's CPU that was busy (the load generator, PostgreSQL and Redis share it).
+ * what PostgreSQL, Redis and the load generator used beside them (the four share the machine's
+ * cores), and the share of the machine's CPU that was busy.
  */
-function cpuWindow(pids: number[], measureFrom: number): () => { micros: number; machineBusy: number } {
-  const sample = () => ({ micros: pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0), machine: machineCpuTicks() });
+function cpuWindow(pids: number[], measureFrom: number): () => CpuUse {
+  const sample = () => ({
+    micros: pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0),
+    mainThreads: pids.reduce((sum, pid) => sum + mainThreadCpuMicros(pid), 0),
+    servers: programsCpuMicros(['postgres', 'redis-server']),
+    self: process.cpuUsage(),
+    machine: machineCpuTicks(),
+  });
   let start: ReturnType<typeof sample> | undefined;
   const timer = setTimeout(() => (start = sample()), Math.max(0, measureFrom - Date.now()));
   return () => {
     clearTimeout(timer);
     const end = sample();
     start ??= end;
+    const byProgram = { postgres: 0, 'redis-server': 0 } as Record<string, number>;
+    for (const [pid, { program, micros }] of end.servers) byProgram[program] += micros - (start.servers.get(pid)?.micros ?? 0);
     const total = end.machine.total - start.machine.total;
-    return { micros: end.micros - start.micros, machineBusy: total ? (end.machine.busy - start.machine.busy) / total : 0 };
+    return {
+      micros: end.micros - start.micros,
+      mainThreads: end.mainThreads - start.mainThreads,
+      postgres: byProgram.postgres,
+      redis: byProgram['redis-server'],
+      loadGenerator: end.self.user - start.self.user + (end.self.system - start.self.system),
+      machineBusy: total ? (end.machine.busy - start.machine.busy) / total : 0,
+    };
   };
+}
+
+/** CPU an order in microseconds, by program. */
+function perOrder(used: CpuUse, orders: number) {
+  const each = (micros: number) => Math.round(micros / Math.max(1, orders));
+  return { postgres: each(used.postgres), redis: each(used.redis), loadGenerator: each(used.loadGenerator) };
 }
 
 /** A table shaped like work_orders, with its indexes, for the baselines. */
@@ -118,6 +153,8 @@ function pgbench(database: string): number {
   if (!tps) throw new Error(`could not read pgbench's rate:\n${r.stdout}`);
   return Number(tps[1]);
 }
+
+const besides = (cpu: ReturnType<typeof perOrder>) => `PostgreSQL ${cpu.postgres} µs, Redis ${cpu.redis} µs, load generator ${cpu.loadGenerator} µs of CPU`;
 
 const summary = (latencies: number[], seconds: number) => {
   latencies.sort((a, b) => a - b);
@@ -177,8 +214,10 @@ async function main(): Promise<void> {
       failures: Object.fromEntries(service.failures),
       // CPU time of the API process(es) per order answered, and how busy the whole machine was meanwhile.
       cpuMicrosPerOrder: Math.round(serviceUsed.micros / Math.max(1, service.latencies.length)),
+      eventLoopMicrosPerOrder: Math.round(serviceUsed.mainThreads / Math.max(1, service.latencies.length)),
+      besideMicrosPerOrder: perOrder(serviceUsed, service.latencies.length),
       machineBusy: Number(serviceUsed.machineBusy.toFixed(2)),
-      bareRoute: { ...b, failures: Object.fromEntries(floor.failures), cpuMicrosPerRequest: Math.round(bareUsed.micros / Math.max(1, floor.latencies.length)), machineBusy: Number(bareUsed.machineBusy.toFixed(2)) },
+      bareRoute: { ...b, failures: Object.fromEntries(floor.failures), cpuMicrosPerRequest: Math.round(bareUsed.micros / Math.max(1, floor.latencies.length)), besideMicrosPerRequest: perOrder(bareUsed, floor.latencies.length), machineBusy: Number(bareUsed.machineBusy.toFixed(2)) },
       pgbenchTps: Math.round(baseline),
       ratio: Number((s.perSecond / baseline).toFixed(2)),
       ratioToBareRoute: Number((s.perSecond / b.perSecond).toFixed(2)),
@@ -191,10 +230,12 @@ async function main(): Promise<void> {
         `  orders/s        ${result.ordersPerSecond}`,
         `  latency ms      p50 ${s.p50Ms}   p90 ${s.p90Ms}   p99 ${s.p99Ms}   max ${s.maxMs}`,
         `  failures        ${service.failures.size ? JSON.stringify(result.failures) : 'none'}`,
-        `  API CPU         ${result.cpuMicrosPerOrder} µs an order; the machine's two cores ${Math.round(100 * result.machineBusy)} % busy`,
+        `  API CPU         ${result.cpuMicrosPerOrder} µs an order, ${result.eventLoopMicrosPerOrder} µs of it on the event loop; the machine's two cores ${Math.round(100 * result.machineBusy)} % busy`,
+        `  beside it       ${besides(result.besideMicrosPerOrder)} an order`,
         `baseline 1: a bare fastify route, one INSERT through pg per request (no auth, no schema, no event, no queue)`,
         `  orders/s        ${b.perSecond}   p50 ${b.p50Ms}   p99 ${b.p99Ms}`,
         `  its CPU         ${result.bareRoute.cpuMicrosPerRequest} µs a request; the machine ${Math.round(100 * result.bareRoute.machineBusy)} % busy`,
+        `  beside it       ${besides(result.bareRoute.besideMicrosPerRequest)} a request`,
         `baseline 2: pgbench, same database, ${CONNECTIONS} clients, one prepared single-row INSERT per transaction`,
         `  into a table with work_orders' columns and indexes (no event row, no HTTP)`,
         `  tps             ${result.pgbenchTps}`,

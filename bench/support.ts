@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -51,6 +51,34 @@ const CLOCK_TICKS = 100;
 export function processCpuMicros(pid: number): number {
   // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing parenthesis.
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS);
+}
+
+/**
+ * CPU time so far of each running process of these programs (by command name: `postgres`,
+ * `redis-server`), in microseconds by pid: the database and the queue serve every client of the
+ * machine, so a run reads them before and after and counts what its window added.
+ */
+export function programsCpuMicros(programs: readonly string[]): Map<number, { program: string; micros: number }> {
+  const found = new Map<number, { program: string; micros: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const program = programs.find((name) => stat.startsWith(`${entry} (${name})`));
+      if (!program) continue;
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      found.set(Number(entry), { program, micros: (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS) });
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return found;
+}
+
+/** CPU time so far of a process's main thread (its event loop, for Node), in microseconds. */
+export function mainThreadCpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS);
 }
 
