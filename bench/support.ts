@@ -49,8 +49,12 @@ const CLOCK_TICKS = 100;
 
 /** CPU time (user + system) a process has used so far, in microseconds, from /proc (Linux). */
 export function processCpuMicros(pid: number): number {
-  // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing parenthesis.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return statCpuMicros(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** The user + system time of a /proc `stat` line (fields 14 and 15, counted after the command name's closing parenthesis). */
+function statCpuMicros(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS);
 }
 
@@ -67,8 +71,7 @@ export function programsCpuMicros(programs: readonly string[]): Map<number, { pr
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const program = programs.find((name) => stat.startsWith(`${entry} (${name})`));
       if (!program) continue;
-      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      found.set(Number(entry), { program, micros: (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS) });
+      found.set(Number(entry), { program, micros: statCpuMicros(stat) });
     } catch {
       // The process ended meanwhile.
     }
@@ -78,8 +81,7 @@ export function programsCpuMicros(programs: readonly string[]): Map<number, { pr
 
 /** CPU time so far of a process's main thread (its event loop, for Node), in microseconds. */
 export function mainThreadCpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS);
+  return statCpuMicros(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
 }
 
 /** The machine's busy and total CPU time so far, in clock ticks, from /proc/stat. */
