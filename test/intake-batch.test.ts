@@ -28,7 +28,7 @@ const nextTurn = () => new Promise((r) => setImmediate(r));
 describe('group commit (the batcher alone)', () => {
   test('orders that arrive together are written in one statement, each answered only after it returns', async () => {
     const { writer, calls, release } = fakeWriter(new Set(['b']));
-    const batcher = new IntakeBatcher(writer, { maxSize: 10, maxInFlight: 1 });
+    const batcher = new IntakeBatcher(writer, { maxSize: 10, maxInFlight: 1, stallMs: 60_000 });
     let answered = 0;
     const results = ['c', 'a', 'b', 'a'].map((k) => batcher.submit(k, k).then((r) => (answered++, r)));
     await nextTurn();
@@ -42,7 +42,7 @@ describe('group commit (the batcher alone)', () => {
 
   test('while a batch is being written, the orders that arrive wait for it and then go together', async () => {
     const { writer, calls, release } = fakeWriter();
-    const batcher = new IntakeBatcher(writer, { maxSize: 10, maxInFlight: 1 });
+    const batcher = new IntakeBatcher(writer, { maxSize: 10, maxInFlight: 1, stallMs: 60_000 });
     const first = batcher.submit('a', 'a');
     await nextTurn();
     const later = [batcher.submit('c', 'c'), batcher.submit('b', 'b')];
@@ -56,9 +56,28 @@ describe('group commit (the batcher alone)', () => {
     expect(calls).toEqual([['a'], ['b', 'c', 'd']]);
   });
 
+  test('a batch stalled at the database holds the next one back only so long', async () => {
+    jest.useFakeTimers();
+    try {
+      const { writer, calls, release } = fakeWriter();
+      const batcher = new IntakeBatcher(writer, { maxSize: 10, maxInFlight: 1, stallMs: 100 });
+      const first = batcher.submit('a', 'a');
+      await jest.advanceTimersByTimeAsync(0);
+      const second = batcher.submit('b', 'b');
+      await jest.advanceTimersByTimeAsync(99);
+      expect(calls).toEqual([['a']]);
+      await jest.advanceTimersByTimeAsync(2);
+      expect(calls).toEqual([['a'], ['b']]);
+      release();
+      expect(await Promise.all([first, second])).toEqual(['id-a', 'id-b']);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test('a full batch goes at once, even while another is being written', async () => {
     const { writer, calls, release } = fakeWriter();
-    const batcher = new IntakeBatcher(writer, { maxSize: 2, maxInFlight: 1 });
+    const batcher = new IntakeBatcher(writer, { maxSize: 2, maxInFlight: 1, stallMs: 60_000 });
     const first = batcher.submit('w', 'w');
     await nextTurn();
     const full = [batcher.submit('x', 'x'), batcher.submit('y', 'y')];
@@ -70,7 +89,7 @@ describe('group commit (the batcher alone)', () => {
   test('when a batch fails as a whole, each order is tried alone and only the bad one fails', async () => {
     const { writer, calls, release } = fakeWriter();
     release();
-    const batcher = new IntakeBatcher(writer, { maxSize: 10, maxInFlight: 1 });
+    const batcher = new IntakeBatcher(writer, { maxSize: 10, maxInFlight: 1, stallMs: 60_000 });
     const [good, bad, sameAsBad] = await Promise.allSettled([batcher.submit('ok', 'ok'), batcher.submit('bad', 'bad'), batcher.submit('bad', 'bad')]);
     expect(good).toEqual({ status: 'fulfilled', value: 'id-ok' });
     expect(bad.status).toBe('rejected');

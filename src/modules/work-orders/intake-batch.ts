@@ -7,7 +7,8 @@
  * alone goes alone, at once (in the same turn of the event loop as the others that came with
  * it), and under load a batch holds what arrived while the previous ones were being written:
  * the busier the service, the larger its batches, without a timer that every order waits out.
- * A batch that reaches `maxSize` goes at once whatever is in flight.
+ * A batch that reaches `maxSize` goes at once whatever is in flight, and a batch still at the
+ * database after `stallMs` (a lock wait, say) no longer holds the next one back.
  *
  * Each caller's promise settles only after the statement that carries its order has returned,
  * that is after its commit: an order is never acknowledged before it is durable (a shutdown
@@ -40,7 +41,7 @@ export class IntakeBatcher<Row, Result> {
 
   constructor(
     private readonly writer: BatchWriter<Row, Result>,
-    private readonly options: { maxSize: number; maxInFlight: number } = { maxSize: 64, maxInFlight: 1 },
+    private readonly options: { maxSize: number; maxInFlight: number; stallMs: number } = { maxSize: 64, maxInFlight: 1, stallMs: 100 },
   ) {}
 
   /** Resolves with the written row's result once committed, or null if `key` was already taken. */
@@ -66,10 +67,19 @@ export class IntakeBatcher<Row, Result> {
     const batch = this.waiting;
     this.waiting = [];
     if (batch.length === 0) return;
-    this.inFlight++;
-    void this.write(batch).finally(() => {
+    // Counted in flight until it returns, or until it stalls.
+    let counted = true;
+    const uncount = () => {
+      if (!counted) return;
+      counted = false;
       this.inFlight--;
       if (this.waiting.length) this.closeSoon();
+    };
+    this.inFlight++;
+    const stalled = setTimeout(uncount, this.options.stallMs);
+    void this.write(batch).finally(() => {
+      clearTimeout(stalled);
+      uncount();
     });
   }
 
