@@ -51,8 +51,7 @@ export class Database {
    */
   async statement<T = Record<string, unknown>>(sql: string, params: unknown[] = [], options: { prepared?: boolean } = {}): Promise<T[]> {
     if (this.embedded) return this.read((m) => m.query(sql, params) as Promise<T[]>);
-    const pool = (this.dataSource.driver as unknown as { master: NamedQueryPool }).master;
-    return (await pool.query<T>(options.prepared ? { name: statementName(sql), text: sql, values: params } : { text: sql, values: params })).rows;
+    return poolQuery<T>(this.dataSource, sql, params, options.prepared ?? false);
   }
 
   async ping(): Promise<void> {
@@ -197,8 +196,13 @@ interface NamedQueryPool {
  */
 export async function readRows<T = Record<string, unknown>>(m: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
   if (m.queryRunner || !pooled.has(m.connection)) return (await m.query(sql, params)) as T[];
-  const pool = (m.connection.driver as unknown as { master: NamedQueryPool }).master;
-  return (await pool.query<T>({ name: statementName(sql), text: sql, values: params })).rows;
+  return poolQuery<T>(m.connection, sql, params, true);
+}
+
+/** One statement straight on a PostgreSQL data source's pg pool; `named`: prepared once per connection. */
+async function poolQuery<T>(dataSource: DataSource, sql: string, params: unknown[], named: boolean): Promise<T[]> {
+  const pool = (dataSource.driver as unknown as { master: NamedQueryPool }).master;
+  return (await pool.query<T>(named ? { name: statementName(sql), text: sql, values: params } : { text: sql, values: params })).rows;
 }
 
 function statementName(sql: string): string {
